@@ -1,3 +1,16 @@
+using GRump.Gateway.Diagnostics;
+using GRump.Gateway.Grpc;
+using GRump.Gateway.Hosting;
+using GRump.Gateway.Intent;
+using GRump.Gateway.Workers;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddGatewayHosting();
+builder.Services.AddGatewayTelemetry(builder.Configuration);
+builder.Services.AddGatewayGrpc();
+builder.Services.AddWorkerPool();
+builder.Services.AddIntentCompiler();
+
 var app = builder.Build();
-app.Run();
+app.MapGatewayEndpoints();
+return await app.RunGatewayAsync();

@@ -1,0 +1,21 @@
+using System.Diagnostics;
+
+namespace GRump.Gateway.Diagnostics;
+
+/// <summary>The names of the gateway's ActivitySource and Meter; metric names are part of the product's contract.</summary>
+public static class GatewayTelemetry
+{
+    public const string Name = "GRump.Gateway";
+
+    public static readonly ActivitySource ActivitySource = new(Name);
+
+    /// <summary>Metric names the seed promised (DESIGN.md, "Diagnostics"); tests read them from /metrics.</summary>
+    public static class Metrics
+    {
+        public const string CompilationDuration = "compilation_duration_seconds";
+        public const string WorkerQueueDepth = "worker_queue_depth";
+        public const string WorkerActive = "worker_active_tasks";
+        public const string WorkerTasks = "worker_tasks_total";
+        public const string WorkerWait = "worker_wait_seconds";
+    }
+}

@@ -1,0 +1,58 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+
+namespace GRump.Gateway.Errors;
+
+/// <summary>The one mapping from <see cref="GatewayErrorKind"/> to gRPC status codes, with rich error details.</summary>
+public static class GatewayStatus
+{
+    public const string ErrorDomain = "grump.gateway";
+
+    public static StatusCode ToStatusCode(GatewayErrorKind kind) => kind switch
+    {
+        GatewayErrorKind.InvalidArgument => StatusCode.InvalidArgument,
+        GatewayErrorKind.Unauthenticated => StatusCode.Unauthenticated,
+        GatewayErrorKind.PermissionDenied => StatusCode.PermissionDenied,
+        GatewayErrorKind.ResourceExhausted => StatusCode.ResourceExhausted,
+        GatewayErrorKind.FailedPrecondition => StatusCode.FailedPrecondition,
+        GatewayErrorKind.Unavailable => StatusCode.Unavailable,
+        GatewayErrorKind.DeadlineExceeded => StatusCode.DeadlineExceeded,
+        GatewayErrorKind.Cancelled => StatusCode.Cancelled,
+        GatewayErrorKind.NotImplemented => StatusCode.Unimplemented,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unmapped gateway error kind."),
+    };
+
+    /// <summary>An <see cref="RpcException"/> carrying google.rpc.Status details (BadRequest, ErrorInfo, RetryInfo).</summary>
+    public static RpcException ToRpcException(GatewayException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)ToStatusCode(exception.Kind),
+            Message = exception.Message,
+        };
+        if (exception.FieldViolations.Count > 0)
+        {
+            var badRequest = new BadRequest();
+            foreach (var violation in exception.FieldViolations)
+            {
+                badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = violation.Field, Description = violation.Description });
+            }
+
+            status.Details.Add(Any.Pack(badRequest));
+        }
+
+        if (exception.Reason is { } reason)
+        {
+            status.Details.Add(Any.Pack(new ErrorInfo { Reason = reason, Domain = ErrorDomain }));
+        }
+
+        if (exception.RetryAfter is { } retryAfter)
+        {
+            status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) }));
+        }
+
+        return status.ToRpcException();
+    }
+}

@@ -1,0 +1,36 @@
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace GRump.Gateway.Diagnostics;
+
+/// <summary>OpenTelemetry metrics (Prometheus at /metrics) and traces (OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set).</summary>
+public static class TelemetryServiceCollectionExtensions
+{
+    public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<IntentMetrics>();
+        var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        services.AddOpenTelemetry()
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(GatewayTelemetry.Name)
+                    .AddAspNetCoreInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddPrometheusExporter();
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(GatewayTelemetry.Name)
+                    .AddAspNetCoreInstrumentation(options => options.Filter = context => context.Request.Path != "/metrics");
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
+        return services;
+    }
+}

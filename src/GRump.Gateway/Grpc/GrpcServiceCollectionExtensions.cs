@@ -1,0 +1,59 @@
+using GRump.Gateway.Services;
+using GRump.Gateway.Workers;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace GRump.Gateway.Grpc;
+
+/// <summary>gRPC with JSON transcoding, reflection, health, and the gateway's error mapping; and their endpoints.</summary>
+public static class GrpcServiceCollectionExtensions
+{
+    public static IServiceCollection AddGatewayGrpc(this IServiceCollection services)
+    {
+        services.AddGrpc(options =>
+        {
+            options.Interceptors.Add<GatewayExceptionInterceptor>();
+            options.EnableDetailedErrors = false;
+        }).AddJsonTranscoding(options =>
+        {
+            // Defaults included and int64 as numbers: what the seed's REST clients read (see tests for both readers).
+            options.JsonSettings.IgnoreDefaultValues = false;
+            options.JsonSettings.WriteInt64sAsStrings = false;
+            options.JsonSettings.WriteEnumsAsIntegers = false;
+        });
+        services.AddGrpcReflection();
+        services.AddHealthChecks().AddCheck<WorkerPoolHealthCheck>("workers", tags: ["ready"]);
+        services.AddGrpcHealthChecks();
+        return services;
+    }
+
+    public static WebApplication MapGatewayEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGrpcService<IntentGrpcService>();
+        app.MapGrpcService<ChatGrpcService>();
+        app.MapGrpcService<RoutingGrpcService>();
+        app.MapGrpcService<EmbeddingGrpcService>();
+        app.MapGrpcService<CostGrpcService>();
+        app.MapGrpcService<CacheGrpcService>();
+        app.MapGrpcService<WorkflowGrpcService>();
+        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
+        app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    /// <summary>Not ready while the worker queue is nearly full: a balancer should send work elsewhere.</summary>
+    private sealed class WorkerPoolHealthCheck(WorkerPool pool) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var stats = pool.GetStats();
+            var result = stats.QueueDepth >= stats.QueueCapacity * 9 / 10
+                ? HealthCheckResult.Unhealthy($"worker queue {stats.QueueDepth}/{stats.QueueCapacity}")
+                : HealthCheckResult.Healthy($"worker queue {stats.QueueDepth}/{stats.QueueCapacity}");
+            return Task.FromResult(result);
+        }
+    }
+}

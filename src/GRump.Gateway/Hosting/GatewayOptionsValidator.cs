@@ -1,0 +1,30 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace GRump.Gateway.Hosting;
+
+/// <summary>Cross-field rules of <see cref="GatewayOptions"/>; a failure stops the host before it listens.</summary>
+internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var failures = new List<string>();
+        if (!IPAddress.TryParse(options.BindAddress, out var address))
+        {
+            failures.Add($"Gateway:BindAddress '{options.BindAddress}' is not an IP address (e.g. 127.0.0.1, ::1, 0.0.0.0).");
+        }
+        else if (!IPAddress.IsLoopback(address) && !options.AllowAnonymous)
+        {
+            // API keys arrive with the auth feature; until then only an explicit opt-in may expose the gateway.
+            failures.Add($"Gateway:BindAddress {address} is not a loopback address and no API key authentication is active: " +
+                "set Gateway:AllowAnonymous=true to expose the gateway without keys, or bind 127.0.0.1.");
+        }
+
+        if (options.GrpcPort != 0 && options.GrpcPort == options.HttpPort)
+        {
+            failures.Add($"Gateway:GrpcPort and Gateway:HttpPort are both {options.GrpcPort}: gRPC (HTTP/2 cleartext) and HTTP/1.1 need two ports.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

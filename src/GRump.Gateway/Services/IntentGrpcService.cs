@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using GRump.Gateway.Diagnostics;
+using GRump.Gateway.Errors;
+using GRump.Gateway.Intent;
+using GRump.Gateway.V1;
+using GRump.Gateway.Workers;
+
+namespace GRump.Gateway.Services;
+
+/// <summary>IntentService: every parse runs on the worker pool, so a burst of large texts queues instead of starving I/O.</summary>
+internal sealed class IntentGrpcService(IIntentCompiler compiler, WorkerPool pool, IntentMetrics metrics) : IntentService.IntentServiceBase
+{
+    /// <summary>How many parses of one bidi stream may be in flight; results still leave in request order.</summary>
+    private const int StreamWindow = 32;
+
+    public override async Task<ParseIntentResponse> ParseIntent(ParseIntentRequest request, ServerCallContext context)
+    {
+        IntentLimits.Validate(string.Empty, request.Raw, request.Constraints);
+        var intent = await CompileAsync(request.Raw, request.Constraints, context.CancellationToken).ConfigureAwait(false);
+        return new ParseIntentResponse { Intent = intent };
+    }
+
+    public override async Task<ParseIntentBatchResponse> ParseIntentBatch(ParseIntentBatchRequest request, ServerCallContext context)
+    {
+        var inputs = request.Inputs;
+        if (inputs.Count > IntentLimits.MaxBatchInputs)
+        {
+            GatewayErrors.ThrowInvalidArgument("inputs", $"{inputs.Count} inputs; the limit is {IntentLimits.MaxBatchInputs} per call.");
+        }
+
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            IntentLimits.Validate($"inputs[{i}].", inputs[i].Raw, inputs[i].Constraints);
+        }
+
+        // One pool task per chunk: the batch spreads over every worker without taking a queue slot per text.
+        var results = new V1.Intent[inputs.Count];
+        var chunkSize = Math.Max(1, (inputs.Count + Environment.ProcessorCount - 1) / Environment.ProcessorCount);
+        var chunks = new List<Task>();
+        for (var start = 0; start < inputs.Count; start += chunkSize)
+        {
+            var chunk = new BatchChunk(this, inputs, results, start, Math.Min(start + chunkSize, inputs.Count));
+            chunks.Add(pool.RunAsync(WorkKind.ParseIntent, chunk, static c => c.Run(), context.CancellationToken));
+        }
+
+        await Task.WhenAll(chunks).ConfigureAwait(false);
+        var response = new ParseIntentBatchResponse();
+        response.Intents.AddRange(results);
+        return response;
+    }
+
+    public override async Task ParseIntents(IAsyncStreamReader<ParseIntentsRequest> requestStream, IServerStreamWriter<ParseIntentsResponse> responseStream, ServerCallContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        var pending = new Queue<(Task<V1.Intent> Parse, string CorrelationId, long Sequence)>();
+        long sequence = 0;
+        try
+        {
+            await foreach (var request in requestStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                IntentLimits.Validate($"messages[{sequence}].", request.Raw, request.Constraints);
+                pending.Enqueue((CompileAsync(request.Raw, request.Constraints, cancellationToken), request.CorrelationId, sequence++));
+                while (pending.Count >= StreamWindow || (pending.Count > 0 && pending.Peek().Parse.IsCompleted))
+                {
+                    await WriteHeadAsync(pending, responseStream, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (GatewayException)
+        {
+            // Bad input ends the stream with its status, but what was accepted before it is still answered.
+            await DrainAsync(pending, responseStream, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
+        await DrainAsync(pending, responseStream, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task DrainAsync(Queue<(Task<V1.Intent> Parse, string CorrelationId, long Sequence)> pending, IServerStreamWriter<ParseIntentsResponse> responseStream, CancellationToken cancellationToken)
+    {
+        while (pending.Count > 0)
+        {
+            await WriteHeadAsync(pending, responseStream, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteHeadAsync(Queue<(Task<V1.Intent> Parse, string CorrelationId, long Sequence)> pending, IServerStreamWriter<ParseIntentsResponse> responseStream, CancellationToken cancellationToken)
+    {
+        var (parse, correlationId, sequence) = pending.Dequeue();
+        var intent = await parse.ConfigureAwait(false);
+        await responseStream.WriteAsync(new ParseIntentsResponse { Intent = intent, CorrelationId = correlationId, Sequence = sequence }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<V1.Intent> CompileAsync(string raw, Struct? constraints, CancellationToken cancellationToken) =>
+        pool.RunAsync(WorkKind.ParseIntent, (Service: this, Raw: raw, Constraints: constraints), static s => s.Service.CompileTimed(s.Raw, s.Constraints), cancellationToken);
+
+    private V1.Intent CompileTimed(string raw, Struct? constraints)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var intent = compiler.Compile(raw, constraints);
+        metrics.RecordCompilation(Stopwatch.GetElapsedTime(started));
+        return intent;
+    }
+
+    private sealed class BatchChunk(IntentGrpcService service, IList<IntentInput> inputs, V1.Intent[] results, int start, int end)
+    {
+        public bool Run()
+        {
+            for (var i = start; i < end; i++)
+            {
+                results[i] = service.CompileTimed(inputs[i].Raw, inputs[i].Constraints);
+            }
+
+            return true;
+        }
+    }
+}
