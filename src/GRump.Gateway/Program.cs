@@ -1,5 +1,5 @@
 using GRump.Gateway.Diagnostics;
-using GRump.Gateway.Grpc;
+using GRump.Gateway.Endpoints;
 using GRump.Gateway.Hosting;
 using GRump.Gateway.Intent;
 using GRump.Gateway.Workers;
@@ -11,6 +11,4 @@ builder.Services.AddGatewayGrpc();
 builder.Services.AddWorkerPool();
 builder.Services.AddIntentCompiler();
 
-var app = builder.Build();
-app.MapGatewayEndpoints();
-return await app.RunGatewayAsync();
+return await builder.BuildAndRunGatewayAsync(app => app.MapGatewayEndpoints());

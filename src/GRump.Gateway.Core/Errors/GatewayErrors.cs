@@ -18,6 +18,10 @@ public static class GatewayErrors
         };
 
     [DoesNotReturn]
+    public static void ThrowShuttingDown() =>
+        throw new GatewayException(GatewayErrorKind.Unavailable, "The gateway is shutting down; retry on another replica or after restart.") { Reason = "SHUTTING_DOWN" };
+
+    [DoesNotReturn]
     public static void ThrowTimedOut(string what, TimeSpan timeout) =>
         throw new GatewayException(GatewayErrorKind.DeadlineExceeded, $"{what} did not finish within {timeout.TotalSeconds:0.###} s.") { Reason = "TASK_TIMEOUT" };
 

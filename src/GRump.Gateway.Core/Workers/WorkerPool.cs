@@ -11,9 +11,11 @@ namespace GRump.Gateway.Workers;
 /// <summary>
 /// A bounded pool of N workers for CPU-bound request work (intent parsing, context building, large JSON), so that a
 /// burst of heavy parses queues here — with a clear RESOURCE_EXHAUSTED when the queue is full — instead of starving
-/// Kestrel's I/O threads. Workers start with the pool; on host shutdown the queue is completed and drained.
+/// Kestrel's I/O threads. Workers start with the pool. On host shutdown the queue is completed and drained only after
+/// the server has stopped (<see cref="IHostedLifecycleService.StoppedAsync"/>), so in-flight requests and streams
+/// that still parse while Kestrel drains them are served.
 /// </summary>
-public sealed class WorkerPool : IHostedService, IAsyncDisposable
+public sealed class WorkerPool : IHostedLifecycleService, IAsyncDisposable
 {
     private readonly WorkQueue _queue;
     private readonly Task[] _workers;
@@ -68,6 +70,11 @@ public sealed class WorkerPool : IHostedService, IAsyncDisposable
         var item = new WorkItem<TState, TResult>(kind, state, work, _time.GetTimestamp(), cancellationToken);
         if (!_queue.TryEnqueue(item))
         {
+            if (_queue.IsCompleted)
+            {
+                GatewayErrors.ThrowShuttingDown();
+            }
+
             Interlocked.Increment(ref _rejected);
             _tasks.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", "rejected"));
             GatewayErrors.ThrowQueueFull("worker", _queue.Capacity);
@@ -106,6 +113,16 @@ public sealed class WorkerPool : IHostedService, IAsyncDisposable
         TimeSpan.FromTicks(Interlocked.Read(ref _runTicks)));
 
     Task IHostedService.StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    Task IHostedLifecycleService.StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    Task IHostedLifecycleService.StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    Task IHostedLifecycleService.StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    Task IHostedService.StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    Task IHostedLifecycleService.StoppedAsync(CancellationToken cancellationToken) => StopAsync(cancellationToken);
 
     /// <summary>Stops taking work and lets queued and running tasks finish, until <paramref name="cancellationToken"/> fires.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)

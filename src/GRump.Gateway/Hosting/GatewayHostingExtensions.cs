@@ -15,38 +15,58 @@ public static class GatewayHostingExtensions
         services.AddSingleton<GatewayEndpoints>();
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<GatewayOptions>, GatewayEndpoints>((kestrel, options, endpoints) => endpoints.Configure(kestrel, options.Value));
-        services.AddOptions<HostOptions>()
-            .Configure<IOptions<GatewayOptions>>((host, options) => host.ShutdownTimeout = options.Value.ShutdownTimeout);
+        // HostOptions are read while the host is built, before options validation runs: read the raw value here
+        // (a bad one is still reported by GatewayOptions' validation at start).
+        var shutdownTimeout = builder.Configuration[$"{GatewayOptions.SectionName}:{nameof(GatewayOptions.ShutdownTimeout)}"];
+        services.Configure<HostOptions>(host => host.ShutdownTimeout =
+            TimeSpan.TryParse(shutdownTimeout, System.Globalization.CultureInfo.InvariantCulture, out var timeout) && timeout >= TimeSpan.Zero ? timeout : new GatewayOptions().ShutdownTimeout);
         services.AddHostedService<ListeningLogger>();
         return builder;
     }
 
-    /// <summary>Runs until shutdown; returns the process exit code (2 = bad configuration, 3 = cannot listen).</summary>
-    public static async Task<int> RunGatewayAsync(this WebApplication app)
+    /// <summary>
+    /// Builds the app, maps its endpoints and runs until shutdown; returns the exit code (2 = bad configuration,
+    /// 3 = cannot listen). Build is inside the guard because Kestrel reads the validated endpoint options while the
+    /// app is built.
+    /// </summary>
+    public static async Task<int> BuildAndRunGatewayAsync(this WebApplicationBuilder builder, Action<WebApplication> mapEndpoints)
     {
-        ArgumentNullException.ThrowIfNull(app);
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("GRump.Gateway");
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(mapEndpoints);
+        ILogger? logger = null;
         try
         {
-            await app.RunAsync().ConfigureAwait(false);
+            var app = builder.Build();
+            logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("GRump.Gateway");
+
+            // Every ValidateOnStart rule, now: a bad value is reported here, before any service starts or binds.
+            app.Services.GetService<IStartupValidator>()?.Validate();
+            mapEndpoints(app);
+            await app.RunAsync().ConfigureAwait(false); // disposes the app when it returns or throws
             return 0;
         }
-        catch (OptionsValidationException exception)
+        catch (Exception exception) when (ValidationFailures(exception) is { } failures)
         {
-            HostingLog.InvalidConfiguration(logger, string.Join(" ", exception.Failures));
-            return 2;
-        }
-        catch (AggregateException exception) when (exception.InnerExceptions.All(e => e is OptionsValidationException))
-        {
-            HostingLog.InvalidConfiguration(logger, string.Join(" ", exception.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures)));
+            HostingLog.InvalidConfiguration(logger ?? FallbackLogger(), failures);
             return 2;
         }
         catch (IOException exception) when (exception.InnerException is System.Net.Sockets.SocketException || exception.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
         {
-            HostingLog.CannotListen(logger, exception.Message);
+            HostingLog.CannotListen(logger ?? FallbackLogger(), exception.Message);
             return 3;
         }
     }
+
+    private static string? ValidationFailures(Exception exception) => exception switch
+    {
+        OptionsValidationException validation => string.Join(" ", validation.Failures),
+        AggregateException aggregate when aggregate.InnerExceptions.All(e => e is OptionsValidationException) =>
+            string.Join(" ", aggregate.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures)),
+        _ => null,
+    };
+
+    // Used when the app failed to build (its own logging does not exist yet); lives until the process exits.
+    private static ILogger FallbackLogger() => LoggerFactory.Create(logging => logging.AddSimpleConsole()).CreateLogger("GRump.Gateway");
 
     /// <summary>Logs the bound endpoints once the server listens.</summary>
     private sealed class ListeningLogger(IHostApplicationLifetime lifetime, GatewayEndpoints endpoints, ILogger<ListeningLogger> logger) : IHostedService

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using GRump.Gateway.Diagnostics;
@@ -53,44 +54,61 @@ internal sealed class IntentGrpcService(IIntentCompiler compiler, WorkerPool poo
 
     public override async Task ParseIntents(IAsyncStreamReader<ParseIntentsRequest> requestStream, IServerStreamWriter<ParseIntentsResponse> responseStream, ServerCallContext context)
     {
-        var cancellationToken = context.CancellationToken;
-        var pending = new Queue<(Task<V1.Intent> Parse, string CorrelationId, long Sequence)>();
-        long sequence = 0;
+        // Reading and writing run side by side: up to StreamWindow parses are in flight, and each result is written
+        // as soon as it and every result before it are done, so order holds without waiting for the next request.
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var inFlight = Channel.CreateBounded<PendingParse>(new BoundedChannelOptions(StreamWindow)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            AllowSynchronousContinuations = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        var writing = WriteInOrderAsync(inFlight.Reader, responseStream, cancellation);
         try
         {
-            await foreach (var request in requestStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            long sequence = 0;
+            await foreach (var request in requestStream.ReadAllAsync(cancellation.Token).ConfigureAwait(false))
             {
+                // Bad input ends the stream with its status, but what was accepted before it is still answered.
                 IntentLimits.Validate($"messages[{sequence}].", request.Raw, request.Constraints);
-                pending.Enqueue((CompileAsync(request.Raw, request.Constraints, cancellationToken), request.CorrelationId, sequence++));
-                while (pending.Count >= StreamWindow || (pending.Count > 0 && pending.Peek().Parse.IsCompleted))
-                {
-                    await WriteHeadAsync(pending, responseStream, cancellationToken).ConfigureAwait(false);
-                }
+                var parse = CompileAsync(request.Raw, request.Constraints, cancellation.Token);
+                await inFlight.Writer.WriteAsync(new PendingParse(parse, request.CorrelationId, sequence++), cancellation.Token).ConfigureAwait(false);
             }
         }
         catch (GatewayException)
         {
-            // Bad input ends the stream with its status, but what was accepted before it is still answered.
-            await DrainAsync(pending, responseStream, cancellationToken).ConfigureAwait(false);
+            inFlight.Writer.TryComplete();
+            await writing.ConfigureAwait(false);
             throw;
         }
-
-        await DrainAsync(pending, responseStream, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task DrainAsync(Queue<(Task<V1.Intent> Parse, string CorrelationId, long Sequence)> pending, IServerStreamWriter<ParseIntentsResponse> responseStream, CancellationToken cancellationToken)
-    {
-        while (pending.Count > 0)
+        catch (OperationCanceledException) when (writing.IsFaulted)
         {
-            await WriteHeadAsync(pending, responseStream, cancellationToken).ConfigureAwait(false);
+            // The writer failed first and cancelled the reader: its error is the one to report (awaited below).
         }
+        finally
+        {
+            inFlight.Writer.TryComplete();
+        }
+
+        await writing.ConfigureAwait(false);
     }
 
-    private static async Task WriteHeadAsync(Queue<(Task<V1.Intent> Parse, string CorrelationId, long Sequence)> pending, IServerStreamWriter<ParseIntentsResponse> responseStream, CancellationToken cancellationToken)
+    private static async Task WriteInOrderAsync(ChannelReader<PendingParse> inFlight, IServerStreamWriter<ParseIntentsResponse> responseStream, CancellationTokenSource cancellation)
     {
-        var (parse, correlationId, sequence) = pending.Dequeue();
-        var intent = await parse.ConfigureAwait(false);
-        await responseStream.WriteAsync(new ParseIntentsResponse { Intent = intent, CorrelationId = correlationId, Sequence = sequence }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await foreach (var (parse, correlationId, sequence) in inFlight.ReadAllAsync(cancellation.Token).ConfigureAwait(false))
+            {
+                var intent = await parse.ConfigureAwait(false);
+                await responseStream.WriteAsync(new ParseIntentsResponse { Intent = intent, CorrelationId = correlationId, Sequence = sequence }, cancellation.Token).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await cancellation.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     private Task<V1.Intent> CompileAsync(string raw, Struct? constraints, CancellationToken cancellationToken) =>
@@ -103,6 +121,8 @@ internal sealed class IntentGrpcService(IIntentCompiler compiler, WorkerPool poo
         metrics.RecordCompilation(Stopwatch.GetElapsedTime(started));
         return intent;
     }
+
+    private readonly record struct PendingParse(Task<V1.Intent> Parse, string CorrelationId, long Sequence);
 
     private sealed class BatchChunk(IntentGrpcService service, IList<IntentInput> inputs, V1.Intent[] results, int start, int end)
     {

@@ -29,5 +29,11 @@ internal sealed class WorkQueue
     public IAsyncEnumerable<WorkItem> ReadAllAsync(CancellationToken cancellationToken) => _channel.Reader.ReadAllAsync(cancellationToken);
 
     /// <summary>No more writes; readers finish what is queued.</summary>
-    public void Complete() => _channel.Writer.TryComplete();
+    public void Complete()
+    {
+        IsCompleted = true;
+        _channel.Writer.TryComplete();
+    }
+
+    public bool IsCompleted { get; private set; }
 }

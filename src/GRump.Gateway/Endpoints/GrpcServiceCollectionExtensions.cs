@@ -1,8 +1,10 @@
+using Google.Protobuf.Reflection;
+using Google.Rpc;
 using GRump.Gateway.Services;
 using GRump.Gateway.Workers;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace GRump.Gateway.Grpc;
+namespace GRump.Gateway.Endpoints;
 
 /// <summary>gRPC with JSON transcoding, reflection, health, and the gateway's error mapping; and their endpoints.</summary>
 public static class GrpcServiceCollectionExtensions
@@ -19,6 +21,9 @@ public static class GrpcServiceCollectionExtensions
             options.JsonSettings.IgnoreDefaultValues = false;
             options.JsonSettings.WriteInt64sAsStrings = false;
             options.JsonSettings.WriteEnumsAsIntegers = false;
+
+            // Error bodies carry google.rpc details (field violations, retry info) as Any: JSON needs their types.
+            options.TypeRegistry = TypeRegistry.FromMessages(BadRequest.Descriptor, ErrorInfo.Descriptor, RetryInfo.Descriptor, QuotaFailure.Descriptor);
         });
         services.AddGrpcReflection();
         services.AddHealthChecks().AddCheck<WorkerPoolHealthCheck>("workers", tags: ["ready"]);

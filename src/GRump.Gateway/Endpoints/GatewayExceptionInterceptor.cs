@@ -2,7 +2,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using GRump.Gateway.Errors;
 
-namespace GRump.Gateway.Grpc;
+namespace GRump.Gateway.Endpoints;
 
 /// <summary>
 /// Turns the gateway's known failures into their gRPC status (and, through transcoding, HTTP status) in one place:

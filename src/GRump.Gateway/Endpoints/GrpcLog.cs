@@ -1,6 +1,6 @@
 using GRump.Gateway.Errors;
 
-namespace GRump.Gateway.Grpc;
+namespace GRump.Gateway.Endpoints;
 
 internal static partial class GrpcLog
 {

@@ -1,4 +1,4 @@
-namespace GRump.Gateway.Tests;
+namespace GRump.Gateway.Tests.Infrastructure;
 
 /// <summary>Every await in a test is bounded by one of these.</summary>
 public static class TestTimeouts

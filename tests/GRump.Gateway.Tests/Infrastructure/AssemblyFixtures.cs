@@ -1,0 +1,3 @@
+using GRump.Gateway.Tests.Infrastructure;
+
+[assembly: AssemblyFixture(typeof(SharedGateway))]

@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Http.Json;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using GRump.Gateway.Intent;
+using GRump.Gateway.Tests.Infrastructure;
+using GRump.Gateway.V1;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GRump.Gateway.Tests.Services;
+
+public sealed class IntentBackpressureTests
+{
+    [Fact]
+    public async Task ParseIntent_WorkerQueueFull_IsResourceExhaustedOverGrpcAnd429OverRest()
+    {
+        // Arrange: one worker held inside a parse, one queue slot.
+        var compiler = new GatedCompiler();
+        await using var app = new GatewayApp(
+            new Dictionary<string, string?> { ["Workers:WorkerCount"] = "1", ["Workers:QueueCapacity"] = "1" },
+            services => services.AddSingleton<IIntentCompiler>(compiler)).Start();
+        var client = new IntentService.IntentServiceClient(app.Channel);
+        var running = client.ParseIntentAsync(new ParseIntentRequest { Raw = "running" }, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync;
+        await compiler.Entered.Task.DefaultTimeout();
+
+        // Act: of five more calls exactly one fits the queue; the other four are turned away at once.
+        var more = Enumerable.Range(0, 5)
+            .Select(i => client.ParseIntentAsync(new ParseIntentRequest { Raw = $"more {i}" }, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync)
+            .ToList();
+        var rejected = new List<RpcException>();
+        while (rejected.Count < 4)
+        {
+            var done = await Task.WhenAny(more).DefaultTimeout();
+            more.Remove(done);
+            rejected.Add(await Assert.ThrowsAsync<RpcException>(() => done));
+        }
+
+        using var rest = await app.Http.PostAsJsonAsync("/api/intent/parse", new { raw = "rest" }, TestContext.Current.CancellationToken);
+        compiler.Release();
+
+        // Assert
+        Assert.All(rejected, e => Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode));
+        Assert.Contains("queue is full", rejected[0].Status.Detail, StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode)429, rest.StatusCode);
+        Assert.Equal("running", (await running.DefaultTimeout()).Intent.Raw);
+        Assert.StartsWith("more ", (await Assert.Single(more).DefaultTimeout()).Intent.Raw, StringComparison.Ordinal);
+    }
+
+    /// <summary>Holds the first parse until released, so a test controls when the only worker is free.</summary>
+    private sealed class GatedCompiler : IIntentCompiler
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly IntentCompiler _inner = new();
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _gate.TrySetResult();
+
+        public V1.Intent Compile(string raw, Struct? constraints = null)
+        {
+            Entered.TrySetResult();
+            _gate.Task.Wait(TestTimeouts.Default);
+            return _inner.Compile(raw, constraints);
+        }
+    }
+}
