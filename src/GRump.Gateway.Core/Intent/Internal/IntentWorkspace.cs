@@ -576,7 +576,9 @@ internal sealed class IntentWorkspace
             phrase = CleanCapture(cut > 0 ? phrase[..cut] : phrase[..(char.IsHighSurrogate(phrase[MaxCaptureLength - 1]) ? MaxCaptureLength - 1 : MaxCaptureLength)]);
         }
 
-        if (phrase.Length <= 2)
+        // A capture that is only a known alias ("with express", "with k8s") already shows up as tech or a
+        // canonical feature; repeating it as a raw feature is noise (the spec is silent).
+        if (phrase.Length <= 2 || _lex.TechAliasExists(phrase) || _lex.FeatureTokenExists(phrase))
         {
             return;
         }
@@ -839,6 +841,7 @@ internal sealed class IntentWorkspace
         var hasFrontend = false;
         var hasBackend = false;
         var hasDatabase = false;
+        var techTraits = TechTraits.None;
         for (var i = 0; i < _techCount; i++)
         {
             ref readonly var hit = ref _techHits[i];
@@ -859,6 +862,7 @@ internal sealed class IntentWorkspace
                 hasFrontend |= category == TechCategory.Frontend;
                 hasBackend |= category == TechCategory.Backend;
                 hasDatabase |= category == TechCategory.Database;
+                techTraits |= _lex.TechTraits[hit.Tech];
             }
         }
 
@@ -899,7 +903,7 @@ internal sealed class IntentWorkspace
         }
 
         intent.ProjectType = ProjectTypeOf(signals, traits, hasFrontend, hasBackend, hasDatabase);
-        intent.ArchitecturePattern = ArchitectureOf(signals, traits, hasFrontend, hasBackend);
+        intent.ArchitecturePattern = ArchitectureOf(signals, traits, techTraits, hasFrontend, hasBackend);
 
         // Step 12: complexity over non-negated features, non-negated tech and edges.
         var complexity = (liveFeatures + liveTech > 0 ? 0.1 : 0.0)
@@ -987,7 +991,7 @@ internal sealed class IntentWorkspace
         return (traits & FeatureTraits.Api) != 0 ? ProjectType.Api : ProjectType.Unknown;
     }
 
-    private ArchitecturePattern ArchitectureOf(Signals signals, FeatureTraits traits, bool frontend, bool backend)
+    private static ArchitecturePattern ArchitectureOf(Signals signals, FeatureTraits traits, TechTraits techTraits, bool frontend, bool backend)
     {
         // Step 11: first rule that fires.
         if ((signals & Signals.ArchMicroservices) != 0)
@@ -1010,40 +1014,27 @@ internal sealed class IntentWorkspace
             return ArchitecturePattern.Jamstack;
         }
 
-        if (HasLiveTech("aws-lambda"))
+        if ((techTraits & TechTraits.Serverless) != 0)
         {
             return ArchitecturePattern.Serverless;
         }
 
-        if (HasLiveTech("kafka") || HasLiveTech("rabbitmq") || (traits & FeatureTraits.Event) != 0)
+        if ((techTraits & TechTraits.EventDriven) != 0 || (traits & FeatureTraits.Event) != 0)
         {
             return ArchitecturePattern.EventDriven;
         }
 
-        if (HasLiveTech("kubernetes"))
+        if ((techTraits & TechTraits.Microservices) != 0)
         {
             return ArchitecturePattern.Microservices;
         }
 
-        if ((HasLiveTech("vercel") || HasLiveTech("netlify") || HasLiveTech("cloudflare")) && frontend && !backend)
+        if ((techTraits & TechTraits.JamstackHost) != 0 && frontend && !backend)
         {
             return ArchitecturePattern.Jamstack;
         }
 
         return ArchitecturePattern.Monolith;
-    }
-
-    private bool HasLiveTech(string canonical)
-    {
-        for (var i = 0; i < _techCount; i++)
-        {
-            if (!_techHits[i].Negated && ReferenceEquals(_lex.TechNames[_techHits[i].Tech], canonical))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private void AnnotateSentences(V1.Intent intent, string text)

@@ -30,6 +30,17 @@ internal enum FeatureTraits
     Event = 1 << 3,
 }
 
+/// <summary>What a tech says about the architecture (step 11).</summary>
+[Flags]
+internal enum TechTraits
+{
+    None = 0,
+    Serverless = 1 << 0,
+    EventDriven = 1 << 1,
+    Microservices = 1 << 2,
+    JamstackHost = 1 << 3,
+}
+
 /// <summary>One tech alias: the canonical it names and whether it needs a tech cue (the "go" rule).</summary>
 internal readonly record struct TechAlias(int Tech, string Alias, bool Ambiguous);
 
@@ -64,10 +75,20 @@ internal sealed class Lexicon
     public FeatureTraits[] NameTraits { get; }
     public string[] TechNames { get; }
     public TechCategory[] TechCategories { get; }
+    public TechTraits[] TechTraits { get; }
     public int[] TechRank { get; }
     public string[] DataFlowNames { get; }
     public TechAlias[] TechAliases { get; }
     public DependencyRule[] Dependencies { get; }
+
+    // The tables themselves, for tests that walk every entry.
+    public FrozenDictionary<string, int> TechTable => _tech.Dictionary;
+    public FrozenDictionary<string, int> FeatureTokenTable => _featureTokens.Dictionary;
+    public FrozenDictionary<string, int> PhraseTable => _phrases.Dictionary;
+    public FrozenDictionary<string, FeatureAction> VerbTable => _verbs.Dictionary;
+    public FrozenDictionary<string, int> DataFlowTable => _dataFlows.Dictionary;
+    public FrozenDictionary<string, string> RoleTable => _roles.Dictionary;
+    public FrozenSet<string> NegationCues => _negation.Set;
 
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> TechCues { get; }
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> TechConjunctions { get; }
@@ -85,6 +106,7 @@ internal sealed class Lexicon
         NameRank = Rank(Names);
         TechNames = [.. b.TechNames];
         TechCategories = [.. b.TechCategories];
+        TechTraits = [.. b.TechTraits];
         TechRank = Rank(TechNames);
         DataFlowNames = [.. b.DataFlowNames];
         if (DataFlowNames.Length > 64)
@@ -257,6 +279,7 @@ internal sealed class Lexicon
         public List<FeatureTraits> NameTraits { get; } = [];
         public List<string> TechNames { get; } = [];
         public List<TechCategory> TechCategories { get; } = [];
+        public List<TechTraits> TechTraits { get; } = [];
         public List<string> DataFlowNames { get; } = [];
         public List<DependencyRule> Dependencies { get; } = [];
         public Dictionary<string, int> Tech { get; } = new(StringComparer.Ordinal);
@@ -430,6 +453,26 @@ internal sealed class Lexicon
                     }
 
                     break;
+                case "tech-trait":
+                    var techTrait = argument switch
+                    {
+                        "serverless" => Internal.TechTraits.Serverless,
+                        "event-driven" => Internal.TechTraits.EventDriven,
+                        "microservices" => Internal.TechTraits.Microservices,
+                        "jamstack-host" => Internal.TechTraits.JamstackHost,
+                        _ => throw new FormatException($"lexicon line {line}: unknown tech trait '{argument}'"),
+                    };
+                    foreach (var name in SplitList(text))
+                    {
+                        if (!_techIds.TryGetValue(name, out var tech))
+                        {
+                            throw new FormatException($"lexicon line {line}: unknown tech '{name}'");
+                        }
+
+                        TechTraits[tech] |= techTrait;
+                    }
+
+                    break;
                 default:
                     throw new FormatException($"lexicon line {line}: unknown section '{section}'");
             }
@@ -456,6 +499,7 @@ internal sealed class Lexicon
                 _techIds[canonical] = id;
                 TechNames.Add(canonical);
                 TechCategories.Add(category);
+                TechTraits.Add(Internal.TechTraits.None);
                 AddTechAlias(canonical, id, line);
                 foreach (var alias in aliases)
                 {
