@@ -273,6 +273,15 @@ public class IntentPipelineTests
         Assert.Equal(expected, _compiler.Compile(raw).EnrichedFeatures[0].Action);
     }
 
+    [Theory]
+    [InlineData("Add chat and push notifications", "notifications")]
+    [InlineData("Add audit logs and billing", "billing")]
+    public void Compile_VerbStartingAFeaturePhrase_IsNotAnAction(string raw, string feature)
+    {
+        // "push" (DEPLOY) and "audit" (TEST) are nouns in "push notifications" and "audit logs".
+        Assert.Equal(FeatureAction.Build, _compiler.Compile(raw).Feature(feature)!.Action);
+    }
+
     [Fact]
     public void Compile_VerbMoreThanFourTokensBefore_FallsBackToFirstVerb()
     {
@@ -315,6 +324,16 @@ public class IntentPipelineTests
     }
 
     [Fact]
+    public void Compile_CaptureThatIsAKnownAlias_IsNotRepeated()
+    {
+        // Act
+        var intent = _compiler.Compile("A landing page with dark mode, using Astro. Build it with Express");
+
+        // Assert
+        Assert.Equal(["landing-page", "dark-mode"], intent.Features);
+    }
+
+    [Fact]
     public void Compile_CaptureReachingANegationCue_StopsBeforeIt()
     {
         // Act
@@ -348,6 +367,8 @@ public class IntentPipelineTests
     [InlineData("An app for the students, with quizzes", new[] { "students" })]
     [InlineData("A layer for caching", new[] { "user" })]
     [InlineData("As a result it is fast", new[] { "user" })]
+    [InlineData("As a product manager I plan", new[] { "product manager" })]
+    [InlineData("As an admin and a manager", new[] { "admin", "manager" })]
     [InlineData("Nothing here", new[] { "user" })]
     [InlineData("For users and guests", new[] { "users and guests", "user", "guest" })]
     public void Compile_Actors_FollowSpecRules(string raw, string[] actors)

@@ -370,6 +370,9 @@ internal sealed class IntentWorkspace
                 if (_lex.TryGetPhrase(bigram, out name))
                 {
                     token.BigramPhrase = name;
+                    // The spec is silent: a verb that starts a feature phrase is a noun there ("push notifications",
+                    // "audit logs") and does not set the action of the features around it.
+                    token.Verb = FeatureAction.Unspecified;
                 }
 
                 if (_lex.TryGetDataFlow(bigram, out flow))
@@ -576,9 +579,9 @@ internal sealed class IntentWorkspace
             phrase = CleanCapture(cut > 0 ? phrase[..cut] : phrase[..(char.IsHighSurrogate(phrase[MaxCaptureLength - 1]) ? MaxCaptureLength - 1 : MaxCaptureLength)]);
         }
 
-        // A capture that is only a known alias ("with express", "with k8s") already shows up as tech or a
+        // A capture that is only a known alias ("with express", "with dark mode") already shows up as tech or a
         // canonical feature; repeating it as a raw feature is noise (the spec is silent).
-        if (phrase.Length <= 2 || _lex.TechAliasExists(phrase) || _lex.FeatureTokenExists(phrase))
+        if (phrase.Length <= 2 || _lex.TechAliasExists(phrase) || _lex.FeatureTokenExists(phrase) || _lex.PhraseExists(phrase))
         {
             return;
         }
@@ -616,19 +619,20 @@ internal sealed class IntentWorkspace
 
     private void FindActors()
     {
+        var consumed = -1;
         for (var t = 0; t < _tokenCount; t++)
         {
             var word = Tok(t);
             if (word is "as")
             {
-                ActorAfterAsA(t);
+                consumed = ActorAfterAsA(t);
             }
             else if (word is "for" && !_tokens[t].IsNegated)
             {
                 ActorAfterFor(t);
             }
 
-            if (!_tokens[t].IsNegated && _lex.TryGetRole(word, out var role))
+            if (t != consumed && !_tokens[t].IsNegated && _lex.TryGetRole(word, out var role))
             {
                 AddActor(role);
             }
@@ -640,30 +644,39 @@ internal sealed class IntentWorkspace
         }
     }
 
-    private void ActorAfterAsA(int t)
+    /// <summary>"as a|an &lt;word&gt;"; returns the index of a role word folded into the actor, else -1.</summary>
+    private int ActorAfterAsA(int t)
     {
         // Whole tokens only, so "has a" never matches. Skipped: "as a result", "as a service" (not-actor list) and
         // words the lexicon knows as tech or features ("as a dashboard").
         if (t + 2 >= _tokenCount || !SamePiece(t, t + 2) || Tok(t + 1) is not ("a" or "an"))
         {
-            return;
+            return -1;
         }
 
         var word = Tok(t + 2);
         if (!char.IsLetter(word[0]) || _tokens[t + 2].IsNegated || _lex.NotActors.Contains(word) ||
             _lex.TechAliasExists(word) || _lex.FeatureTokenExists(word) || _lex.IsNegation(word))
         {
-            return;
+            return -1;
         }
 
         if (_lex.TryGetRole(word, out var role))
         {
             AddActor(role);
+            return -1;
         }
-        else
+
+        // The spec takes one word; a role word right after it makes a compound the user meant
+        // ("as a product manager" is a product manager, not a "product").
+        if (t + 3 < _tokenCount && SamePiece(t, t + 3) && _lex.TryGetRole(Tok(t + 3), out _))
         {
-            AddActor(word);
+            AddActor(Text(_tokens[t + 2].Start, _tokens[t + 3].End));
+            return t + 3;
         }
+
+        AddActor(word);
+        return -1;
     }
 
     private void ActorAfterFor(int t)

@@ -196,6 +196,8 @@ internal sealed class Lexicon
 
     public bool FeatureTokenExists(ReadOnlySpan<char> key) => _featureTokens.ContainsKey(key);
 
+    public bool PhraseExists(ReadOnlySpan<char> key) => _phrases.ContainsKey(key);
+
     /// <summary>Parses a lexicon text; throws <see cref="FormatException"/> on a malformed line.</summary>
     public static Lexicon Parse(TextReader reader)
     {
@@ -234,6 +236,7 @@ internal sealed class Lexicon
             builder.Add(section, argument, text, lineNumber);
         }
 
+        builder.Complete();
         return new Lexicon(builder);
     }
 
@@ -274,6 +277,7 @@ internal sealed class Lexicon
         private readonly Dictionary<string, int> _nameIds = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _techIds = new(StringComparer.Ordinal);
         private readonly List<(string Key, int Name)> _featureSelfKeys = [];
+        private HashSet<string> _ambiguous = new(StringComparer.Ordinal);
 
         public List<string> Names { get; } = [];
         public List<FeatureTraits> NameTraits { get; } = [];
@@ -291,8 +295,6 @@ internal sealed class Lexicon
         public Dictionary<string, string> Roles { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, Signals> Signals { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, HashSet<string>> Lists { get; } = new(StringComparer.Ordinal);
-
-        private HashSet<string> _ambiguous = new(StringComparer.Ordinal);
 
         public IEnumerable<string> AllKeys()
         {
@@ -477,13 +479,16 @@ internal sealed class Lexicon
                     throw new FormatException($"lexicon line {line}: unknown section '{section}'");
             }
 
-            // The canonical spelling of a feature matches itself unless an explicit alias already claims it.
+        }
+
+        /// <summary>Called once after the last line.</summary>
+        public void Complete()
+        {
+            // The canonical spelling of a feature ("single-sign-on") matches itself unless an alias claims it.
             foreach (var (key, id) in _featureSelfKeys)
             {
                 FeatureTokens.TryAdd(key, id);
             }
-
-            _featureSelfKeys.Clear();
         }
 
         private void AddTech(TechCategory category, string text, int line)
