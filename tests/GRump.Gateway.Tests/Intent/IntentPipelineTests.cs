@@ -129,6 +129,14 @@ public class IntentPipelineTests
         Assert.Equal(matchedAs, tech.MatchedAs);
     }
 
+    [Theory]
+    [InlineData("Use React/Vue with c++/rust and react+node", new[] { "react", "vue", "cpp", "rust", "nodejs" })]
+    [InlineData("Set up ci/cd and CI/CD/k8s", new[] { "ci-cd", "kubernetes" })]
+    public void Compile_SlashOrPlusInUnknownToken_SplitsIntoWords(string raw, string[] tech)
+    {
+        Assert.Equal(tech, _compiler.Compile(raw).TechStackHints);
+    }
+
     [Fact]
     public void Compile_TokensGluedByPunctuation_AreSplit()
     {

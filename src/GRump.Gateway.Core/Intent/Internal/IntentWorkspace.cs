@@ -35,6 +35,7 @@ internal sealed class IntentWorkspace
     private const int MaxRetainedTokens = 4096;
 
     private static readonly SearchValues<char> TokenPunctuation = SearchValues.Create("-_.#+/'");
+    private static readonly SearchValues<char> SlashOrPlus = SearchValues.Create("/+");
     private static readonly SearchValues<char> ClauseBreaks = SearchValues.Create(",:;()[]{}");
     private static readonly SearchValues<string> VerbCaptureStops = SearchValues.Create([" with ", " that ", ","], StringComparison.Ordinal);
     private static readonly SearchValues<string> WithCaptureStops = SearchValues.Create([" and ", ","], StringComparison.Ordinal);
@@ -248,46 +249,72 @@ internal sealed class IntentWorkspace
                 j++;
             }
 
-            var a = i;
-            var b = j;
+            AddToken(s, i, j, piece);
             i = j;
-
-            // Leading punctuation goes, except a dot that starts a word (".net").
-            while (a < b && !char.IsLetterOrDigit(s[a]) && !(s[a] == '.' && a + 1 < b && char.IsLetterOrDigit(s[a + 1])))
-            {
-                a++;
-            }
-
-            // Trailing punctuation goes, except '#' and '+' ("c#", "c++").
-            while (b > a && !char.IsLetterOrDigit(s[b - 1]) && s[b - 1] is not ('#' or '+'))
-            {
-                b--;
-            }
-
-            if (a == b)
-            {
-                continue;
-            }
-
-            if (_tokenCount == _tokens.Length)
-            {
-                Array.Resize(ref _tokens, _tokens.Length * 2);
-            }
-
-            _tokens[_tokenCount++] = new Token
-            {
-                Start = a,
-                End = b,
-                Piece = piece,
-                TokenTech = -1,
-                BigramTech = -1,
-                Tech = -1,
-                Feature = -1,
-                BigramPhrase = -1,
-                DataFlow = -1,
-                BigramDataFlow = -1,
-            };
         }
+    }
+
+    private void AddToken(ReadOnlySpan<char> s, int a, int b, int piece)
+    {
+        // Leading punctuation goes, except a dot that starts a word (".net").
+        while (a < b && !char.IsLetterOrDigit(s[a]) && !(s[a] == '.' && a + 1 < b && char.IsLetterOrDigit(s[a + 1])))
+        {
+            a++;
+        }
+
+        // Trailing punctuation goes, except '#' and '+' ("c#", "c++").
+        while (b > a && !char.IsLetterOrDigit(s[b - 1]) && s[b - 1] is not ('#' or '+'))
+        {
+            b--;
+        }
+
+        if (a == b)
+        {
+            return;
+        }
+
+        // '/' and '+' stay inside a token the lexicon knows ("ci/cd", "c++"); elsewhere they join words the user
+        // listed ("React/Vue", "react+node"), so the token splits there (the spec keeps them; this keeps both techs).
+        var word = s[a..b];
+        if (word.IndexOfAny(SlashOrPlus) >= 0 && !_lex.TechAliasExists(word) && !_lex.FeatureTokenExists(word))
+        {
+            // Split at '/' first, then (one level down) at '+', so "c++/rust" keeps "c++".
+            var separator = word.Contains('/') ? '/' : '+';
+            var part = a;
+            for (var k = a; k <= b; k++)
+            {
+                if (k == b || s[k] == separator)
+                {
+                    if (k > part)
+                    {
+                        AddToken(s, part, k, piece);
+                    }
+
+                    part = k + 1;
+                }
+            }
+
+            return;
+        }
+
+        if (_tokenCount == _tokens.Length)
+        {
+            Array.Resize(ref _tokens, _tokens.Length * 2);
+        }
+
+        _tokens[_tokenCount++] = new Token
+        {
+            Start = a,
+            End = b,
+            Piece = piece,
+            TokenTech = -1,
+            BigramTech = -1,
+            Tech = -1,
+            Feature = -1,
+            BigramPhrase = -1,
+            DataFlow = -1,
+            BigramDataFlow = -1,
+        };
     }
 
     /// <summary>Joins tokens t and t+1 with one space when both are in one sentence and t can start a bigram.</summary>
