@@ -15,6 +15,9 @@ internal sealed class IntentWorkspace
     /// <summary>Negation window (step 4): token i is negated when a cue sits at c with c &lt; i ≤ c + 4.</summary>
     private const int NegationWindow = 4;
 
+    /// <summary>Confidence of every tech hit (step 5).</summary>
+    private const float TechConfidence = 0.95f;
+
     internal const string DefaultActor = "user";
     internal const string EmptyError = "Intent raw text is empty";
     internal const string NoFeaturesWarning = "No features extracted; intent may be underspecified";
@@ -772,6 +775,55 @@ internal sealed class IntentWorkspace
 
     private V1.Intent Build(string text, Struct? constraints)
     {
+        var intent = new V1.Intent { Raw = text, Constraints = constraints };
+        var (firstVerb, signals, flows) = ScanTokens();
+        var liveFeatures = WriteFeatures(intent);
+        var edges = WriteDependencies(intent);
+        WriteEnrichedFeatures(intent, firstVerb);
+        var tech = WriteTech(intent);
+        WriteDataFlows(intent, flows);
+        FindActors();
+        intent.Actors.Capacity = _actorList.Count;
+        foreach (var actor in _actorList)
+        {
+            intent.Actors.Add(actor);
+        }
+
+        var traits = FeatureTraits.None;
+        for (var i = 0; i < _featureCount; i++)
+        {
+            if (!_featureHits[i].Negated)
+            {
+                traits |= _lex.NameTraits[_featureHits[i].Name];
+            }
+        }
+
+        intent.ProjectType = ProjectTypeOf(signals, traits, tech);
+        intent.ArchitecturePattern = ArchitectureOf(signals, traits, tech);
+
+        // Step 12: complexity over non-negated features, non-negated tech and edges.
+        var complexity = (liveFeatures + tech.Live > 0 ? 0.1 : 0.0)
+            + Math.Min(0.4, 0.08 * liveFeatures)
+            + Math.Min(0.3, 0.05 * tech.Live)
+            + Math.Min(0.2, 0.04 * edges);
+        intent.ComplexityScore = (float)Math.Min(1.0, complexity);
+
+        intent.Confidence = Confidence();
+        AnnotateSentences(intent, text);
+
+        // Step 16: verification.
+        intent.Verification = new Verification { WellFormed = true };
+        if (intent.Features.Count == 0)
+        {
+            intent.Verification.Warnings.Add(NoFeaturesWarning);
+        }
+
+        return intent;
+    }
+
+    /// <summary>The text's first verb (action fallback), keyword signals and data flows of non-negated tokens.</summary>
+    private (FeatureAction FirstVerb, Signals Signals, ulong Flows) ScanTokens()
+    {
         var firstVerb = FeatureAction.Unspecified;
         var signals = Signals.None;
         ulong flows = 0;
@@ -783,7 +835,8 @@ internal sealed class IntentWorkspace
                 firstVerb = token.Verb;
             }
 
-            // Negated keywords say what the project is not; they do not count (spec: "negated tech does not count").
+            // Negated keywords say what the project is not, so they count for nothing, like negated tech (the spec
+            // only says "negated tech does not count"; "not a CLI" is no CLI either).
             if (token.IsNegated)
             {
                 continue;
@@ -801,26 +854,24 @@ internal sealed class IntentWorkspace
             }
         }
 
-        if (firstVerb == FeatureAction.Unspecified)
-        {
-            firstVerb = FeatureAction.Build;
-        }
+        return (firstVerb == FeatureAction.Unspecified ? FeatureAction.Build : firstVerb, signals, flows);
+    }
 
-        var intent = new V1.Intent { Raw = text, Constraints = constraints };
-
-        // Features: non-negated canonicals first, then captures (step 7) not already present.
-        var liveFeatures = 0;
+    /// <summary>Non-negated canonical features first, then phrase captures (step 7) not already present.</summary>
+    private int WriteFeatures(V1.Intent intent)
+    {
+        var live = 0;
         for (var i = 0; i < _featureCount; i++)
         {
             if (!_featureHits[i].Negated)
             {
-                liveFeatures++;
+                live++;
                 _features.Add(_lex.Names[_featureHits[i].Name]);
             }
         }
 
         CapturePhrases();
-        intent.Features.Capacity = liveFeatures + _captures.Count;
+        intent.Features.Capacity = live + _captures.Count;
         for (var i = 0; i < _featureCount; i++)
         {
             if (!_featureHits[i].Negated)
@@ -834,17 +885,22 @@ internal sealed class IntentWorkspace
             intent.Features.Add(capture);
         }
 
-        // Step 9: dependency edges. The rule table is sorted by (from, to) and deduped at load.
-        var edgeCount = 0;
+        return live;
+    }
+
+    /// <summary>Step 9. The rule table is sorted by (from, to) and deduped at load, so rule order is output order.</summary>
+    private int WriteDependencies(V1.Intent intent)
+    {
+        var count = 0;
         foreach (var rule in _lex.Dependencies)
         {
             if (HasFeature(rule.FromName))
             {
-                edgeCount++;
+                count++;
             }
         }
 
-        intent.DependencyGraph.Capacity = edgeCount;
+        intent.DependencyGraph.Capacity = count;
         foreach (var rule in _lex.Dependencies)
         {
             if (HasFeature(rule.FromName))
@@ -857,7 +913,12 @@ internal sealed class IntentWorkspace
             }
         }
 
-        // Enriched features with action (step 6) and priority (step 13).
+        return count;
+    }
+
+    /// <summary>Enriched features with action (step 6) and priority (step 13), negated ones included.</summary>
+    private void WriteEnrichedFeatures(V1.Intent intent, FeatureAction firstVerb)
+    {
         intent.EnrichedFeatures.Capacity = _featureCount;
         for (var i = 0; i < _featureCount; i++)
         {
@@ -872,21 +933,19 @@ internal sealed class IntentWorkspace
                 Confidence = hit.Confidence,
             });
         }
+    }
 
-        // Tech: enriched (all, with negation) and hints (never a negated tech). The spec's "then keyword hits not
-        // already present" has nothing left to add: every keyword is a lexicon alias matched by whole token above.
-        var liveTech = 0;
-        var techConfidence = 0.0;
+    /// <summary>
+    /// Enriched tech (all, with negation) and tech_stack_hints (never a negated tech). The spec's "then keyword hits
+    /// not already present" adds nothing here: every keyword is a lexicon alias, already matched by whole token.
+    /// </summary>
+    private TechSummary WriteTech(V1.Intent intent)
+    {
+        var summary = default(TechSummary);
         intent.EnrichedTech.Capacity = _techCount;
-        var hasFrontend = false;
-        var hasBackend = false;
-        var hasDatabase = false;
-        var techTraits = TechTraits.None;
         for (var i = 0; i < _techCount; i++)
         {
             ref readonly var hit = ref _techHits[i];
-            const float confidence = 0.95f;
-            techConfidence += confidence;
             var category = _lex.TechCategories[hit.Tech];
             intent.EnrichedTech.Add(new TechHint
             {
@@ -894,19 +953,19 @@ internal sealed class IntentWorkspace
                 MatchedAs = hit.MatchedAs,
                 Category = category,
                 Negated = hit.Negated,
-                Confidence = confidence,
+                Confidence = TechConfidence,
             });
             if (!hit.Negated)
             {
-                liveTech++;
-                hasFrontend |= category == TechCategory.Frontend;
-                hasBackend |= category == TechCategory.Backend;
-                hasDatabase |= category == TechCategory.Database;
-                techTraits |= _lex.TechTraits[hit.Tech];
+                summary.Live++;
+                summary.Frontend |= category == TechCategory.Frontend;
+                summary.Backend |= category == TechCategory.Backend;
+                summary.Database |= category == TechCategory.Database;
+                summary.Traits |= _lex.TechTraits[hit.Tech];
             }
         }
 
-        intent.TechStackHints.Capacity = liveTech;
+        intent.TechStackHints.Capacity = summary.Live;
         for (var i = 0; i < _techCount; i++)
         {
             if (!_techHits[i].Negated)
@@ -915,7 +974,12 @@ internal sealed class IntentWorkspace
             }
         }
 
-        // Data flows in lexicon order.
+        return summary;
+    }
+
+    /// <summary>Data flows of non-negated tokens, in lexicon order.</summary>
+    private void WriteDataFlows(V1.Intent intent, ulong flows)
+    {
         for (var f = 0; flows != 0 && f < _lex.DataFlowNames.Length; f++)
         {
             if ((flows & (1UL << f)) != 0)
@@ -924,36 +988,12 @@ internal sealed class IntentWorkspace
                 flows &= ~(1UL << f);
             }
         }
+    }
 
-        // Step 8: actors.
-        FindActors();
-        intent.Actors.Capacity = _actorList.Count;
-        foreach (var actor in _actorList)
-        {
-            intent.Actors.Add(actor);
-        }
-
-        var traits = FeatureTraits.None;
-        for (var i = 0; i < _featureCount; i++)
-        {
-            if (!_featureHits[i].Negated)
-            {
-                traits |= _lex.NameTraits[_featureHits[i].Name];
-            }
-        }
-
-        intent.ProjectType = ProjectTypeOf(signals, traits, hasFrontend, hasBackend, hasDatabase);
-        intent.ArchitecturePattern = ArchitectureOf(signals, traits, techTraits, hasFrontend, hasBackend);
-
-        // Step 12: complexity over non-negated features, non-negated tech and edges.
-        var complexity = (liveFeatures + liveTech > 0 ? 0.1 : 0.0)
-            + Math.Min(0.4, 0.08 * liveFeatures)
-            + Math.Min(0.3, 0.05 * liveTech)
-            + Math.Min(0.2, 0.04 * edgeCount);
-        intent.ComplexityScore = (float)Math.Min(1.0, complexity);
-
-        // Step 14: confidence.
-        var actorsConfidence = _actorList.Count > 1 || _actorList[0] != DefaultActor ? 0.9 : 0.3;
+    /// <summary>Step 14.</summary>
+    private IntentConfidence Confidence()
+    {
+        var actors = _actorList.Count > 1 || _actorList[0] != DefaultActor ? 0.9 : 0.3;
         var confident = 0;
         for (var i = 0; i < _featureCount; i++)
         {
@@ -963,32 +1003,20 @@ internal sealed class IntentWorkspace
             }
         }
 
-        var featuresConfidence = _featureCount == 0 ? 0.1 : Math.Max(0.2, (double)confident / _featureCount);
-        var techStackConfidence = _techCount == 0 ? 0.1 : techConfidence / _techCount;
-        var overall = Math.Min(1.0, (0.2 * actorsConfidence) + (0.4 * featuresConfidence) + (0.3 * techStackConfidence)
-            + Math.Min(0.1, 0.05 * _sentenceCount));
-        intent.Confidence = new IntentConfidence
+        var features = _featureCount == 0 ? 0.1 : Math.Max(0.2, (double)confident / _featureCount);
+        // Every tech hit has the same confidence, so the mean is that confidence.
+        var techStack = _techCount == 0 ? 0.1 : TechConfidence;
+        var overall = Math.Min(1.0, (0.2 * actors) + (0.4 * features) + (0.3 * techStack) + Math.Min(0.1, 0.05 * _sentenceCount));
+        return new IntentConfidence
         {
             Overall = (float)overall,
-            Actors = (float)actorsConfidence,
-            Features = (float)featuresConfidence,
-            TechStack = (float)techStackConfidence,
+            Actors = (float)actors,
+            Features = (float)features,
+            TechStack = (float)techStack,
         };
-
-        // Step 15: sentences.
-        AnnotateSentences(intent, text);
-
-        // Step 16: verification.
-        intent.Verification = new Verification { WellFormed = true };
-        if (intent.Features.Count == 0)
-        {
-            intent.Verification.Warnings.Add(NoFeaturesWarning);
-        }
-
-        return intent;
     }
 
-    private static ProjectType ProjectTypeOf(Signals signals, FeatureTraits traits, bool frontend, bool backend, bool database)
+    private static ProjectType ProjectTypeOf(Signals signals, FeatureTraits traits, TechSummary tech)
     {
         // Step 10: first rule that fires.
         if ((signals & Signals.ProjectMicroservice) != 0)
@@ -1012,17 +1040,17 @@ internal sealed class IntentWorkspace
         }
 
         var uiIsh = (signals & Signals.Ui) != 0 || (traits & FeatureTraits.Ui) != 0;
-        if (backend && database && !frontend && !uiIsh)
+        if (tech.Backend && tech.Database && !tech.Frontend && !uiIsh)
         {
             return ProjectType.Api;
         }
 
-        if (frontend || uiIsh || (traits & FeatureTraits.Web) != 0)
+        if (tech.Frontend || uiIsh || (traits & FeatureTraits.Web) != 0)
         {
             return ProjectType.WebApp;
         }
 
-        if (backend || database)
+        if (tech.Backend || tech.Database)
         {
             return ProjectType.Api;
         }
@@ -1031,7 +1059,7 @@ internal sealed class IntentWorkspace
         return (traits & FeatureTraits.Api) != 0 ? ProjectType.Api : ProjectType.Unknown;
     }
 
-    private static ArchitecturePattern ArchitectureOf(Signals signals, FeatureTraits traits, TechTraits techTraits, bool frontend, bool backend)
+    private static ArchitecturePattern ArchitectureOf(Signals signals, FeatureTraits traits, TechSummary tech)
     {
         // Step 11: first rule that fires.
         if ((signals & Signals.ArchMicroservices) != 0)
@@ -1054,22 +1082,22 @@ internal sealed class IntentWorkspace
             return ArchitecturePattern.Jamstack;
         }
 
-        if ((techTraits & TechTraits.Serverless) != 0)
+        if ((tech.Traits & TechTraits.Serverless) != 0)
         {
             return ArchitecturePattern.Serverless;
         }
 
-        if ((techTraits & TechTraits.EventDriven) != 0 || (traits & FeatureTraits.Event) != 0)
+        if ((tech.Traits & TechTraits.EventDriven) != 0 || (traits & FeatureTraits.Event) != 0)
         {
             return ArchitecturePattern.EventDriven;
         }
 
-        if ((techTraits & TechTraits.Microservices) != 0)
+        if ((tech.Traits & TechTraits.Microservices) != 0)
         {
             return ArchitecturePattern.Microservices;
         }
 
-        if ((techTraits & TechTraits.JamstackHost) != 0 && frontend && !backend)
+        if ((tech.Traits & TechTraits.JamstackHost) != 0 && tech.Frontend && !tech.Backend)
         {
             return ArchitecturePattern.Jamstack;
         }
@@ -1163,5 +1191,15 @@ internal sealed class IntentWorkspace
         }
 
         buffer[i] = id;
+    }
+
+    /// <summary>What the non-negated tech says about the project (steps 10–12).</summary>
+    private struct TechSummary
+    {
+        public int Live;
+        public bool Frontend;
+        public bool Backend;
+        public bool Database;
+        public TechTraits Traits;
     }
 }
