@@ -166,6 +166,16 @@ public class IntentPipelineTests
         Assert.Equal(negated, react.Negated);
     }
 
+    [Theory]
+    [InlineData("Drag and drop file upload", "file-upload", false)]
+    [InlineData("Keep the blog and drop file upload", "file-upload", true)]
+    [InlineData("Not only chat but also a blog", "chat", false)]
+    [InlineData("No matter what, add chat", "chat", false)]
+    public void Compile_CueWordInIdiom_NegatesNothing(string raw, string feature, bool negated)
+    {
+        Assert.Equal(negated, _compiler.Compile(raw).Feature(feature)!.Negated);
+    }
+
     [Fact]
     public void Compile_NegationCue_DoesNotCrossSentenceEnd()
     {

@@ -356,7 +356,7 @@ internal sealed class IntentWorkspace
         {
             ref var token = ref _tokens[t];
             var word = Tok(t);
-            if (_lex.IsNegation(word))
+            if (_lex.IsNegation(word) && !IsVoidCue(t))
             {
                 token.Flags |= TokenFlags.Cue | TokenFlags.CueStart;
             }
@@ -416,6 +416,17 @@ internal sealed class IntentWorkspace
     }
 
     // ------------------------------------------------------------------ step 4: negation
+
+    /// <summary>A cue word in an idiom that negates nothing: "drag and drop", "not only", "no matter".</summary>
+    private bool IsVoidCue(int t)
+    {
+        if (t + 1 < _tokenCount && SamePiece(t, t + 1) && _lex.NegationVoidAfter.Contains(Tok(t + 1)))
+        {
+            return true;
+        }
+
+        return t >= 2 && SamePiece(t - 2, t) && TryBigram(t - 2, out var before) && _lex.NegationVoidBefore.Contains(before);
+    }
 
     private void MarkNegation()
     {

@@ -90,6 +90,8 @@ internal sealed class Lexicon
     public FrozenDictionary<string, string> RoleTable => _roles.Dictionary;
     public FrozenSet<string> NegationCues => _negation.Set;
 
+    public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> NegationVoidBefore { get; }
+    public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> NegationVoidAfter { get; }
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> TechCues { get; }
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> TechConjunctions { get; }
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> CaptureVerbs { get; }
@@ -149,6 +151,8 @@ internal sealed class Lexicon
         }
 
         _negation = List("negation");
+        NegationVoidBefore = List("negation-void-before");
+        NegationVoidAfter = List("negation-void-after");
         TechCues = List("tech-cue");
         TechConjunctions = List("tech-conjunction");
         CaptureVerbs = List("capture-verb");
@@ -318,11 +322,14 @@ internal sealed class Lexicon
                 yield return key;
             }
 
-            if (Lists.TryGetValue("negation", out var negation))
+            foreach (var name in (string[])["negation", "negation-void-before"])
             {
-                foreach (var key in negation)
+                if (Lists.TryGetValue(name, out var list))
                 {
-                    yield return key;
+                    foreach (var key in list)
+                    {
+                        yield return key;
+                    }
                 }
             }
         }
