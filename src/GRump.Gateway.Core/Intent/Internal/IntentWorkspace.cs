@@ -732,6 +732,7 @@ internal sealed class IntentWorkspace
 
         var first = k;
         var last = -1;
+        var onlyRoles = true;
         for (; k < _tokenCount && SamePiece(t, k) && k - first < MaxForPhraseTokens; k++)
         {
             if (Text(_tokens[k - 1].End, _tokens[k].Start).IndexOfAny(ClauseBreaks) >= 0)
@@ -748,19 +749,12 @@ internal sealed class IntentWorkspace
             if (_lex.People.Contains(word))
             {
                 last = k;
+                onlyRoles &= _lex.TryGetRole(word, out _);
             }
         }
 
-        if (last < 0)
-        {
-            return;
-        }
-
-        if (last == first && _lex.TryGetRole(Tok(first), out var role))
-        {
-            AddActor(role);
-        }
-        else
+        // No people, or only role words ("for users and guests"), which the role rule reports on its own.
+        if (last >= 0 && !onlyRoles)
         {
             AddActor(Text(_tokens[first].Start, _tokens[last].End));
         }
