@@ -574,6 +574,10 @@ internal sealed class IntentWorkspace
 
     // ------------------------------------------------------------------ step 7: phrase captures
 
+    /// <summary>
+    /// Step 7, verb captures then "with"/"featuring" captures, each left to right. Captures come from the lowercased
+    /// text (the spec does not say), so they compare cleanly with canonical names and with each other.
+    /// </summary>
     private void CapturePhrases()
     {
         for (var t = 0; t < _tokenCount; t++)
