@@ -1,15 +1,32 @@
 using Google.Protobuf.WellKnownTypes;
+using GRump.Gateway.Intent.Internal;
 
 namespace GRump.Gateway.Intent;
 
-/// <summary>PLACEHOLDER — replaced by the full compiler in the intent work tree.</summary>
+/// <summary>
+/// Compiles free text into a structured <see cref="V1.Intent"/> (spec: shared/spec/intent-compiler.md):
+/// lexicon-driven, no regex, linear in the input. Pure, deterministic and thread-safe: one instance serves every
+/// request; scratch buffers are kept per thread.
+/// </summary>
 public sealed class IntentCompiler : IIntentCompiler
 {
+    // One workspace per thread; taken out while in use so a nested call (none today) would get its own.
+    [ThreadStatic]
+    private static IntentWorkspace? _workspace;
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentNullException"><paramref name="raw"/> is null (a caller bug, not input data).</exception>
     public V1.Intent Compile(string raw, Struct? constraints = null)
     {
         ArgumentNullException.ThrowIfNull(raw);
-        var intent = new V1.Intent { Raw = raw.Trim(), Constraints = constraints, Verification = new V1.Verification { WellFormed = true } };
-        intent.Actors.Add("user");
+        var workspace = _workspace ?? new IntentWorkspace(Lexicon.Default);
+        _workspace = null;
+        var intent = workspace.Compile(raw, constraints);
+        if (workspace.Retainable)
+        {
+            _workspace = workspace;
+        }
+
         return intent;
     }
 }
