@@ -68,6 +68,9 @@ public class GrpcParseIntentBenchmarks
     public Task BareUnary() => RunAsync(() => _bench!.NoopAsync(new NoopRequest { Raw = Prompt }).ResponseAsync);
 
     [Benchmark]
+    public Task ParseIntentInline() => RunAsync(() => _bench!.ParseInlineAsync(new ParseIntentRequest { Raw = Prompt }).ResponseAsync);
+
+    [Benchmark]
     public Task ParseIntent() => RunAsync(() => _intents!.ParseIntentAsync(new ParseIntentRequest { Raw = Prompt }).ResponseAsync);
 
     private Task RunAsync<T>(Func<Task<T>> call)
@@ -86,8 +89,11 @@ public class GrpcParseIntentBenchmarks
         return Task.WhenAll(calls);
     }
 
-    private sealed class NoopService : BenchService.BenchServiceBase
+    private sealed class NoopService(IIntentCompiler compiler) : BenchService.BenchServiceBase
     {
         public override Task<NoopResponse> Noop(NoopRequest request, ServerCallContext context) => Task.FromResult(new NoopResponse { Raw = request.Raw });
+
+        public override Task<ParseIntentResponse> ParseInline(ParseIntentRequest request, ServerCallContext context) =>
+            Task.FromResult(new ParseIntentResponse { Intent = compiler.Compile(request.Raw, request.Constraints) });
     }
 }

@@ -84,7 +84,7 @@ public sealed class WorkerPool : IHostedLifecycleService, IAsyncDisposable
         {
             return await item.Task.WaitAsync(_timeout, _time, cancellationToken).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (TimeoutException) when (!item.Task.IsCompleted)
         {
             // A task that never started is dropped; one already running finishes on its worker, unobserved.
             item.TryAbandon();

@@ -55,7 +55,7 @@ public static class GrpcServiceCollectionExtensions
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             var stats = pool.GetStats();
-            var result = stats.QueueDepth >= stats.QueueCapacity * 9 / 10
+            var result = stats.QueueDepth >= Math.Max(1, stats.QueueCapacity * 9 / 10)
                 ? HealthCheckResult.Unhealthy($"worker queue {stats.QueueDepth}/{stats.QueueCapacity}")
                 : HealthCheckResult.Healthy($"worker queue {stats.QueueDepth}/{stats.QueueCapacity}");
             return Task.FromResult(result);

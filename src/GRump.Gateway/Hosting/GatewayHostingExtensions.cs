@@ -34,9 +34,10 @@ public static class GatewayHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(mapEndpoints);
         ILogger? logger = null;
+        WebApplication? app = null;
         try
         {
-            var app = builder.Build();
+            app = builder.Build();
             logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("GRump.Gateway");
 
             // Every ValidateOnStart rule, now: a bad value is reported here, before any service starts or binds.
@@ -47,12 +48,12 @@ public static class GatewayHostingExtensions
         }
         catch (Exception exception) when (ValidationFailures(exception) is { } failures)
         {
-            HostingLog.InvalidConfiguration(logger ?? FallbackLogger(), failures);
+            await ReportAsync(app, logger, l => HostingLog.InvalidConfiguration(l, failures)).ConfigureAwait(false);
             return 2;
         }
         catch (IOException exception) when (exception.InnerException is System.Net.Sockets.SocketException || exception.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
         {
-            HostingLog.CannotListen(logger ?? FallbackLogger(), exception.Message);
+            await ReportAsync(app, logger, l => HostingLog.CannotListen(l, exception.Message)).ConfigureAwait(false);
             return 3;
         }
     }
@@ -65,8 +66,23 @@ public static class GatewayHostingExtensions
         _ => null,
     };
 
-    // Used when the app failed to build (its own logging does not exist yet); lives until the process exits.
-    private static ILogger FallbackLogger() => LoggerFactory.Create(logging => logging.AddSimpleConsole()).CreateLogger("GRump.Gateway");
+    /// <summary>Logs why the gateway stops, then disposes the logging so the line is written before the process exits.</summary>
+    private static async Task ReportAsync(WebApplication? app, ILogger? logger, Action<ILogger> log)
+    {
+        if (logger is null)
+        {
+            // The app failed to build, so its logging does not exist: use a console logger of our own.
+            using var factory = LoggerFactory.Create(logging => logging.AddSimpleConsole());
+            log(factory.CreateLogger("GRump.Gateway"));
+            return;
+        }
+
+        log(logger);
+        if (app is not null)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Logs the bound endpoints once the server listens.</summary>
     private sealed class ListeningLogger(IHostApplicationLifetime lifetime, GatewayEndpoints endpoints, ILogger<ListeningLogger> logger) : IHostedService

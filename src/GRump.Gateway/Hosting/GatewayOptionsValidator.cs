@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace GRump.Gateway.Hosting;
 
 /// <summary>Cross-field rules of <see cref="GatewayOptions"/>; a failure stops the host before it listens.</summary>
-internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IValidateOptions<GatewayOptions>
 {
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
@@ -18,6 +18,12 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             // API keys arrive with the auth feature; until then only an explicit opt-in may expose the gateway.
             failures.Add($"Gateway:BindAddress {address} is not a loopback address and no API key authentication is active: " +
                 "set Gateway:AllowAnonymous=true to expose the gateway without keys, or bind 127.0.0.1.");
+        }
+
+        // Kestrel would also bind endpoints from its own section, around the loopback guard above.
+        if (configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
+        {
+            failures.Add("Kestrel:Endpoints is set: the gateway's endpoints are configured only with Gateway:BindAddress, Gateway:GrpcPort and Gateway:HttpPort.");
         }
 
         if (options.GrpcPort != 0 && options.GrpcPort == options.HttpPort)

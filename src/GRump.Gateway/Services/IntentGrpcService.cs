@@ -38,7 +38,8 @@ internal sealed class IntentGrpcService(IIntentCompiler compiler, WorkerPool poo
 
         // One pool task per chunk: the batch spreads over every worker without taking a queue slot per text.
         var results = new V1.Intent[inputs.Count];
-        var chunkSize = Math.Max(1, (inputs.Count + Environment.ProcessorCount - 1) / Environment.ProcessorCount);
+        var workers = pool.GetStats().Workers;
+        var chunkSize = Math.Max(1, (inputs.Count + workers - 1) / workers);
         var chunks = new List<Task>();
         for (var start = 0; start < inputs.Count; start += chunkSize)
         {
@@ -82,9 +83,17 @@ internal sealed class IntentGrpcService(IIntentCompiler compiler, WorkerPool poo
             await writing.ConfigureAwait(false);
             throw;
         }
-        catch (OperationCanceledException) when (writing.IsFaulted)
+        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
         {
-            // The writer failed first and cancelled the reader: its error is the one to report (awaited below).
+            // Only the writer cancels on its own: a parse failed, and its error is the one to report (awaited below).
+        }
+        catch
+        {
+            // The client went away or sent something unreadable: stop the writer and its parses before leaving.
+            await cancellation.CancelAsync().ConfigureAwait(false);
+            inFlight.Writer.TryComplete();
+            await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
         finally
         {

@@ -46,6 +46,49 @@ public sealed class IntentBackpressureTests
         Assert.StartsWith("more ", (await Assert.Single(more).DefaultTimeout()).Intent.Raw, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ParseIntents_ParseRejectedMidStream_EarlierResultsThenResourceExhausted()
+    {
+        // Arrange
+        var compiler = new GatedCompiler();
+        await using var app = new GatewayApp(
+            new Dictionary<string, string?> { ["Workers:WorkerCount"] = "1", ["Workers:QueueCapacity"] = "1" },
+            services => services.AddSingleton<IIntentCompiler>(compiler)).Start();
+        var pool = app.Services.GetRequiredService<GRump.Gateway.Workers.WorkerPool>();
+        using var call = new IntentService.IntentServiceClient(app.Channel).ParseIntents(cancellationToken: TestContext.Current.CancellationToken);
+
+        // Act: "one" runs (held), "two" waits in the only queue slot, "three" is turned away.
+        await call.RequestStream.WriteAsync(new ParseIntentsRequest { Raw = "one" }, TestContext.Current.CancellationToken).DefaultTimeout();
+        await compiler.Entered.Task.DefaultTimeout();
+        await call.RequestStream.WriteAsync(new ParseIntentsRequest { Raw = "two" }, TestContext.Current.CancellationToken).DefaultTimeout();
+        await call.RequestStream.WriteAsync(new ParseIntentsRequest { Raw = "three" }, TestContext.Current.CancellationToken).DefaultTimeout();
+        await WaitUntilAsync(() => pool.GetStats().Rejected == 1);
+        compiler.Release();
+        var received = new List<string>();
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var response in call.ResponseStream.ReadAllAsync(TestContext.Current.CancellationToken))
+            {
+                received.Add(response.Intent.Raw);
+            }
+        }).DefaultTimeout();
+
+        // Assert: the real status, not UNKNOWN, after everything accepted before it.
+        Assert.Equal(["one", "two"], received);
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+    }
+
+    /// <summary>Yields until a condition the server reaches on its own holds; bounded like every await in tests.</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TestTimeouts.Default);
+        while (!condition())
+        {
+            timeout.Token.ThrowIfCancellationRequested();
+            await Task.Yield();
+        }
+    }
+
     /// <summary>Holds the first parse until released, so a test controls when the only worker is free.</summary>
     private sealed class GatedCompiler : IIntentCompiler
     {

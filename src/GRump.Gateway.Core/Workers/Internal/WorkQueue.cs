@@ -29,11 +29,13 @@ internal sealed class WorkQueue
     public IAsyncEnumerable<WorkItem> ReadAllAsync(CancellationToken cancellationToken) => _channel.Reader.ReadAllAsync(cancellationToken);
 
     /// <summary>No more writes; readers finish what is queued.</summary>
+    private volatile bool _completed;
+
+    public bool IsCompleted => _completed;
+
     public void Complete()
     {
-        IsCompleted = true;
+        _completed = true;
         _channel.Writer.TryComplete();
     }
-
-    public bool IsCompleted { get; private set; }
 }
