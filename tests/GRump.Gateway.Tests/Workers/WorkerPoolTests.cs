@@ -31,10 +31,7 @@ public sealed class WorkerPoolTests
     {
         // Arrange: one worker held busy, one queue slot taken.
         await using var pool = CreatePool(workers: 1, capacity: 1);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var running = pool.RunAsync(WorkKind.ParseIntent, 0, _ => { entered.SetResult(); gate.Task.Wait(TestTimeouts.Default); return 1; }, TestContext.Current.CancellationToken);
-        await entered.Task.DefaultTimeout();
+        var (gate, running) = await OccupyWorkerAsync(pool, result: 1);
         var queued = pool.RunAsync(WorkKind.ParseIntent, 0, _ => 2, TestContext.Current.CancellationToken);
 
         // Act
@@ -54,10 +51,7 @@ public sealed class WorkerPoolTests
     {
         // Arrange
         await using var pool = CreatePool(workers: 1, capacity: 10, timeout: TimeSpan.FromSeconds(30));
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var blocker = pool.RunAsync(WorkKind.ParseIntent, 0, _ => { entered.SetResult(); gate.Task.Wait(TestTimeouts.Default); return 0; }, TestContext.Current.CancellationToken);
-        await entered.Task.DefaultTimeout();
+        var (gate, blocker) = await OccupyWorkerAsync(pool, result: 0);
         var ranLate = false;
         var waiting = pool.RunAsync(WorkKind.ParseIntent, 0, _ => ranLate = true, TestContext.Current.CancellationToken);
 
@@ -81,10 +75,7 @@ public sealed class WorkerPoolTests
     {
         // Arrange
         await using var pool = CreatePool(workers: 1, capacity: 10);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var blocker = pool.RunAsync(WorkKind.ParseIntent, 0, _ => { entered.SetResult(); gate.Task.Wait(TestTimeouts.Default); return 0; }, TestContext.Current.CancellationToken);
-        await entered.Task.DefaultTimeout();
+        var (gate, blocker) = await OccupyWorkerAsync(pool, result: 0);
         using var cancel = new CancellationTokenSource();
         var ranLate = false;
         var waiting = pool.RunAsync(WorkKind.ParseIntent, 0, _ => ranLate = true, cancel.Token);
@@ -120,10 +111,7 @@ public sealed class WorkerPoolTests
     {
         // Arrange
         await using var pool = CreatePool(workers: 1, capacity: 100);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = pool.RunAsync(WorkKind.ParseIntent, 0, _ => { entered.SetResult(); gate.Task.Wait(TestTimeouts.Default); return -1; }, TestContext.Current.CancellationToken);
-        await entered.Task.DefaultTimeout();
+        var (gate, first) = await OccupyWorkerAsync(pool, result: -1);
         var queued = Enumerable.Range(0, 20).Select(i => pool.RunAsync(WorkKind.ParseIntent, i, static x => x, TestContext.Current.CancellationToken)).ToList();
 
         // Act
@@ -145,10 +133,7 @@ public sealed class WorkerPoolTests
         using var meterFactory = new TestMeterFactory();
         await using var pool = CreatePool(workers: 1, capacity: 10, meterFactory: meterFactory);
         using var depth = new MetricCollector<int>(meterFactory, "GRump.Gateway", "worker_queue_depth");
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var blocker = pool.RunAsync(WorkKind.ParseIntent, 0, _ => { entered.SetResult(); gate.Task.Wait(TestTimeouts.Default); return 0; }, TestContext.Current.CancellationToken);
-        await entered.Task.DefaultTimeout();
+        var (gate, blocker) = await OccupyWorkerAsync(pool, result: 0);
         var queued = pool.RunAsync(WorkKind.ParseIntent, 0, static x => x, TestContext.Current.CancellationToken);
 
         // Act
@@ -158,6 +143,16 @@ public sealed class WorkerPoolTests
 
         // Assert
         Assert.Equal(1, depth.LastMeasurement?.Value);
+    }
+
+    /// <summary>Puts a task on the pool that holds its worker until the returned gate is set.</summary>
+    private static async Task<(TaskCompletionSource Gate, Task<int> Task)> OccupyWorkerAsync(WorkerPool pool, int result)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var task = pool.RunAsync(WorkKind.ParseIntent, result, x => { entered.SetResult(); gate.Task.Wait(TestTimeouts.Default); return x; }, TestContext.Current.CancellationToken);
+        await entered.Task.DefaultTimeout();
+        return (gate, task);
     }
 
     private WorkerPool CreatePool(int workers, int capacity, TimeSpan? timeout = null, TestMeterFactory? meterFactory = null) =>
