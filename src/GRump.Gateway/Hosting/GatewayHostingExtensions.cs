@@ -51,7 +51,7 @@ public static class GatewayHostingExtensions
             await ReportAsync(app, logger, l => HostingLog.InvalidConfiguration(l, failures)).ConfigureAwait(false);
             return 2;
         }
-        catch (IOException exception) when (exception.InnerException is System.Net.Sockets.SocketException || exception.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+        catch (IOException exception) when (exception.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
         {
             await ReportAsync(app, logger, l => HostingLog.CannotListen(l, exception.Message)).ConfigureAwait(false);
             return 3;

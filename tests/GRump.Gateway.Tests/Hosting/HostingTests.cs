@@ -62,6 +62,23 @@ public sealed partial class HostingTests
     }
 
     [Fact]
+    public async Task Process_PortInUse_ExitsWithCode3AndSaysWhy()
+    {
+        // Arrange
+        using var occupant = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        occupant.Start();
+        var port = ((System.Net.IPEndPoint)occupant.LocalEndpoint).Port;
+
+        // Act
+        var result = await ExternalTool.RunAsync("dotnet", [GatewayDll, "--Gateway:GrpcPort=0", $"--Gateway:HttpPort={port}"], TestContext.Current.CancellationToken, AppContext.BaseDirectory);
+
+        // Assert
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains("Cannot listen", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{port}", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Process_PortZero_LogsListeningLineAndStopsCleanlyOnSigterm()
     {
         // Arrange

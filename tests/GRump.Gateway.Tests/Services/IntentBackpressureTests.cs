@@ -16,9 +16,7 @@ public sealed class IntentBackpressureTests
     {
         // Arrange: one worker held inside a parse, one queue slot.
         var compiler = new GatedCompiler();
-        await using var app = new GatewayApp(
-            new Dictionary<string, string?> { ["Workers:WorkerCount"] = "1", ["Workers:QueueCapacity"] = "1" },
-            services => services.AddSingleton<IIntentCompiler>(compiler)).Start();
+        await using var app = StartSingleSlotGateway(compiler);
         var client = new IntentService.IntentServiceClient(app.Channel);
         var running = client.ParseIntentAsync(new ParseIntentRequest { Raw = "running" }, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync;
         await compiler.Entered.Task.DefaultTimeout();
@@ -51,9 +49,7 @@ public sealed class IntentBackpressureTests
     {
         // Arrange
         var compiler = new GatedCompiler();
-        await using var app = new GatewayApp(
-            new Dictionary<string, string?> { ["Workers:WorkerCount"] = "1", ["Workers:QueueCapacity"] = "1" },
-            services => services.AddSingleton<IIntentCompiler>(compiler)).Start();
+        await using var app = StartSingleSlotGateway(compiler);
         var pool = app.Services.GetRequiredService<GRump.Gateway.Workers.WorkerPool>();
         using var call = new IntentService.IntentServiceClient(app.Channel).ParseIntents(cancellationToken: TestContext.Current.CancellationToken);
 
@@ -77,6 +73,12 @@ public sealed class IntentBackpressureTests
         Assert.Equal(["one", "two"], received);
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
     }
+
+    /// <summary>A gateway with one worker and one queue slot, parsing with <paramref name="compiler"/>.</summary>
+    private static GatewayApp StartSingleSlotGateway(GatedCompiler compiler) =>
+        new GatewayApp(
+            new Dictionary<string, string?> { ["Workers:WorkerCount"] = "1", ["Workers:QueueCapacity"] = "1" },
+            services => services.AddSingleton<IIntentCompiler>(compiler)).Start();
 
     /// <summary>Yields until a condition the server reaches on its own holds; bounded like every await in tests.</summary>
     private static async Task WaitUntilAsync(Func<bool> condition)
