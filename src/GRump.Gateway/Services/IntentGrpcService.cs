@@ -7,19 +7,28 @@ using GRump.Gateway.Errors;
 using GRump.Gateway.Intent;
 using GRump.Gateway.V1;
 using GRump.Gateway.Workers;
+using Microsoft.Extensions.Options;
 
 namespace GRump.Gateway.Services;
 
-/// <summary>IntentService: every parse runs on the worker pool, so a burst of large texts queues instead of starving I/O.</summary>
-internal sealed class IntentGrpcService(IIntentCompiler compiler, WorkerPool pool, IntentMetrics metrics) : IntentService.IntentServiceBase
+/// <summary>
+/// IntentService. Long texts and batches parse on the worker pool, so a burst of heavy parses queues (and is turned
+/// away with RESOURCE_EXHAUSTED when the queue is full) instead of piling onto request threads; short texts parse
+/// inline, where the parse costs less than the hand-off (<see cref="IntentOptions.InlineMaxChars"/>).
+/// </summary>
+internal sealed class IntentGrpcService(IIntentCompiler compiler, WorkerPool pool, IntentMetrics metrics, IOptions<IntentOptions> options) : IntentService.IntentServiceBase
 {
+    private readonly int _inlineMaxChars = options.Value.InlineMaxChars;
+
     /// <summary>How many parses of one bidi stream may be in flight; results still leave in request order.</summary>
     private const int StreamWindow = 32;
 
     public override async Task<ParseIntentResponse> ParseIntent(ParseIntentRequest request, ServerCallContext context)
     {
         IntentLimits.Validate(string.Empty, request.Raw, request.Constraints);
-        var intent = await CompileAsync(request.Raw, request.Constraints, context.CancellationToken).ConfigureAwait(false);
+        var intent = request.Raw.Length <= _inlineMaxChars
+            ? CompileTimed(request.Raw, request.Constraints)
+            : await CompileOnPoolAsync(request.Raw, request.Constraints, context.CancellationToken).ConfigureAwait(false);
         return new ParseIntentResponse { Intent = intent };
     }
 
@@ -121,6 +130,9 @@ internal sealed class IntentGrpcService(IIntentCompiler compiler, WorkerPool poo
     }
 
     private Task<V1.Intent> CompileAsync(string raw, Struct? constraints, CancellationToken cancellationToken) =>
+        raw.Length <= _inlineMaxChars ? Task.FromResult(CompileTimed(raw, constraints)) : CompileOnPoolAsync(raw, constraints, cancellationToken);
+
+    private Task<V1.Intent> CompileOnPoolAsync(string raw, Struct? constraints, CancellationToken cancellationToken) =>
         pool.RunAsync(WorkKind.ParseIntent, (Service: this, Raw: raw, Constraints: constraints), static s => s.Service.CompileTimed(s.Raw, s.Constraints), cancellationToken);
 
     private V1.Intent CompileTimed(string raw, Struct? constraints)

@@ -48,6 +48,7 @@ public sealed partial class HostingTests
     [InlineData("--Gateway:HttpPort=-1", "HttpPort")]
     [InlineData("--Workers:QueueCapacity=0", "QueueCapacity")]
     [InlineData("--Workers:TaskTimeout=00:00:00", "TaskTimeout")]
+    [InlineData("--Intent:InlineMaxChars=-1", "InlineMaxChars")]
     public async Task Process_BadConfig_ExitsNonZeroWithClearMessage(string badSetting, string expectedMessage)
     {
         // Act

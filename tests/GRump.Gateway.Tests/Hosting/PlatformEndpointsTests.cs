@@ -81,10 +81,12 @@ public sealed class PlatformEndpointsTests(SharedGateway gateway)
     }
 
     [Fact]
-    public async Task Metrics_AfterAParse_ServesPrometheusTextWithGatewayMetrics()
+    public async Task Metrics_AfterParses_ServesPrometheusTextWithGatewayMetrics()
     {
         // Arrange
-        await new IntentService.IntentServiceClient(gateway.App.Channel).ParseIntentAsync(new ParseIntentRequest { Raw = "Build a CLI in Go" }, cancellationToken: TestContext.Current.CancellationToken);
+        var client = new IntentService.IntentServiceClient(gateway.App.Channel);
+        await client.ParseIntentAsync(new ParseIntentRequest { Raw = "Build a CLI in Go" }, cancellationToken: TestContext.Current.CancellationToken);
+        await client.ParseIntentBatchAsync(new ParseIntentBatchRequest { Inputs = { new IntentInput { Raw = "Build an API" } } }, cancellationToken: TestContext.Current.CancellationToken);
 
         // Act
         using var response = await gateway.App.Http.GetAsync("/metrics", TestContext.Current.CancellationToken);

@@ -74,10 +74,31 @@ public sealed class IntentBackpressureTests
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
     }
 
-    /// <summary>A gateway with one worker and one queue slot, parsing with <paramref name="compiler"/>.</summary>
+    [Fact]
+    public async Task ParseIntent_ShortAndLongText_ShortParsesInlineLongOnThePool()
+    {
+        // Arrange
+        await using var app = new GatewayApp(new Dictionary<string, string?> { ["Intent:InlineMaxChars"] = "100" }).Start();
+        var pool = app.Services.GetRequiredService<GRump.Gateway.Workers.WorkerPool>();
+        var client = new IntentService.IntentServiceClient(app.Channel);
+
+        // Act
+        var shortText = await client.ParseIntentAsync(new ParseIntentRequest { Raw = "Build a CLI in Rust" }, cancellationToken: TestContext.Current.CancellationToken);
+        var afterShort = pool.GetStats().Completed;
+        var longText = await client.ParseIntentAsync(new ParseIntentRequest { Raw = "Build a CLI in Rust. " + new string('x', 100) }, cancellationToken: TestContext.Current.CancellationToken);
+        var afterLong = pool.GetStats().Completed;
+
+        // Assert
+        Assert.Contains("rust", shortText.Intent.TechStackHints);
+        Assert.Contains("rust", longText.Intent.TechStackHints);
+        Assert.Equal(0, afterShort);
+        Assert.Equal(1, afterLong);
+    }
+
+    /// <summary>A gateway with one worker and one queue slot, every parse on the pool, parsing with <paramref name="compiler"/>.</summary>
     private static GatewayApp StartSingleSlotGateway(GatedCompiler compiler) =>
         new GatewayApp(
-            new Dictionary<string, string?> { ["Workers:WorkerCount"] = "1", ["Workers:QueueCapacity"] = "1" },
+            new Dictionary<string, string?> { ["Workers:WorkerCount"] = "1", ["Workers:QueueCapacity"] = "1", ["Intent:InlineMaxChars"] = "0" },
             services => services.AddSingleton<IIntentCompiler>(compiler)).Start();
 
     /// <summary>Yields until a condition the server reaches on its own holds; bounded like every await in tests.</summary>
