@@ -1,9 +1,19 @@
 using BenchmarkDotNet.Running;
+using GRump.Benchmarks.Endpoints;
 
 namespace GRump.Benchmarks;
 
 // An explicit entry point: top-level statements would declare a second `Program` next to the gateway's.
 internal static class BenchmarkProgram
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "serve")
+        {
+            return BenchServer.Serve(args);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+        return 0;
+    }
 }
