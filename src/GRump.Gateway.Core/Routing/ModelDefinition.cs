@@ -1,0 +1,32 @@
+namespace GRump.Gateway.Routing;
+
+/// <summary>One model the gateway can call: where it lives, what it costs, what it can do. Bound from <c>Routing:Models</c>.</summary>
+public sealed class ModelDefinition
+{
+    /// <summary>The id clients name and the upstream receives (e.g. <c>moonshotai/kimi-k2.5</c>).</summary>
+    public string Id { get; set; } = string.Empty;
+
+    /// <summary>The provider that serves it (<c>nim</c>, <c>anthropic</c>, <c>local</c>, or a configured name).</summary>
+    public string Provider { get; set; } = string.Empty;
+
+    /// <summary>USD per million input tokens.</summary>
+    public double InputPricePerMillion { get; set; }
+
+    /// <summary>USD per million output tokens.</summary>
+    public double OutputPricePerMillion { get; set; }
+
+    /// <summary>Input plus output tokens the model accepts.</summary>
+    public int ContextWindow { get; set; } = 128_000;
+
+    /// <summary>code, reasoning, long-context, vision, function-calling, embedding.</summary>
+    public List<string> Capabilities { get; set; } = [];
+
+    /// <summary>Complexity tiers the router may send to this model: simple, medium, complex. Empty = explicit use only.</summary>
+    public List<string> Tiers { get; set; } = [];
+
+    public bool Has(string capability) => Capabilities.Contains(capability, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>USD for the given tokens at this model's prices.</summary>
+    public double Cost(long inputTokens, long outputTokens) =>
+        (inputTokens * InputPricePerMillion + outputTokens * OutputPricePerMillion) / 1_000_000d;
+}

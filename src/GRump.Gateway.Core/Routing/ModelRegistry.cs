@@ -1,0 +1,61 @@
+using System.Collections.Frozen;
+using Microsoft.Extensions.Options;
+
+namespace GRump.Gateway.Routing;
+
+/// <summary>The models the gateway knows, by id: the configured list, or DESIGN.md's defaults when none is configured.</summary>
+public sealed class ModelRegistry
+{
+    public const string KimiK25 = "moonshotai/kimi-k2.5";
+    public const string ClaudeSonnet = "claude-sonnet-4-5";
+    public const string NvEmbed = "nvidia/nv-embed-v1";
+    public const string LocalChat = "grump-local-dev";
+    public const string LocalEmbedding = "all-MiniLM-L6-v2";
+
+    private readonly FrozenDictionary<string, ModelDefinition> _byId;
+
+    public ModelRegistry(IOptions<ModelRegistryOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var configured = options.Value.Models;
+        Models = configured.Count > 0 ? configured : Defaults();
+        _byId = Models.ToFrozenDictionary(m => m.Id, StringComparer.Ordinal);
+        PremiumModel = options.Value.PremiumModel;
+    }
+
+    public IReadOnlyList<ModelDefinition> Models { get; }
+
+    /// <summary>Id of the model whose price is the counterfactual for routing savings.</summary>
+    public string PremiumModel { get; }
+
+    public bool TryGet(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ModelDefinition? model) =>
+        _byId.TryGetValue(id, out model);
+
+    /// <summary>DESIGN.md's registry: Kimi K2.5 on NIM, Claude Sonnet 4.5 on Anthropic, the local models at $0.</summary>
+    public static List<ModelDefinition> Defaults() =>
+    [
+        new()
+        {
+            Id = KimiK25, Provider = "nim", InputPricePerMillion = 0.60, OutputPricePerMillion = 2.50, ContextWindow = 256_000,
+            Capabilities = ["code", "reasoning", "long-context", "function-calling"], Tiers = ["simple", "medium"],
+        },
+        new()
+        {
+            Id = ClaudeSonnet, Provider = "anthropic", InputPricePerMillion = 3, OutputPricePerMillion = 15, ContextWindow = 200_000,
+            Capabilities = ["code", "reasoning", "long-context", "vision", "function-calling"], Tiers = ["complex"],
+        },
+        new()
+        {
+            Id = LocalChat, Provider = "local", ContextWindow = 32_768,
+            Capabilities = ["code", "reasoning", "long-context"], Tiers = ["simple", "medium", "complex"],
+        },
+        new()
+        {
+            Id = NvEmbed, Provider = "nim", InputPricePerMillion = 0.02, ContextWindow = 32_768, Capabilities = ["embedding"],
+        },
+        new()
+        {
+            Id = LocalEmbedding, Provider = "local", ContextWindow = 256, Capabilities = ["embedding"],
+        },
+    ];
+}
