@@ -17,5 +17,6 @@ public static class GatewayTelemetry
         public const string WorkerActive = "worker_active_tasks";
         public const string WorkerTasks = "worker_tasks_total";
         public const string WorkerWait = "worker_wait_seconds";
+        public const string UsageEstimated = "llm_usage_estimated_total";
     }
 }

@@ -1,5 +1,6 @@
 using Google.Protobuf.Reflection;
 using Google.Rpc;
+using GRump.Gateway.OpenAi;
 using GRump.Gateway.Services;
 using GRump.Gateway.Workers;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -46,6 +47,8 @@ public static class GrpcServiceCollectionExtensions
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapOpenAiEndpoints();
+        app.MapReverseProxy();
         return app;
     }
 

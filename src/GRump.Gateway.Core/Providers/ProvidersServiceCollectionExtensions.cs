@@ -1,0 +1,94 @@
+using System.Net;
+using GRump.Gateway.Providers.Internal;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Polly;
+
+namespace GRump.Gateway.Providers;
+
+public static class ProvidersServiceCollectionExtensions
+{
+    /// <summary>
+    /// The upstream adapters for every configured provider (plus <c>local</c>), their YARP clusters, resilient
+    /// HttpClients (retry with jitter on 408/429/5xx and connection failures, circuit breaker per destination,
+    /// per-attempt timeout) and the <c>/v1/*</c> passthrough route (to NIM when configured, else the first other
+    /// OpenAI-compatible upstream; none when only <c>local</c> exists). Map it with <c>MapReverseProxy()</c>.
+    /// </summary>
+    public static IServiceCollection AddProviders(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var providers = ProviderSettings.Read(configuration);
+
+        var passthrough = providers.FirstOrDefault(p => p.Name == ProviderNames.Nim)
+            ?? providers.FirstOrDefault(p => p.Kind == ProviderKinds.OpenAi);
+        services.AddReverseProxy().LoadFromMemory(
+            passthrough is null ? [] : [UpstreamClusters.PassthroughRoute(passthrough)],
+            [.. providers.Select(UpstreamClusters.ClusterFor)]);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ProviderMetrics>();
+        services.TryAddSingleton<UpstreamClusters>();
+        services.TryAddSingleton<IProviderDirectory, ProviderDirectory>();
+        services.AddSingleton<IChatProvider, LocalChatProvider>();
+
+        foreach (var provider in providers)
+        {
+            AddUpstreamClient(services, provider);
+            if (provider.Kind == ProviderKinds.Anthropic)
+            {
+                services.AddSingleton<IChatProvider>(sp => new AnthropicProvider(CreateSender(sp, provider), sp.GetRequiredService<ProviderMetrics>()));
+            }
+            else
+            {
+                services.AddSingleton(sp => new OpenAiCompatibleProvider(CreateSender(sp, provider), sp.GetRequiredService<ProviderMetrics>()));
+                services.AddSingleton<IChatProvider>(sp => sp.GetServices<OpenAiCompatibleProvider>().First(p => p.Name == provider.Name));
+                services.AddSingleton<IEmbeddingProvider>(sp => sp.GetServices<OpenAiCompatibleProvider>().First(p => p.Name == provider.Name));
+            }
+        }
+        return services;
+    }
+
+    private static UpstreamSender CreateSender(IServiceProvider services, ProviderSettings provider) =>
+        new(provider, services.GetRequiredService<IHttpClientFactory>(), services.GetRequiredService<UpstreamClusters>(),
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("GRump.Gateway.Providers." + provider.Name));
+
+    private static void AddUpstreamClient(IServiceCollection services, ProviderSettings provider)
+    {
+        var options = provider.Options;
+        services.AddHttpClient(UpstreamSender.ClientName(provider.Name), client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                AutomaticDecompression = DecompressionMethods.None,
+                EnableMultipleHttp2Connections = true,
+                UseCookies = false,
+            })
+            .AddResilienceHandler("upstream", builder =>
+            {
+                if (options.MaxRetries > 0)
+                {
+                    builder.AddRetry(new HttpRetryStrategyOptions
+                    {
+                        MaxRetryAttempts = options.MaxRetries,
+                        BackoffType = DelayBackoffType.Exponential,
+                        UseJitter = true,
+                        Delay = options.RetryDelay,
+                    });
+                }
+                builder.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+                {
+                    FailureRatio = 0.5,
+                    MinimumThroughput = options.CircuitMinimumThroughput,
+                    SamplingDuration = TimeSpan.FromSeconds(30),
+                    BreakDuration = options.CircuitBreakDuration,
+                });
+                builder.AddTimeout(options.AttemptTimeout);
+            })
+            // One pipeline (so one circuit) per destination host.
+            .SelectPipelineByAuthority();
+    }
+}

@@ -1,0 +1,28 @@
+using Grpc.Core;
+using GRump.Gateway.Chat;
+using GRump.Gateway.V1;
+
+namespace GRump.Gateway.Services;
+
+/// <summary>ChatService over gRPC and REST (transcoding; <c>/api/chat/stream</c> is NDJSON). All work is in <see cref="ChatPipeline"/>.</summary>
+internal sealed class ChatGrpcService(ChatPipeline pipeline) : ChatService.ChatServiceBase
+{
+    public override Task<CompleteResponse> Complete(CompleteRequest request, ServerCallContext context) =>
+        pipeline.CompleteAsync(request.Chat, Tenants.Default, context.CancellationToken);
+
+    public override async Task StreamComplete(StreamCompleteRequest request, IServerStreamWriter<StreamCompleteResponse> responseStream, ServerCallContext context)
+    {
+        await foreach (var item in pipeline.StreamAsync(request.Chat, Tenants.Default, context.CancellationToken).ConfigureAwait(false))
+        {
+            await responseStream.WriteAsync(item, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override async Task ParallelComplete(ParallelCompleteRequest request, IServerStreamWriter<ParallelCompleteResponse> responseStream, ServerCallContext context)
+    {
+        await foreach (var item in pipeline.ParallelAsync(request.Requests, request.MaxConcurrency, Tenants.Default, context.CancellationToken).ConfigureAwait(false))
+        {
+            await responseStream.WriteAsync(item, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+}
