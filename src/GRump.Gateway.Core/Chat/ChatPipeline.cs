@@ -124,7 +124,7 @@ public sealed partial class ChatPipeline(
 
     /// <summary>
     /// Many completions with at most <see cref="ChatOptions.MaxParallel"/> (≤ 32) upstream calls in flight; each result
-    /// is yielded as it finishes, with its index. One item's failure is that item's error, not the call's.
+    /// is yielded as it finishes, with its index. One item's failure (invalid input included) is that item's error, not the call's.
     /// </summary>
     public async IAsyncEnumerable<ParallelCompleteResponse> ParallelAsync(
         IReadOnlyList<ChatRequest> requests, int maxConcurrency, string tenant, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -141,10 +141,6 @@ public sealed partial class ChatPipeline(
         if (maxConcurrency < 0)
         {
             GatewayErrors.ThrowInvalidArgument("max_concurrency", "must be 0 (default) or positive");
-        }
-        for (var i = 0; i < requests.Count; i++)
-        {
-            ChatLimits.Validate(requests[i], $"requests[{i}].");
         }
 
         var limit = Math.Min(maxConcurrency == 0 ? options.Value.MaxParallel : maxConcurrency, options.Value.MaxParallel);
