@@ -92,6 +92,9 @@ public sealed class FakeUpstream : IAsyncDisposable
         // The empty builder reads no appsettings.json and no environment: the fake must not pick up the gateway's
         // configuration from a shared output folder.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        // A flush completes only once the socket took the bytes, so a programmed cut (Abort) never drops chunks the
+        // fake already "sent": without this, Abort can discard output still queued in the transport.
+        builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = 1);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -317,7 +320,6 @@ public sealed class FakeUpstream : IAsyncDisposable
         }
 
         RecordedRequest? record = null;
-        CancellationTokenRegistration aborted = default;
         try
         {
             byte[] body;
@@ -349,13 +351,6 @@ public sealed class FakeUpstream : IAsyncDisposable
                 Inputs = [.. request.Inputs],
             };
             Add(record);
-            aborted = http.RequestAborted.UnsafeRegister(
-                static state =>
-                {
-                    var (fake, r) = ((FakeUpstream, RecordedRequest))state!;
-                    fake.Update(r, true, static (r, _) => r.Aborted |= !r.Cut && !r.Completed);
-                },
-                (this, record));
 
             using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _stopping.Token);
             using var exchange = new FakeExchange(this, http, record, behavior, request, _options.TimeProvider, cancellation.Token);
@@ -369,12 +364,16 @@ public sealed class FakeUpstream : IAsyncDisposable
                     FakeEndpoint.Messages => AnthropicResponder.MessagesAsync(exchange, http.Request.Headers.ContainsKey("anthropic-version")),
                     _ => OpenAiResponder.PassthroughAsync(exchange, record.Method, record.Path),
                 });
-                await aborted.DisposeAsync();
-                Update(record, true, static (r, _) => r.Completed = !r.Cut && !r.Aborted);
+                Update(record, true, static (r, _) => r.Completed = !r.Cut);
             }
             catch (Exception e) when (cancellation.IsCancellationRequested && e is OperationCanceledException or IOException)
             {
-                // The client went away, the fake cut the connection, or the fake is stopping.
+                // The client went away, the fake cut the connection on purpose, or the fake is stopping. Decided here
+                // rather than in a RequestAborted callback: the handler can finish before such a callback runs.
+                if (http.RequestAborted.IsCancellationRequested)
+                {
+                    Update(record, true, static (r, _) => r.Aborted = !r.Cut);
+                }
             }
             catch (Exception e)
             {
@@ -387,7 +386,6 @@ public sealed class FakeUpstream : IAsyncDisposable
         }
         finally
         {
-            await aborted.DisposeAsync();
             Interlocked.Decrement(ref _inFlight);
             if (record is not null)
             {

@@ -76,5 +76,5 @@ public sealed class RecordedRequest
     public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
 
     public override string ToString() =>
-        $"#{Sequence} {Method} {Path} model={Model} stream={Stream} status={StatusCode} completed={Completed} aborted={Aborted} cut={Cut}";
+        $"#{Sequence} {Method} {Path} model={Model} stream={Stream} status={StatusCode} completed={Completed} aborted={Aborted} cut={Cut} finished={Finished} error={Error}";
 }
