@@ -127,14 +127,14 @@ internal static class OpenAiEndpoints
         }
         catch (GatewayException ex)
         {
-            // Mid-stream: an error event and no [DONE], so no client mistakes the partial answer for a whole one.
+            // Mid-stream: an error event (as OpenAI sends one) and no [DONE], so no client mistakes the partial answer
+            // for a whole one. Not an abort: that could drop the error event still in the transport.
             writer.Reset(response.BodyWriter);
             response.BodyWriter.Write("data: "u8);
             WriteErrorObject(writer, ex);
             writer.Flush();
             response.BodyWriter.Write("\n\n"u8);
             await response.BodyWriter.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            context.Abort();
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
