@@ -1,3 +1,4 @@
+using GRump.Gateway.Auth;
 using GRump.Gateway.Chat;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Endpoints;
@@ -11,6 +12,7 @@ builder.Services.AddGatewayTelemetry(builder.Configuration);
 builder.Services.AddGatewayGrpc();
 builder.Services.AddWorkerPool();
 builder.Services.AddIntentCompiler();
+builder.Services.AddApiKeyAuth();
 builder.Services.AddChat(builder.Configuration);
 
 return await builder.BuildAndRunGatewayAsync(app => app.MapGatewayEndpoints());

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using GRump.Gateway.Auth;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
@@ -18,16 +19,18 @@ namespace GRump.Gateway.Chat;
 public sealed partial class ChatPipeline(
     IProviderDirectory providers,
     ModelRegistry registry,
+    TenantRateLimiter rateLimiter,
     IOptions<ChatOptions> options,
     TimeProvider time,
     ILogger<ChatPipeline> logger)
 {
     /// <summary>One whole completion.</summary>
-    public async Task<CompleteResponse> CompleteAsync(ChatRequest request, string tenant, CancellationToken cancellationToken)
+    public async Task<CompleteResponse> CompleteAsync(ChatRequest request, Caller caller, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         ChatLimits.Validate(request);
         var route = Route(request);
+        rateLimiter.Admit(caller.Tenant, route.InputTokens + request.MaxTokens);
         var candidates = Candidates(route.Model);
         for (var i = 0; ; i++)
         {
@@ -57,11 +60,12 @@ public sealed partial class ChatPipeline(
     }
 
     /// <summary>Start → deltas → End (usage and cost). Throws if the upstream fails; after Start that is the stream's error.</summary>
-    public async IAsyncEnumerable<StreamCompleteResponse> StreamAsync(ChatRequest request, string tenant, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StreamCompleteResponse> StreamAsync(ChatRequest request, Caller caller, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         ChatLimits.Validate(request);
         var route = Route(request);
+        rateLimiter.Admit(caller.Tenant, route.InputTokens + request.MaxTokens);
         var candidates = Candidates(route.Model);
 
         IAsyncEnumerator<ChatStreamEvent>? upstream = null;
@@ -127,7 +131,7 @@ public sealed partial class ChatPipeline(
     /// is yielded as it finishes, with its index. One item's failure (invalid input included) is that item's error, not the call's.
     /// </summary>
     public async IAsyncEnumerable<ParallelCompleteResponse> ParallelAsync(
-        IReadOnlyList<ChatRequest> requests, int maxConcurrency, string tenant, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IReadOnlyList<ChatRequest> requests, int maxConcurrency, Caller caller, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requests);
         if (requests.Count == 0)
@@ -160,7 +164,7 @@ public sealed partial class ChatPipeline(
                         ParallelCompleteResponse item;
                         try
                         {
-                            item = new ParallelCompleteResponse { Index = index, Response = await CompleteAsync(requests[index], tenant, token).ConfigureAwait(false) };
+                            item = new ParallelCompleteResponse { Index = index, Response = await CompleteAsync(requests[index], caller, token).ConfigureAwait(false) };
                         }
                         catch (GatewayException ex)
                         {

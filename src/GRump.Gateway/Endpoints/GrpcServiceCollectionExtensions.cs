@@ -1,5 +1,6 @@
 using Google.Protobuf.Reflection;
 using Google.Rpc;
+using GRump.Gateway.Auth;
 using GRump.Gateway.OpenAi;
 using GRump.Gateway.Services;
 using GRump.Gateway.Workers;
@@ -15,6 +16,7 @@ public static class GrpcServiceCollectionExtensions
         services.AddGrpc(options =>
         {
             options.Interceptors.Add<GatewayExceptionInterceptor>();
+            options.Interceptors.Add<AuthInterceptor>();
             options.EnableDetailedErrors = false;
         }).AddJsonTranscoding(options =>
         {

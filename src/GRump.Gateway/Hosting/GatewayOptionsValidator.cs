@@ -13,9 +13,9 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
         {
             failures.Add($"Gateway:BindAddress '{options.BindAddress}' is not an IP address (e.g. 127.0.0.1, ::1, 0.0.0.0).");
         }
-        else if (!IPAddress.IsLoopback(address) && !options.AllowAnonymous)
+        else if (!IPAddress.IsLoopback(address) && !options.AllowAnonymous && !configuration.GetSection("Auth:Keys").GetChildren().Any())
         {
-            // API keys arrive with the auth feature; until then only an explicit opt-in may expose the gateway.
+            // Without API keys every caller is the one anonymous tenant: only an explicit opt-in may expose that.
             failures.Add($"Gateway:BindAddress {address} is not a loopback address and no API key authentication is active: " +
                 "set Gateway:AllowAnonymous=true to expose the gateway without keys, or bind 127.0.0.1.");
         }

@@ -2,11 +2,11 @@ using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using GRump.Gateway.Auth;
 using GRump.Gateway.Chat;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
-using GRump.Gateway.Services;
 using GRump.Gateway.V1;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -38,14 +38,15 @@ internal static class OpenAiEndpoints
     {
         try
         {
+            var caller = context.GetCaller();
             var body = await ReadAsync(context, OpenAiJsonContext.Default.OpenAiChatRequest).ConfigureAwait(false);
             var request = ToChatRequest(body);
             if (body.Stream == true)
             {
-                await StreamAsync(context, pipeline, time, request, body.StreamOptions?.IncludeUsage == true).ConfigureAwait(false);
+                await StreamAsync(context, pipeline, time, caller, request, body.StreamOptions?.IncludeUsage == true).ConfigureAwait(false);
                 return;
             }
-            var response = await pipeline.CompleteAsync(request, Tenants.Default, context.RequestAborted).ConfigureAwait(false);
+            var response = await pipeline.CompleteAsync(request, caller, context.RequestAborted).ConfigureAwait(false);
             SetHeaders(context.Response, response.Outcome, withCost: true);
             context.Response.ContentType = "application/json";
             using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
@@ -79,7 +80,7 @@ internal static class OpenAiEndpoints
         }
     }
 
-    private static async Task StreamAsync(HttpContext context, ChatPipeline pipeline, TimeProvider time, ChatRequest request, bool includeUsage)
+    private static async Task StreamAsync(HttpContext context, ChatPipeline pipeline, TimeProvider time, Caller caller, ChatRequest request, bool includeUsage)
     {
         var response = context.Response;
         var created = time.GetUtcNow().ToUnixTimeSeconds();
@@ -88,7 +89,7 @@ internal static class OpenAiEndpoints
         using var writer = new Utf8JsonWriter(response.BodyWriter);
         try
         {
-            await foreach (var item in pipeline.StreamAsync(request, Tenants.Default, context.RequestAborted).ConfigureAwait(false))
+            await foreach (var item in pipeline.StreamAsync(request, caller, context.RequestAborted).ConfigureAwait(false))
             {
                 switch (item.EventCase)
                 {
@@ -260,6 +261,7 @@ internal static class OpenAiEndpoints
     {
         try
         {
+            context.GetCaller();
             var body = await ReadAsync(context, OpenAiJsonContext.Default.OpenAiEmbeddingRequest).ConfigureAwait(false);
             var inputs = Strings(body.Input, "input", MaxEmbeddingInputs);
             if (inputs.Count == 0)

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using GRump.Gateway.Auth;
 using GRump.Gateway.Chat;
 using GRump.Gateway.V1;
 
@@ -8,11 +9,11 @@ namespace GRump.Gateway.Services;
 internal sealed class ChatGrpcService(ChatPipeline pipeline) : ChatService.ChatServiceBase
 {
     public override Task<CompleteResponse> Complete(CompleteRequest request, ServerCallContext context) =>
-        pipeline.CompleteAsync(request.Chat, Tenants.Default, context.CancellationToken);
+        pipeline.CompleteAsync(request.Chat, context.GetHttpContext().GetCaller(), context.CancellationToken);
 
     public override async Task StreamComplete(StreamCompleteRequest request, IServerStreamWriter<StreamCompleteResponse> responseStream, ServerCallContext context)
     {
-        await foreach (var item in pipeline.StreamAsync(request.Chat, Tenants.Default, context.CancellationToken).ConfigureAwait(false))
+        await foreach (var item in pipeline.StreamAsync(request.Chat, context.GetHttpContext().GetCaller(), context.CancellationToken).ConfigureAwait(false))
         {
             await responseStream.WriteAsync(item, context.CancellationToken).ConfigureAwait(false);
         }
@@ -20,7 +21,7 @@ internal sealed class ChatGrpcService(ChatPipeline pipeline) : ChatService.ChatS
 
     public override async Task ParallelComplete(ParallelCompleteRequest request, IServerStreamWriter<ParallelCompleteResponse> responseStream, ServerCallContext context)
     {
-        await foreach (var item in pipeline.ParallelAsync(request.Requests, request.MaxConcurrency, Tenants.Default, context.CancellationToken).ConfigureAwait(false))
+        await foreach (var item in pipeline.ParallelAsync(request.Requests, request.MaxConcurrency, context.GetHttpContext().GetCaller(), context.CancellationToken).ConfigureAwait(false))
         {
             await responseStream.WriteAsync(item, context.CancellationToken).ConfigureAwait(false);
         }

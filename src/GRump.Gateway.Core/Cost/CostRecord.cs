@@ -1,0 +1,66 @@
+namespace GRump.Gateway.Cost;
+
+/// <summary>One metered event: an upstream call or a cache hit. The ledger, /metrics and responses all derive from these.</summary>
+public sealed record CostRecord
+{
+    public required Guid Id { get; init; }
+
+    public required string Tenant { get; init; }
+
+    public string Session { get; init; } = string.Empty;
+
+    public required string Model { get; init; }
+
+    public required string Provider { get; init; }
+
+    /// <summary>One of <see cref="CostOperations"/>.</summary>
+    public required string Operation { get; init; }
+
+    public long InputTokens { get; init; }
+
+    public long OutputTokens { get; init; }
+
+    public double CostUsd { get; init; }
+
+    public bool CacheHit { get; init; }
+
+    /// <summary>What a cache hit avoided paying.</summary>
+    public double CacheSavingsUsd { get; init; }
+
+    /// <summary>The premium model's price for the same tokens minus <see cref="CostUsd"/>.</summary>
+    public double RoutingSavingsUsd { get; init; }
+
+    public required DateTimeOffset Timestamp { get; init; }
+}
+
+public static class CostOperations
+{
+    public const string Chat = "chat";
+    public const string Stream = "stream";
+    public const string Embed = "embed";
+    public const string Intent = "intent";
+    public const string Plan = "plan";
+    public const string Ship = "ship";
+}
+
+/// <summary>A tenant's budget. 0 = no limit for that period.</summary>
+public sealed record BudgetSettings(double DailyLimitUsd, double MonthlyLimitUsd, double AlertThresholdPercent = 80);
+
+/// <summary>What a tenant has spent and holds reserved in the current UTC day and month.</summary>
+public sealed record SpendStatus(double DailySpentUsd, double MonthlySpentUsd, double ReservedUsd);
+
+/// <summary>Everything metered for a tenant in one UTC day.</summary>
+public sealed record DailyAggregate(
+    DateOnly Day,
+    double CostUsd,
+    long Requests,
+    long CacheHits,
+    double CacheSavingsUsd,
+    double RoutingSavingsUsd,
+    IReadOnlyDictionary<string, ModelAggregate> ByModel,
+    IReadOnlyDictionary<string, double> CostByOperation);
+
+public sealed record ModelAggregate(double CostUsd, long Requests);
+
+/// <summary>Money held for an admitted request until its record is written (then reconciled to the actual cost).</summary>
+public sealed record BudgetReservation(Guid Id, string Tenant, double AmountUsd, string Day, string Month);

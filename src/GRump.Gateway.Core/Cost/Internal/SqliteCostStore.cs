@@ -1,0 +1,345 @@
+using System.Globalization;
+using GRump.Gateway.Errors;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace GRump.Gateway.Cost.Internal;
+
+/// <summary>
+/// The embedded ledger: <c>data/ledger.db</c> in WAL mode. Records go through a bounded queue to one writer that
+/// commits them in batched transactions; a caller's commit completes only after its transaction did, so a response
+/// that finished has its record on disk (WAL with synchronous=NORMAL survives a killed process; an OS crash may lose
+/// the last transactions). Budgets and the current day's and month's spend are mirrored in memory, and reservations
+/// are held there under one lock: admission never waits for I/O and concurrent requests cannot overrun a budget.
+/// One gateway per database file; a fleet uses the Redis store.
+/// </summary>
+internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
+{
+    private const int MaxBatch = 512;
+    private static readonly string[] RecordColumns = ["$id", "$tenant", "$session", "$model", "$provider", "$operation", "$in", "$out", "$cost", "$hit", "$cs", "$rs", "$ts", "$day"];
+
+    private readonly string _connectionString;
+    private readonly LedgerWriteQueue _queue;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, BudgetSettings> _budgets = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Tenant, string Period), double> _spend = [];
+    private readonly Dictionary<Guid, BudgetReservation> _reservations = [];
+    private readonly Task _writer;
+
+    public SqliteCostStore(string path, int queueCapacity, ILogger logger)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        _queue = new LedgerWriteQueue(queueCapacity);
+        _logger = logger;
+        Initialize();
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    public ValueTask<BudgetReservation?> ReserveAsync(string tenant, double amountUsd, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var day = Periods.Day(now);
+        var month = Periods.Month(now);
+        lock (_lock)
+        {
+            if (!_budgets.TryGetValue(tenant, out var budget) || (budget.DailyLimitUsd <= 0 && budget.MonthlyLimitUsd <= 0))
+            {
+                return ValueTask.FromResult<BudgetReservation?>(null);
+            }
+            var reservedDay = 0d;
+            var reservedMonth = 0d;
+            foreach (var held in _reservations.Values)
+            {
+                if (held.Tenant == tenant)
+                {
+                    reservedDay += held.Day == day ? held.AmountUsd : 0;
+                    reservedMonth += held.Month == month ? held.AmountUsd : 0;
+                }
+            }
+            Check(tenant, "daily", day, budget.DailyLimitUsd, Spent(tenant, day), reservedDay, amountUsd);
+            Check(tenant, "monthly", month, budget.MonthlyLimitUsd, Spent(tenant, month), reservedMonth, amountUsd);
+            var reservation = new BudgetReservation(Guid.CreateVersion7(), tenant, amountUsd, day, month);
+            _reservations.Add(reservation.Id, reservation);
+            return ValueTask.FromResult<BudgetReservation?>(reservation);
+        }
+    }
+
+    public async ValueTask CommitAsync(CostRecord record, BudgetReservation? reservation, CancellationToken cancellationToken)
+    {
+        var pending = new PendingRecord(record, reservation, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        // Not the caller's token: a record of tokens already paid for is written even if the client has gone.
+        await _queue.WriteAsync(pending, CancellationToken.None).ConfigureAwait(false);
+        await pending.Committed.Task.ConfigureAwait(false);
+    }
+
+    public ValueTask ReleaseAsync(BudgetReservation reservation)
+    {
+        lock (_lock)
+        {
+            _reservations.Remove(reservation.Id);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<BudgetSettings?> GetBudgetAsync(string tenant, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_budgets.TryGetValue(tenant, out var budget) ? budget : null);
+        }
+    }
+
+    public async ValueTask SetBudgetAsync(string tenant, BudgetSettings budget, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO budgets(tenant, daily, monthly, threshold) VALUES ($t, $d, $m, $a) " +
+            "ON CONFLICT(tenant) DO UPDATE SET daily = $d, monthly = $m, threshold = $a";
+        command.Parameters.AddWithValue("$t", tenant);
+        command.Parameters.AddWithValue("$d", budget.DailyLimitUsd);
+        command.Parameters.AddWithValue("$m", budget.MonthlyLimitUsd);
+        command.Parameters.AddWithValue("$a", budget.AlertThresholdPercent);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _budgets[tenant] = budget;
+        }
+    }
+
+    public ValueTask<SpendStatus> GetSpendAsync(string tenant, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var day = Periods.Day(now);
+        var month = Periods.Month(now);
+        lock (_lock)
+        {
+            var reserved = _reservations.Values.Where(r => r.Tenant == tenant).Sum(r => r.AmountUsd);
+            return ValueTask.FromResult(new SpendStatus(Spent(tenant, day), Spent(tenant, month), reserved));
+        }
+    }
+
+    public async ValueTask<bool> TryMarkAlertAsync(string tenant, string period, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT OR IGNORE INTO alerts(tenant, period) VALUES ($t, $p)";
+        command.Parameters.AddWithValue("$t", tenant);
+        command.Parameters.AddWithValue("$p", period);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async ValueTask<IReadOnlyList<DailyAggregate>> GetDailyAsync(string tenant, DateOnly first, DateOnly last, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var days = new SortedDictionary<string, (double Cost, long Requests, long Hits, double CacheSavings, double RoutingSavings, Dictionary<string, ModelAggregate> Models, Dictionary<string, double> Operations)>(StringComparer.Ordinal);
+        using (var command = Query(connection, tenant, first, last,
+            "SELECT day, model, operation, SUM(cost), COUNT(*), SUM(cache_hit), SUM(cache_savings), SUM(routing_savings) FROM records " +
+            "WHERE tenant = $t AND day >= $from AND day <= $to GROUP BY day, model, operation"))
+        {
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var day = reader.GetString(0);
+                if (!days.TryGetValue(day, out var entry))
+                {
+                    entry = (0, 0, 0, 0, 0, new Dictionary<string, ModelAggregate>(StringComparer.Ordinal), new Dictionary<string, double>(StringComparer.Ordinal));
+                }
+                var (model, operation, cost, count) = (reader.GetString(1), reader.GetString(2), reader.GetDouble(3), reader.GetInt64(4));
+                entry.Cost += cost;
+                entry.Requests += count;
+                entry.Hits += reader.GetInt64(5);
+                entry.CacheSavings += reader.GetDouble(6);
+                entry.RoutingSavings += reader.GetDouble(7);
+                entry.Models[model] = entry.Models.TryGetValue(model, out var m) ? new ModelAggregate(m.CostUsd + cost, m.Requests + count) : new ModelAggregate(cost, count);
+                entry.Operations[operation] = entry.Operations.GetValueOrDefault(operation) + cost;
+                days[day] = entry;
+            }
+        }
+        return [.. days.Select(d => new DailyAggregate(DateOnly.ParseExact(d.Key, "yyyy-MM-dd", CultureInfo.InvariantCulture),
+            d.Value.Cost, d.Value.Requests, d.Value.Hits, d.Value.CacheSavings, d.Value.RoutingSavings, d.Value.Models, d.Value.Operations))];
+    }
+
+    public async ValueTask<(double CostUsd, long Requests)> GetSinceAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(SUM(cost), 0), COUNT(*) FROM records WHERE tenant = $t AND ts >= $since";
+        command.Parameters.AddWithValue("$t", tenant);
+        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetDouble(0), reader.GetInt64(1));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Complete();
+        await _writer.ConfigureAwait(false);
+        SqliteConnection.ClearAllPools();
+    }
+
+    private double Spent(string tenant, string period) => _spend.GetValueOrDefault((tenant, period));
+
+    private static void Check(string tenant, string period, string key, double limit, double spent, double reserved, double amount)
+    {
+        if (limit > 0 && spent + reserved + amount > limit + 1e-12)
+        {
+            throw new GatewayException(GatewayErrorKind.ResourceExhausted,
+                $"Tenant '{tenant}' would exceed its {period} budget of ${limit:0.######} for {key} " +
+                $"(spent ${spent:0.######}, reserved ${reserved:0.######}, this request up to ${amount:0.######}). " +
+                "Raise the budget with POST /api/cost/budget or wait for the next period.")
+            {
+                Reason = "BUDGET_EXHAUSTED",
+            };
+        }
+    }
+
+    private void Initialize()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            CREATE TABLE IF NOT EXISTS records(
+              id TEXT PRIMARY KEY, tenant TEXT NOT NULL, session TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
+              operation TEXT NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost REAL NOT NULL,
+              cache_hit INTEGER NOT NULL, cache_savings REAL NOT NULL, routing_savings REAL NOT NULL, ts INTEGER NOT NULL, day TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS records_tenant_day ON records(tenant, day);
+            CREATE INDEX IF NOT EXISTS records_tenant_ts ON records(tenant, ts);
+            CREATE TABLE IF NOT EXISTS budgets(tenant TEXT PRIMARY KEY, daily REAL NOT NULL, monthly REAL NOT NULL, threshold REAL NOT NULL);
+            CREATE TABLE IF NOT EXISTS alerts(tenant TEXT NOT NULL, period TEXT NOT NULL, PRIMARY KEY(tenant, period));
+            """;
+        command.ExecuteNonQuery();
+
+        command.CommandText = "SELECT tenant, daily, monthly, threshold FROM budgets";
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                _budgets[reader.GetString(0)] = new BudgetSettings(reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3));
+            }
+        }
+        // Spend per tenant per day and month, for admission without I/O. Older periods are never needed for it.
+        command.CommandText = "SELECT tenant, day, SUM(cost) FROM records GROUP BY tenant, day";
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var (tenant, day, cost) = (reader.GetString(0), reader.GetString(1), reader.GetDouble(2));
+                _spend[(tenant, day)] = _spend.GetValueOrDefault((tenant, day)) + cost;
+                _spend[(tenant, day[..7])] = _spend.GetValueOrDefault((tenant, day[..7])) + cost;
+            }
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<PendingRecord>(MaxBatch);
+        using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync().ConfigureAwait(false);
+        using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT OR IGNORE INTO records(id, tenant, session, model, provider, operation, input_tokens, output_tokens, cost, " +
+            "cache_hit, cache_savings, routing_savings, ts, day) VALUES ($id, $tenant, $session, $model, $provider, $operation, $in, $out, $cost, " +
+            "$hit, $cs, $rs, $ts, $day)";
+        var parameters = RecordColumns.Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
+
+        while (await _queue.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            while (batch.Count < MaxBatch && _queue.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+            try
+            {
+                using (var transaction = connection.BeginTransaction())
+                {
+                    insert.Transaction = transaction;
+                    foreach (var (record, _, _) in batch)
+                    {
+                        Bind(parameters, record);
+                        insert.ExecuteNonQuery();
+                    }
+                    transaction.Commit();
+                }
+                lock (_lock)
+                {
+                    foreach (var (record, reservation, _) in batch)
+                    {
+                        var day = Periods.Day(record.Timestamp);
+                        _spend[(record.Tenant, day)] = Spent(record.Tenant, day) + record.CostUsd;
+                        _spend[(record.Tenant, day[..7])] = Spent(record.Tenant, day[..7]) + record.CostUsd;
+                        if (reservation is not null)
+                        {
+                            _reservations.Remove(reservation.Id);
+                        }
+                    }
+                }
+                foreach (var item in batch)
+                {
+                    item.Committed.TrySetResult();
+                }
+            }
+            catch (SqliteException ex)
+            {
+                Log.CommitFailed(_logger, batch.Count, ex.Message);
+                foreach (var item in batch)
+                {
+                    item.Committed.TrySetException(new GatewayException(GatewayErrorKind.Unavailable,
+                        "The cost ledger could not record this call; it was not billed. Retry later.", null, ex) { Reason = "LEDGER_UNAVAILABLE" });
+                }
+            }
+            batch.Clear();
+        }
+    }
+
+    private static void Bind(SqliteParameter[] p, CostRecord r)
+    {
+        p[0].Value = r.Id.ToString("N");
+        p[1].Value = r.Tenant;
+        p[2].Value = r.Session;
+        p[3].Value = r.Model;
+        p[4].Value = r.Provider;
+        p[5].Value = r.Operation;
+        p[6].Value = r.InputTokens;
+        p[7].Value = r.OutputTokens;
+        p[8].Value = r.CostUsd;
+        p[9].Value = r.CacheHit ? 1 : 0;
+        p[10].Value = r.CacheSavingsUsd;
+        p[11].Value = r.RoutingSavingsUsd;
+        p[12].Value = r.Timestamp.ToUnixTimeMilliseconds();
+        p[13].Value = Periods.Day(r.Timestamp);
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    private static SqliteCommand Query(SqliteConnection connection, string tenant, DateOnly from, DateOnly to, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$t", tenant);
+        command.Parameters.AddWithValue("$from", from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$to", to.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        return command;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "The cost ledger failed to commit {Count} records: {Error}")]
+        public static partial void CommitFailed(ILogger logger, int count, string error);
+    }
+}
+
+/// <summary>Budget periods: UTC day <c>yyyy-MM-dd</c> and UTC month <c>yyyy-MM</c>.</summary>
+internal static class Periods
+{
+    public static string Day(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    public static string Month(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+}
