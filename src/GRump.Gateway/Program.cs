@@ -2,6 +2,8 @@ using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Endpoints;
 using GRump.Gateway.Hosting;
 using GRump.Gateway.Intent;
+using GRump.Gateway.Routing;
+using GRump.Gateway.Services;
 using GRump.Gateway.Workers;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,5 +12,6 @@ builder.Services.AddGatewayTelemetry(builder.Configuration);
 builder.Services.AddGatewayGrpc();
 builder.Services.AddWorkerPool();
 builder.Services.AddIntentCompiler();
+builder.Services.AddModelRouting().TryAddConfiguredProviderNames();
 
 return await builder.BuildAndRunGatewayAsync(app => app.MapGatewayEndpoints());
