@@ -4,6 +4,7 @@ using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Endpoints;
 using GRump.Gateway.Hosting;
 using GRump.Gateway.Intent;
+using GRump.Gateway.Routing;
 using GRump.Gateway.Workers;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,6 +14,7 @@ builder.Services.AddGatewayGrpc();
 builder.Services.AddWorkerPool();
 builder.Services.AddIntentCompiler();
 builder.Services.AddApiKeyAuth();
+builder.Services.AddModelRouting();
 builder.Services.AddChat(builder.Configuration);
 
 return await builder.BuildAndRunGatewayAsync(app => app.MapGatewayEndpoints());

@@ -1,5 +1,4 @@
 using GRump.Gateway.Providers;
-using GRump.Gateway.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,8 +12,6 @@ public static class ChatServiceCollectionExtensions
     public static IServiceCollection AddChat(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ModelRegistryOptions>().BindConfiguration(ModelRegistryOptions.SectionName);
-        services.TryAddSingleton<ModelRegistry>();
         services.AddProviders(configuration);
         services.TryAddSingleton<ChatPipeline>();
         services.AddHostedService<TokenizerWarmup>();

@@ -28,4 +28,9 @@ public static class GatewayErrors
     [DoesNotReturn]
     public static void ThrowNotImplemented(string method, string feature) =>
         throw new GatewayException(GatewayErrorKind.NotImplemented, $"{method} is part of the {feature} feature, which this build does not include yet.") { Reason = "NOT_IMPLEMENTED" };
+
+    /// <summary>The request cannot be served as asked (no model fits its cost cap, capabilities or size).</summary>
+    [DoesNotReturn]
+    public static void ThrowFailedPrecondition(string reason, string message) =>
+        throw new GatewayException(GatewayErrorKind.FailedPrecondition, message) { Reason = reason };
 }

@@ -21,8 +21,12 @@ public sealed class ModelDefinition
     /// <summary>code, reasoning, long-context, vision, function-calling, embedding.</summary>
     public List<string> Capabilities { get; set; } = [];
 
-    /// <summary>Complexity tiers the router may send to this model: simple, medium, complex. Empty = explicit use only.</summary>
+    /// <summary>Complexity tiers the router may send to this model: simple, medium, complex. Empty = not chosen for a tier: used when
+    /// named explicitly, or as the router's fallback when no available model serves the tier.</summary>
     public List<string> Tiers { get; set; } = [];
+
+    /// <summary>True for a model that only embeds (it cannot answer a chat).</summary>
+    public bool IsEmbeddingOnly => Capabilities.Count > 0 && Capabilities.TrueForAll(c => string.Equals(c, ModelCapabilities.Embedding, StringComparison.OrdinalIgnoreCase));
 
     public bool Has(string capability) => Capabilities.Contains(capability, StringComparer.OrdinalIgnoreCase);
 

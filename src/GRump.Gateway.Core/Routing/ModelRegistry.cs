@@ -17,8 +17,7 @@ public sealed class ModelRegistry
     public ModelRegistry(IOptions<ModelRegistryOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var configured = options.Value.Models;
-        Models = configured.Count > 0 ? configured : Defaults();
+        Models = Effective(options.Value);
         _byId = Models.ToFrozenDictionary(m => m.Id, StringComparer.Ordinal);
         PremiumModel = options.Value.PremiumModel;
     }
@@ -30,6 +29,13 @@ public sealed class ModelRegistry
 
     public bool TryGet(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ModelDefinition? model) =>
         _byId.TryGetValue(id, out model);
+
+    /// <summary>The models of <paramref name="options"/>: the configured list, or <see cref="Defaults"/> when it is empty.</summary>
+    public static IReadOnlyList<ModelDefinition> Effective(ModelRegistryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Models.Count > 0 ? options.Models : Defaults();
+    }
 
     /// <summary>DESIGN.md's registry: Kimi K2.5 on NIM, Claude Sonnet 4.5 on Anthropic, the local models at $0.</summary>
     public static List<ModelDefinition> Defaults() =>
@@ -46,8 +52,10 @@ public sealed class ModelRegistry
         },
         new()
         {
+            // No tiers: the development model answers when nothing else is configured (the router's fallback), never
+            // in place of a configured provider, not even for prefer_cheaper ($0 would always win).
             Id = LocalChat, Provider = "local", ContextWindow = 32_768,
-            Capabilities = ["code", "reasoning", "long-context"], Tiers = ["simple", "medium", "complex"],
+            Capabilities = ["code", "reasoning", "long-context"],
         },
         new()
         {

@@ -6,7 +6,6 @@ namespace GRump.Gateway.Services;
 // --list-methods` and REST routes show the whole API; every method answers UNIMPLEMENTED (the generated base class)
 // with a message from GatewayExceptionInterceptor — never fake data. Each moves to its own file when its feature lands.
 
-internal sealed class RoutingGrpcService : RoutingService.RoutingServiceBase;
 
 internal sealed class EmbeddingGrpcService : EmbeddingService.EmbeddingServiceBase;
 

@@ -1,0 +1,89 @@
+using System.Diagnostics.Metrics;
+using BenchmarkDotNet.Attributes;
+using GRump.Gateway.Diagnostics;
+using GRump.Gateway.Intent;
+using GRump.Gateway.Providers;
+using GRump.Gateway.Routing;
+using GRump.Gateway.V1;
+using Microsoft.Extensions.Options;
+
+namespace GRump.Benchmarks.Routing;
+
+/// <summary>
+/// One routing decision for a chat request, including the intent compile of its task text (issue #5 target: ≤ 10 µs
+/// median, ≤ 1 KB allocated). "decision only" passes the compiled intent in, as the chat pipeline does when it has
+/// compiled it already. Run: <c>dotnet run -c Release -- --filter '*Routing*' --job short</c>.
+/// </summary>
+[MemoryDiagnoser]
+[MedianColumn]
+public class RoutingBenchmarks
+{
+    private const string Greeting = "Hello! Can you help me with something quick?";
+    private const string CodeTask = "Build a todo app with auth and dashboard using React, Node and Postgres on Vercel";
+    private const string DesignTask = "Design a scalable, fault-tolerant architecture for a multi-tenant SaaS billing platform using event sourcing, Kafka, PostgreSQL and Kubernetes, and explain the trade-offs of each choice.";
+
+    private readonly IntentCompiler _compiler = new();
+    private ModelRouter _router = null!;
+    private ChatRequest _greeting = null!;
+    private ChatRequest _code = null!;
+    private ChatRequest _design = null!;
+    private GRump.Gateway.V1.Intent _codeIntent = null!;
+    private GRump.Gateway.V1.Intent _designIntent = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var options = Options.Create(new ModelRegistryOptions());
+        _router = new ModelRouter(new ModelRegistry(options), new Providers("local", "nim", "anthropic"), _compiler, new RoutingMetrics(new MeterFactory()), options);
+        _greeting = Chat(Greeting);
+        _code = Chat(CodeTask);
+        _design = Chat(DesignTask);
+        _codeIntent = _compiler.Compile(CodeTask);
+        _designIntent = _compiler.Compile(DesignTask);
+    }
+
+    [Benchmark(Description = "greeting (8 words), with intent")]
+    public RoutingResult GreetingRoute() => _router.Route(_greeting);
+
+    [Benchmark(Description = "code task (15 words), with intent", Baseline = true)]
+    public RoutingResult CodeRoute() => _router.Route(_code);
+
+    [Benchmark(Description = "design task (30 words), with intent")]
+    public RoutingResult DesignRoute() => _router.Route(_design);
+
+    [Benchmark(Description = "code task, decision only (intent given)")]
+    public RoutingResult CodeDecisionOnly() => _router.Route(_code, _codeIntent);
+
+    [Benchmark(Description = "code task, intent compile only")]
+    public GRump.Gateway.V1.Intent CodeIntentOnly() => _compiler.Compile(CodeTask);
+
+    [Benchmark(Description = "design task, decision only (intent given)")]
+    public RoutingResult DesignDecisionOnly() => _router.Route(_design, _designIntent);
+
+    [Benchmark(Description = "design task, intent compile only")]
+    public GRump.Gateway.V1.Intent DesignIntentOnly() => _compiler.Compile(DesignTask);
+
+    private static ChatRequest Chat(string text) => new() { Messages = { new ChatMessage { Role = "user", Content = text } } };
+
+    private sealed class Providers(params string[] names) : IProviderDirectory
+    {
+        private readonly HashSet<string> _names = new(names, StringComparer.Ordinal);
+
+        public IReadOnlyCollection<string> Available => _names;
+
+        public bool IsAvailable(string provider) => _names.Contains(provider);
+
+        public IChatProvider GetChat(string provider) => throw new NotSupportedException();
+
+        public IEmbeddingProvider GetEmbedding(string provider) => throw new NotSupportedException();
+    }
+
+    private sealed class MeterFactory : IMeterFactory
+    {
+        public Meter Create(MeterOptions options) => new(options);
+
+        public void Dispose()
+        {
+        }
+    }
+}

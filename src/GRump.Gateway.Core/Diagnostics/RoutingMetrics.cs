@@ -1,0 +1,47 @@
+using System.Diagnostics.Metrics;
+using GRump.Gateway.Routing;
+using GRump.Gateway.V1;
+
+namespace GRump.Gateway.Diagnostics;
+
+/// <summary>Instruments of the router: selections by tier and model, the complexity distribution, routing savings.</summary>
+public sealed class RoutingMetrics
+{
+    private readonly Counter<long> _selections;
+    private readonly Counter<double> _savings;
+    private readonly Histogram<int> _complexity;
+
+    public RoutingMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(GatewayTelemetry.Name);
+        _selections = meter.CreateCounter<long>(
+            GatewayTelemetry.Metrics.ModelSelection,
+            description: "Routed requests by complexity tier and chosen model.");
+
+        // No unit: the Prometheus exporter would append it to a name the product already fixes (DESIGN.md).
+        _savings = meter.CreateCounter<double>(
+            GatewayTelemetry.Metrics.RoutingSavings,
+            description: "USD saved by routing: the premium model's price for the same tokens minus the actual cost.");
+        _complexity = meter.CreateHistogram(
+            GatewayTelemetry.Metrics.TaskComplexity,
+            description: "Complexity score (0-100) of routed requests.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100] });
+    }
+
+    public void RecordSelection(RoutingDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        var tier = decision.Tier == ComplexityTier.Unspecified ? "unspecified" : ComplexityTiers.Name(decision.Tier);
+        _selections.Add(1, new KeyValuePair<string, object?>("tier", tier), new KeyValuePair<string, object?>("model", decision.Model));
+        _complexity.Record(decision.Score);
+    }
+
+    public void RecordSavings(string model, double usd)
+    {
+        if (usd > 0)
+        {
+            _savings.Add(usd, new KeyValuePair<string, object?>("model", model));
+        }
+    }
+}

@@ -1,0 +1,396 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using Google.Protobuf.Collections;
+using GRump.Gateway.Diagnostics;
+using GRump.Gateway.Errors;
+using GRump.Gateway.Intent;
+using GRump.Gateway.Providers;
+using GRump.Gateway.Routing.Internal;
+using GRump.Gateway.Tokens;
+using GRump.Gateway.V1;
+using Microsoft.Extensions.Options;
+
+namespace GRump.Gateway.Routing;
+
+/// <summary>
+/// Chooses the model for a chat request: complexity → tier → the tier's model among those whose provider is
+/// configured, that have the required capabilities and a context window for the prompt plus its output budget; then
+/// the caller's cost cap. Explains every choice in one line and prices it. Rules: docs/routing.md.
+/// Thread-safe; one instance serves every request.
+/// </summary>
+public sealed class ModelRouter
+{
+    private const string NoModelFits = "NO_MODEL_FITS";
+    private const string ProviderNotConfigured = "PROVIDER_NOT_CONFIGURED";
+
+    private readonly ModelProfile[] _models;
+    private readonly FrozenDictionary<string, ModelProfile> _byId;
+    private readonly ModelDefinition _premium;
+    private readonly IProviderDirectory _providers;
+    private readonly IIntentCompiler _intentCompiler;
+    private readonly RoutingMetrics _metrics;
+    private readonly TokenCounter _tokens = TokenCounter.Shared;
+    private readonly int _defaultMaxOutputTokens;
+    private readonly int _primingTokens;
+    private readonly int _tokensPerMessage;
+
+    public ModelRouter(ModelRegistry registry, IProviderDirectory providers, IIntentCompiler intentCompiler, RoutingMetrics metrics, IOptions<ModelRegistryOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(providers);
+        ArgumentNullException.ThrowIfNull(intentCompiler);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(options);
+        _providers = providers;
+        _intentCompiler = intentCompiler;
+        _metrics = metrics;
+        _defaultMaxOutputTokens = options.Value.DefaultMaxOutputTokens;
+        _models = new ModelProfile[registry.Models.Count];
+        for (var i = 0; i < _models.Length; i++)
+        {
+            _models[i] = new ModelProfile(registry.Models[i]);
+        }
+
+        _byId = _models.ToFrozenDictionary(m => m.Definition.Id, StringComparer.Ordinal);
+        _premium = registry.TryGet(registry.PremiumModel, out var premium)
+            ? premium
+            : throw new InvalidOperationException($"Routing:PremiumModel '{registry.PremiumModel}' is not in the model registry.");
+
+        // CountPrompt's framing, read from the counter itself, so proto messages are counted without copying them.
+        _primingTokens = _tokens.CountPrompt([]);
+        _tokensPerMessage = _tokens.CountPrompt([new ChatTurn(string.Empty, string.Empty)]) - _primingTokens;
+    }
+
+    /// <summary>The model routing savings are measured against.</summary>
+    public ModelDefinition PremiumModel => _premium;
+
+    /// <summary>
+    /// Routes <paramref name="request"/> and counts the selection (<c>model_selection_total</c>,
+    /// <c>task_complexity_score</c>). <paramref name="intent"/> = the compiled <see cref="ComplexityAnalyzer.TaskText"/>
+    /// when the caller has it already; null = compiled here.
+    /// </summary>
+    /// <exception cref="GatewayException">INVALID_ARGUMENT for an unknown model, capability or a bad cap;
+    /// FAILED_PRECONDITION when no model fits the cap, capabilities or context window.</exception>
+    public RoutingResult Route(ChatRequest request, V1.Intent? intent = null) => Decide(request, intent, record: true);
+
+    /// <summary>The same decision as <see cref="Route"/> without counting it: for AnalyzeComplexity (no model is called).</summary>
+    public RoutingResult Analyze(ChatRequest request, V1.Intent? intent = null) => Decide(request, intent, record: false);
+
+    /// <summary>What the premium model would have cost for the same tokens minus what <paramref name="actual"/> cost; ≥ 0.</summary>
+    public double RoutingSavings(ModelDefinition actual, long inputTokens, long outputTokens)
+    {
+        ArgumentNullException.ThrowIfNull(actual);
+        if (ReferenceEquals(actual, _premium) || string.Equals(actual.Id, _premium.Id, StringComparison.Ordinal))
+        {
+            return 0;
+        }
+
+        return Math.Max(0, _premium.Cost(inputTokens, outputTokens) - actual.Cost(inputTokens, outputTokens));
+    }
+
+    /// <summary>
+    /// Call once after the upstream call completed with its usage: returns the routing savings and adds them to
+    /// <c>model_routing_savings_usd_total</c>. A request that named its model saved nothing by routing (0).
+    /// </summary>
+    public double RecordOutcome(RoutingResult result, ProviderUsage usage)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Decision.ExplicitModel)
+        {
+            return 0;
+        }
+
+        var savings = RoutingSavings(result.Model, usage.InputTokens, usage.OutputTokens);
+        _metrics.RecordSavings(result.Model.Id, savings);
+        return savings;
+    }
+
+    /// <summary>Input tokens of the request's messages, as <see cref="TokenCounter.CountPrompt"/> counts them.</summary>
+    public int CountPromptTokens(IList<ChatMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var total = _primingTokens;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            total += _tokensPerMessage + _tokens.Count(messages[i].Role) + _tokens.Count(messages[i].Content);
+        }
+
+        return total;
+    }
+
+    private RoutingResult Decide(ChatRequest request, V1.Intent? intent, bool record)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var maxCost = request.Routing?.MaxCostPerRequestUsd ?? 0;
+        if (!double.IsFinite(maxCost) || maxCost < 0)
+        {
+            GatewayErrors.ThrowInvalidArgument("routing.max_cost_per_request_usd", "must be 0 (no cap) or a positive number of USD.");
+        }
+
+        if (request.MaxTokens < 0)
+        {
+            GatewayErrors.ThrowInvalidArgument("max_tokens", "must be 0 (the default output budget) or positive.");
+        }
+
+        var required = RequiredCapabilities(request.Routing?.RequiredCapabilities);
+        var inputTokens = CountPromptTokens(request.Messages);
+        var maxOutputTokens = request.MaxTokens > 0 ? request.MaxTokens : _defaultMaxOutputTokens;
+        intent ??= _intentCompiler.Compile(ComplexityAnalyzer.TaskText(request));
+
+        var decision = new RoutingDecision();
+        var score = ComplexityAnalyzer.Analyze(request, inputTokens, intent, decision.Factors);
+        var tier = ComplexityTiers.FromScore(score);
+        decision.Score = score;
+        decision.Tier = tier;
+
+        var ask = new Ask(tier, score, required, inputTokens, maxOutputTokens, maxCost, request.Routing?.PreferCheaper == true);
+        var (chosen, reason) = request.Model.Length > 0 ? ChooseExplicit(request.Model, ask) : ChooseRouted(ask);
+        decision.Model = chosen.Id;
+        decision.Provider = chosen.Provider;
+        decision.Reason = reason;
+        decision.EstimatedCostUsd = chosen.Cost(inputTokens, maxOutputTokens);
+        decision.ExplicitModel = request.Model.Length > 0;
+        if (record)
+        {
+            _metrics.RecordSelection(decision);
+        }
+
+        return new RoutingResult(chosen, decision, inputTokens, maxOutputTokens, intent);
+    }
+
+    private (ModelDefinition Model, string Reason) ChooseRouted(in Ask ask)
+    {
+        var tierName = ComplexityTiers.Name(ask.Tier);
+        ModelProfile? chosen = null;
+        string? why = null;
+        if (ask.PreferCheaper && ask.Tier != ComplexityTier.Complex)
+        {
+            // prefer_cheaper never applies to a complex task: a weaker model there costs a retry, not a saving.
+            chosen = Cheapest(ask, routableOnly: true);
+            why = chosen is null ? null : "prefer_cheaper: the cheapest capable model";
+        }
+
+        if (chosen is null && ask.Tier == ComplexityTier.Complex && _byId.TryGetValue(_premium.Id, out var premium)
+            && (premium.Tiers & TierFlags.Complex) != 0 && Fits(premium, ask))
+        {
+            chosen = premium;
+            why = "the premium model for a complex task";
+        }
+
+        chosen ??= FirstServing(ModelProfile.ToFlag(ask.Tier), ask);
+        why ??= string.Create(CultureInfo.InvariantCulture, $"the {tierName} tier's model");
+        if (chosen is null)
+        {
+            foreach (var nearest in NearestTiers(ask.Tier))
+            {
+                chosen = FirstServing(ModelProfile.ToFlag(nearest), ask);
+                if (chosen is not null)
+                {
+                    why = string.Create(CultureInfo.InvariantCulture,
+                        $"no available model serves the {tierName} tier (providers: {string.Join(", ", _providers.Available)}); nearest tier {ComplexityTiers.Name(nearest)}");
+                    break;
+                }
+            }
+        }
+
+        if (chosen is null)
+        {
+            chosen = Cheapest(ask, routableOnly: false);
+            why = string.Create(CultureInfo.InvariantCulture,
+                $"no available model serves any tier (providers: {string.Join(", ", _providers.Available)}); the cheapest available model that fits");
+        }
+
+        if (chosen is null)
+        {
+            ThrowNothingFits(ask);
+        }
+
+        var estimate = Estimate(chosen, ask);
+        if (ask.MaxCost > 0 && estimate > ask.MaxCost)
+        {
+            var downgraded = BestWithinCap(ask);
+            if (downgraded is null)
+            {
+                ThrowOverCap(ask, Cheapest(ask, routableOnly: true) ?? chosen);
+            }
+
+            why = string.Create(CultureInfo.InvariantCulture,
+                $"{chosen.Definition.Id} would cost up to {Usd(estimate)} > max_cost_per_request_usd {Usd(ask.MaxCost)}; downgraded to the best model within the cap{(ask.Tier == ComplexityTier.Complex ? " (the caller's cost cap forces a cheaper model for a complex task)" : string.Empty)}");
+            chosen = downgraded;
+        }
+
+        return (chosen.Definition, string.Create(CultureInfo.InvariantCulture, $"{tierName} (score {ask.Score}) → {chosen.Definition.Id}: {why}"));
+    }
+
+    private (ModelDefinition Model, string Reason) ChooseExplicit(string id, in Ask ask)
+    {
+        if (!_byId.TryGetValue(id, out var model))
+        {
+            GatewayErrors.ThrowInvalidArgument("model", string.Create(CultureInfo.InvariantCulture,
+                $"unknown model '{id}'. Known models: {KnownChatModels()}; or leave model empty to let the router choose."));
+        }
+
+        var definition = model.Definition;
+        if (!model.IsChat)
+        {
+            GatewayErrors.ThrowInvalidArgument("model", $"'{id}' is an embedding model; it cannot answer a chat.");
+        }
+
+        if (!_providers.IsAvailable(definition.Provider))
+        {
+            GatewayErrors.ThrowFailedPrecondition(ProviderNotConfigured,
+                $"Model {id} is served by provider '{definition.Provider}', which is not configured on this gateway (configured: {string.Join(", ", _providers.Available)}). Configure it, or leave model empty to let the router choose.");
+        }
+
+        if ((model.Capabilities & ask.Required) != ask.Required)
+        {
+            GatewayErrors.ThrowFailedPrecondition(NoModelFits,
+                $"Model {id} lacks a required capability (required: {ask.Required}; it has: {string.Join(", ", definition.Capabilities)}).");
+        }
+
+        if (ask.NeededTokens > definition.ContextWindow)
+        {
+            GatewayErrors.ThrowFailedPrecondition(NoModelFits, string.Create(CultureInfo.InvariantCulture,
+                $"Model {id} has a context window of {definition.ContextWindow} tokens; this request needs {ask.InputTokens} input + {ask.MaxOutputTokens} output tokens. Shorten the prompt or lower max_tokens."));
+        }
+
+        var estimate = Estimate(model, ask);
+        if (ask.MaxCost > 0 && estimate > ask.MaxCost)
+        {
+            GatewayErrors.ThrowFailedPrecondition(NoModelFits, string.Create(CultureInfo.InvariantCulture,
+                $"Model {id} would cost up to {Usd(estimate)} ({ask.InputTokens} input + {ask.MaxOutputTokens} output tokens), over max_cost_per_request_usd {Usd(ask.MaxCost)}. Raise the cap, lower max_tokens, or leave model empty to let the router choose."));
+        }
+
+        var tierName = ComplexityTiers.Name(ask.Tier);
+        return (definition, string.Create(CultureInfo.InvariantCulture, $"{tierName} (score {ask.Score}) → {id}: the request named this model; routing bypassed"));
+    }
+
+    private bool Fits(ModelProfile model, in Ask ask) =>
+        model.IsChat
+        && (model.Capabilities & ask.Required) == ask.Required
+        && ask.NeededTokens <= model.Definition.ContextWindow
+        && _providers.IsAvailable(model.Definition.Provider);
+
+    /// <summary>The first model in registry order that serves <paramref name="tier"/> and fits.</summary>
+    private ModelProfile? FirstServing(TierFlags tier, in Ask ask)
+    {
+        foreach (var model in _models)
+        {
+            if ((model.Tiers & tier) != 0 && Fits(model, ask))
+            {
+                return model;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The cheapest model that fits (by its estimate for this request); ties keep registry order.</summary>
+    private ModelProfile? Cheapest(in Ask ask, bool routableOnly)
+    {
+        ModelProfile? best = null;
+        var bestCost = double.MaxValue;
+        foreach (var model in _models)
+        {
+            if ((routableOnly && model.Tiers == TierFlags.None) || !Fits(model, ask))
+            {
+                continue;
+            }
+
+            var cost = Estimate(model, ask);
+            if (cost < bestCost)
+            {
+                best = model;
+                bestCost = cost;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The most expensive routable model (price as the proxy for capability) whose estimate is within the cap.</summary>
+    private ModelProfile? BestWithinCap(in Ask ask)
+    {
+        ModelProfile? best = null;
+        var bestCost = -1d;
+        foreach (var model in _models)
+        {
+            if (model.Tiers == TierFlags.None || !Fits(model, ask))
+            {
+                continue;
+            }
+
+            var cost = Estimate(model, ask);
+            if (cost <= ask.MaxCost && cost > bestCost)
+            {
+                best = model;
+                bestCost = cost;
+            }
+        }
+
+        return best;
+    }
+
+    private static double Estimate(ModelProfile model, in Ask ask) => model.Definition.Cost(ask.InputTokens, ask.MaxOutputTokens);
+
+    /// <summary>Where to look when no available model serves a tier: up first (quality never hurts), down for complex.</summary>
+    private static ComplexityTier[] NearestTiers(ComplexityTier tier) => tier switch
+    {
+        ComplexityTier.Simple => [ComplexityTier.Medium, ComplexityTier.Complex],
+        ComplexityTier.Medium => [ComplexityTier.Complex, ComplexityTier.Simple],
+        _ => [ComplexityTier.Medium, ComplexityTier.Simple],
+    };
+
+    private static CapabilityFlags RequiredCapabilities(RepeatedField<string>? names)
+    {
+        var required = CapabilityFlags.None;
+        if (names is null)
+        {
+            return required;
+        }
+
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (!ModelProfile.TryParseCapability(names[i], out var flag))
+            {
+                GatewayErrors.ThrowInvalidArgument(string.Create(CultureInfo.InvariantCulture, $"routing.required_capabilities[{i}]"),
+                    $"unknown capability '{names[i]}'; known: {string.Join(", ", ModelCapabilities.All.Order(StringComparer.Ordinal))}.");
+            }
+
+            required |= flag;
+        }
+
+        return required;
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowNothingFits(in Ask ask) =>
+        GatewayErrors.ThrowFailedPrecondition(NoModelFits, string.Create(CultureInfo.InvariantCulture,
+            $"No available model fits this request: required capabilities [{ask.Required}], {ask.InputTokens} input + {ask.MaxOutputTokens} output tokens (configured providers: {string.Join(", ", _providers.Available)}). Drop a capability, shorten the prompt or lower max_tokens."));
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowOverCap(in Ask ask, ModelProfile cheapest) =>
+        GatewayErrors.ThrowFailedPrecondition(NoModelFits, string.Create(CultureInfo.InvariantCulture,
+            $"No model fits max_cost_per_request_usd {Usd(ask.MaxCost)}: the cheapest capable model, {cheapest.Definition.Id}, would cost up to {Usd(Estimate(cheapest, ask))} ({ask.InputTokens} input + {ask.MaxOutputTokens} output tokens). Raise the cap, lower max_tokens or shorten the prompt."));
+
+    private string KnownChatModels()
+    {
+        var ids = new List<string>(5);
+        foreach (var model in _models)
+        {
+            if (model.IsChat && ids.Count < 5)
+            {
+                ids.Add(model.Definition.Id);
+            }
+        }
+
+        return string.Join(", ", ids);
+    }
+
+    private static string Usd(double value) => "$" + value.ToString("0.########", CultureInfo.InvariantCulture);
+
+    private readonly record struct Ask(ComplexityTier Tier, int Score, CapabilityFlags Required, int InputTokens, int MaxOutputTokens, double MaxCost, bool PreferCheaper)
+    {
+        public long NeededTokens => (long)InputTokens + MaxOutputTokens;
+    }
+}

@@ -1,0 +1,31 @@
+using GRump.Gateway.V1;
+
+namespace GRump.Gateway.Routing;
+
+/// <summary>What the router decided for one chat request, and the numbers behind it.</summary>
+public sealed class RoutingResult
+{
+    public RoutingResult(ModelDefinition model, RoutingDecision decision, int inputTokens, int maxOutputTokens, V1.Intent intent)
+    {
+        Model = model;
+        Decision = decision;
+        InputTokens = inputTokens;
+        MaxOutputTokens = maxOutputTokens;
+        Intent = intent;
+    }
+
+    /// <summary>The model to call (its id is <c>Decision.Model</c>, its provider <c>Decision.Provider</c>).</summary>
+    public ModelDefinition Model { get; }
+
+    /// <summary>The decision as the contract carries it: score, tier, model, provider, reason, estimate, factors.</summary>
+    public RoutingDecision Decision { get; }
+
+    /// <summary>Prompt input tokens (TokenCounter.CountPrompt over every message).</summary>
+    public int InputTokens { get; }
+
+    /// <summary>Output tokens the estimate assumed: the request's max_tokens, or Routing:DefaultMaxOutputTokens when it is 0.</summary>
+    public int MaxOutputTokens { get; }
+
+    /// <summary>The compiled intent of the task text (passed in, or compiled by the router).</summary>
+    public V1.Intent Intent { get; }
+}
