@@ -80,7 +80,8 @@ public sealed class ModelRouter
     public double RoutingSavings(ModelDefinition actual, long inputTokens, long outputTokens)
     {
         ArgumentNullException.ThrowIfNull(actual);
-        if (ReferenceEquals(actual, _premium) || string.Equals(actual.Id, _premium.Id, StringComparison.Ordinal))
+        // No counterfactual without the premium model: a gateway that can only reach the local model saved nothing.
+        if (ReferenceEquals(actual, _premium) || string.Equals(actual.Id, _premium.Id, StringComparison.Ordinal) || !_providers.IsAvailable(_premium.Provider))
         {
             return 0;
         }
@@ -92,16 +93,20 @@ public sealed class ModelRouter
     /// Call once after the upstream call completed with its usage: returns the routing savings and adds them to
     /// <c>model_routing_savings_usd_total</c>. A request that named its model saved nothing by routing (0).
     /// </summary>
-    public double RecordOutcome(RoutingResult result, ProviderUsage usage)
+    public double RecordOutcome(RoutingResult result, ProviderUsage usage) => RecordOutcome(result, result?.Model!, usage);
+
+    /// <summary>As <see cref="RecordOutcome(RoutingResult, ProviderUsage)"/> when a fallback model answered instead.</summary>
+    public double RecordOutcome(RoutingResult result, ModelDefinition answered, ProviderUsage usage)
     {
         ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(answered);
         if (result.Decision.ExplicitModel)
         {
             return 0;
         }
 
-        var savings = RoutingSavings(result.Model, usage.InputTokens, usage.OutputTokens);
-        _metrics.RecordSavings(result.Model.Id, savings);
+        var savings = RoutingSavings(answered, usage.InputTokens, usage.OutputTokens);
+        _metrics.RecordSavings(answered.Id, savings);
         return savings;
     }
 
