@@ -17,5 +17,11 @@ public static class GatewayTelemetry
         public const string WorkerActive = "worker_active_tasks";
         public const string WorkerTasks = "worker_tasks_total";
         public const string WorkerWait = "worker_wait_seconds";
+        public const string CacheHits = "tiered_cache_hits_total";
+        public const string CacheMisses = "tiered_cache_misses_total";
+        public const string CacheSize = "tiered_cache_size_bytes";
+        public const string CacheFaults = "tiered_cache_faults_total";
+        public const string CacheCircuitOpen = "tiered_cache_circuit_open";
+        public const string CacheSavings = "cache_savings_usd_total";
     }
 }
