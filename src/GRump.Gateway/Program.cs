@@ -1,3 +1,4 @@
+using GRump.Gateway.Caching;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Endpoints;
 using GRump.Gateway.Hosting;
@@ -10,5 +11,6 @@ builder.Services.AddGatewayTelemetry(builder.Configuration);
 builder.Services.AddGatewayGrpc();
 builder.Services.AddWorkerPool();
 builder.Services.AddIntentCompiler();
+builder.Services.AddTieredCache();
 
 return await builder.BuildAndRunGatewayAsync(app => app.MapGatewayEndpoints());
