@@ -18,6 +18,7 @@ internal sealed class DiskTier
     {
         Root = root;
         _maxBytes = maxBytes;
+        DeleteTempFiles();
     }
 
     public string Root { get; }
@@ -116,25 +117,14 @@ internal sealed class DiskTier
         return removed;
     }
 
-    /// <summary>
-    /// Deletes expired and unreadable entries (and, at start, temp files a crash left behind) and recounts the size
-    /// from what is on disk. Returns how many files went.
-    /// </summary>
-    public int Cleanup(DateTimeOffset now, bool deleteTempFiles)
+    /// <summary>Deletes expired and unreadable entries and recounts the size from what is on disk. Returns how many files went.</summary>
+    public int Cleanup(DateTimeOffset now)
     {
         var removed = 0;
         long total = 0;
         Span<byte> header = stackalloc byte[EntryCodec.FileHeaderSize];
         foreach (var folder in Folders(null))
         {
-            if (deleteTempFiles)
-            {
-                foreach (var temp in folder.EnumerateFiles("*" + TempExtension))
-                {
-                    TryDelete(temp.FullName);
-                }
-            }
-
             foreach (var file in folder.EnumerateFiles("*" + Extension))
             {
                 if (IsExpiredOrUnreadable(file.FullName, now, header))
@@ -201,6 +191,28 @@ internal sealed class DiskTier
         finally
         {
             _trimLock.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Temp files a crash left behind. Only before this instance writes: later, a temp file may be a write in progress.
+    /// An unreadable folder is left to the first write to report (as a fault).
+    /// </summary>
+    private void DeleteTempFiles()
+    {
+        try
+        {
+            foreach (var folder in Folders(null))
+            {
+                foreach (var temp in folder.EnumerateFiles("*" + TempExtension))
+                {
+                    TryDelete(temp.FullName);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Nothing to clean where nothing can be read.
         }
     }
 

@@ -24,7 +24,7 @@ internal sealed class TieredCache : ITieredCache, IHostedService, IAsyncDisposab
     private readonly long[] _namespaceHits = new long[CacheNamespaces.Count];
     private readonly long[] _namespaceMisses = new long[CacheNamespaces.Count];
     private ITimer? _cleanupTimer;
-    private int _cleaning;
+    private readonly Lock _cleanupLock = new();
     private double _savingsUsd;
 
     public TieredCache(CacheOptions options, string? redisConfiguration, string? l3Path, TimeProvider time, CacheMetrics metrics, ILogger logger)
@@ -136,6 +136,16 @@ internal sealed class TieredCache : ITieredCache, IHostedService, IAsyncDisposab
             var flight = new Flight();
             if (_flights.TryAdd(flightKey, flight))
             {
+                // A flight that ended while this caller looked in L2/L3 stored its entry in L1 before it left the
+                // table: look once more, so a miss that raced it does not run the factory a second time.
+                if (access.CanRead() && _l1.TryGet(flightKey, _time.GetUtcNow().UtcTicks, out var stored))
+                {
+                    _flights.TryRemove(new KeyValuePair<L1Key, Flight>(flightKey, flight));
+                    flight.Complete(stored, null);
+                    RecordHit(CacheLayer.L1, ns, stored!);
+                    return new CacheLookup(CacheLayer.L1, stored);
+                }
+
                 _ = RunFlightAsync(flight, flightKey, state, factory, access);
                 return await WaitForAsync(flight, cancellationToken).ConfigureAwait(false);
             }
@@ -193,9 +203,9 @@ internal sealed class TieredCache : ITieredCache, IHostedService, IAsyncDisposab
 
         if (_l3 is not null)
         {
-            // The first pass also deletes temp files a crash left; it runs off the start path.
-            _ = Task.Run(() => RunCleanup(deleteTempFiles: true), CancellationToken.None);
-            _cleanupTimer = _time.CreateTimer(static state => ((TieredCache)state!).RunCleanup(deleteTempFiles: false), this, _options.L3CleanupInterval, _options.L3CleanupInterval);
+            // The first pass (which also counts the folder's size) runs off the start path.
+            _ = Task.Run(RunCleanup, CancellationToken.None);
+            _cleanupTimer = _time.CreateTimer(static state => ((TieredCache)state!).RunCleanup(), this, _options.L3CleanupInterval, _options.L3CleanupInterval);
         }
 
         return Task.CompletedTask;
@@ -217,27 +227,27 @@ internal sealed class TieredCache : ITieredCache, IHostedService, IAsyncDisposab
     }
 
     /// <summary>Runs one L3 cleanup pass now (the timer calls this; tests may too). Returns files removed.</summary>
-    internal int RunCleanup(bool deleteTempFiles)
+    internal int RunCleanup()
     {
-        if (_l3 is null || Interlocked.Exchange(ref _cleaning, 1) == 1)
+        if (_l3 is null)
         {
             return 0;
         }
 
-        try
+        // Passes queue rather than skip: a timer tick during the start pass still runs after it.
+        lock (_cleanupLock)
         {
-            var removed = _l3.Cleanup(_time.GetUtcNow(), deleteTempFiles);
-            CachingLog.CleanedUp(_logger, removed, _l3.Bytes);
-            return removed;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            _l3Guard!.Failed(e);
-            return 0;
-        }
-        finally
-        {
-            Volatile.Write(ref _cleaning, 0);
+            try
+            {
+                var removed = _l3.Cleanup(_time.GetUtcNow());
+                CachingLog.CleanedUp(_logger, removed, _l3.Bytes);
+                return removed;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _l3Guard!.Failed(e);
+                return 0;
+            }
         }
     }
 
