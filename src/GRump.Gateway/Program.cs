@@ -1,4 +1,5 @@
 using GRump.Gateway.Auth;
+using GRump.Gateway.Caching;
 using GRump.Gateway.Chat;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Endpoints;
@@ -15,6 +16,7 @@ builder.Services.AddWorkerPool();
 builder.Services.AddIntentCompiler();
 builder.Services.AddApiKeyAuth();
 builder.Services.AddModelRouting();
+builder.Services.AddTieredCache();
 builder.Services.AddChat(builder.Configuration);
 
 return await builder.BuildAndRunGatewayAsync(app => app.MapGatewayEndpoints());

@@ -21,5 +21,11 @@ public static class GatewayTelemetry
         public const string ModelSelection = "model_selection_total";
         public const string RoutingSavings = "model_routing_savings_usd_total";
         public const string TaskComplexity = "task_complexity_score";
+        public const string CacheHits = "tiered_cache_hits_total";
+        public const string CacheMisses = "tiered_cache_misses_total";
+        public const string CacheSize = "tiered_cache_size_bytes";
+        public const string CacheFaults = "tiered_cache_faults_total";
+        public const string CacheCircuitOpen = "tiered_cache_circuit_open";
+        public const string CacheSavings = "cache_savings_usd_total";
     }
 }

@@ -11,6 +11,4 @@ internal sealed class EmbeddingGrpcService : EmbeddingService.EmbeddingServiceBa
 
 internal sealed class CostGrpcService : CostService.CostServiceBase;
 
-internal sealed class CacheGrpcService : CacheService.CacheServiceBase;
-
 internal sealed class WorkflowGrpcService : WorkflowService.WorkflowServiceBase;

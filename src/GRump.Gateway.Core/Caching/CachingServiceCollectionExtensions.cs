@@ -1,0 +1,76 @@
+using GRump.Gateway.Caching.Internal;
+using GRump.Gateway.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GRump.Gateway.Caching;
+
+/// <summary>Registers the tiered cache (<c>Cache</c> and <c>Redis</c> sections, validated at start) and its warm-up.</summary>
+public static class CachingServiceCollectionExtensions
+{
+    public static IServiceCollection AddTieredCache(this IServiceCollection services)
+    {
+        services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CacheOptions>, CacheOptionsValidator>();
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).Configure<IConfiguration>((options, configuration) =>
+        {
+            if (string.IsNullOrWhiteSpace(options.Configuration))
+            {
+                options.Configuration = configuration[RedisOptions.EnvironmentVariable] ?? string.Empty;
+            }
+        });
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<CacheMetrics>();
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<CacheOptions>>().Value;
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            var l3Path = string.IsNullOrWhiteSpace(options.L3Path)
+                ? Path.Combine(configuration["Gateway:DataPath"] is { Length: > 0 } data ? data : "./data", "cache")
+                : options.L3Path;
+            return new TieredCache(
+                options,
+                sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration,
+                l3Path,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<CacheMetrics>(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("GRump.Gateway.Caching"));
+        });
+        services.TryAddSingleton<ITieredCache>(sp => sp.GetRequiredService<TieredCache>());
+        services.TryAddSingleton<CacheWarmer>();
+        services.AddHostedService(sp => sp.GetRequiredService<TieredCache>());
+        services.AddHostedService<CacheWarmFileLoader>();
+        return services;
+    }
+
+    /// <summary>A configured warm file must exist: a typo fails the start, not the first cache miss.</summary>
+    private sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, CacheOptions options) =>
+            !string.IsNullOrEmpty(options.WarmFile) && !File.Exists(options.WarmFile)
+                ? ValidateOptionsResult.Fail($"Cache:WarmFile '{options.WarmFile}' does not exist.")
+                : ValidateOptionsResult.Success;
+    }
+
+    /// <summary>Loads <see cref="CacheOptions.WarmFile"/> before the gateway listens.</summary>
+    private sealed class CacheWarmFileLoader(CacheWarmer warmer, IOptions<CacheOptions> options, ILoggerFactory loggers) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            var file = options.Value.WarmFile;
+            if (string.IsNullOrEmpty(file))
+            {
+                return;
+            }
+
+            var count = await warmer.WarmFromFileAsync(file, cancellationToken).ConfigureAwait(false);
+            CachingLog.Warmed(loggers.CreateLogger("GRump.Gateway.Caching"), count, file);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using GRump.Gateway.Tests.Infrastructure;
+
+namespace GRump.Gateway.Tests.Caching;
+
+/// <summary>
+/// A throwaway redis-server on a free loopback port (no persistence), stopped by its own PID. Tests that need to kill
+/// and restart Redis start their own; the others share <see cref="RedisFixture"/>.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    public const string Binary = "/usr/bin/redis-server";
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("grump-redis-").FullName;
+    private Process? _process;
+
+    private RedisServer(int port) => Port = port;
+
+    public int Port { get; }
+
+    public string Configuration => $"127.0.0.1:{Port}";
+
+    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken)
+    {
+        ExternalTool.Require(Binary, "apt-get install redis-server");
+        var server = new RedisServer(FreePort());
+        await server.StartAgainAsync(cancellationToken);
+        return server;
+    }
+
+    /// <summary>Starts the server (again) on the same port and waits until it accepts connections.</summary>
+    public async Task StartAgainAsync(CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(Binary)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _dir })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await WaitUntilAcceptingAsync(cancellationToken).WaitAsync(TestTimeouts.Default, cancellationToken);
+    }
+
+    /// <summary>Kills the server process (a crash, not a shutdown).</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill();
+            await process.WaitForExitAsync().WaitAsync(TestTimeouts.Default);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+
+    private async Task WaitUntilAcceptingAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, Port, cancellationToken);
+                return;
+            }
+            catch (SocketException) when (_process is { HasExited: false })
+            {
+                // Not listening yet: a real process starting, polled briefly (not a test of timing).
+                await Task.Delay(20, cancellationToken);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>One Redis for a test class: <c>GRUMP_TEST_REDIS</c> when set (CI starts it), else a server of our own.</summary>
+public sealed class RedisFixture : IAsyncLifetime
+{
+    private RedisServer? _server;
+
+    public string Configuration { get; private set; } = string.Empty;
+
+    public async ValueTask InitializeAsync()
+    {
+        var configured = Environment.GetEnvironmentVariable("GRUMP_TEST_REDIS");
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            Configuration = configured;
+            return;
+        }
+
+        if (!File.Exists(RedisServer.Binary))
+        {
+            // Tests skip (or fail in CI) through ExternalTool.Require when they ask for Redis.
+            return;
+        }
+
+        _server = await RedisServer.StartAsync(TestContext.Current.CancellationToken);
+        Configuration = _server.Configuration;
+    }
+
+    /// <summary>The connection string; skips the test locally (fails it in CI) when there is no Redis.</summary>
+    public string Require()
+    {
+        if (Configuration.Length == 0)
+        {
+            ExternalTool.Require(RedisServer.Binary, "apt-get install redis-server, or set GRUMP_TEST_REDIS");
+        }
+
+        return Configuration;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+}
