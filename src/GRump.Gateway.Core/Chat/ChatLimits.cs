@@ -7,7 +7,8 @@ namespace GRump.Gateway.Chat;
 public static class ChatLimits
 {
     public const int MaxMessages = 512;
-    public const int MaxTotalContentChars = 1 << 20;
+    /// <summary>UTF-8 bytes of all message contents together (1 MiB, about 250k tokens of English).</summary>
+    public const int MaxTotalContentBytes = 1 << 20;
     public const int MaxStopSequences = 4;
     public const int MaxStopChars = 256;
     public const int MaxIdChars = 256;
@@ -32,7 +33,6 @@ public static class ChatLimits
             GatewayErrors.ThrowInvalidArgument(prefix + "messages", $"has {request.Messages.Count} messages; at most {MaxMessages} are allowed");
         }
         long total = 0;
-        var anyContent = false;
         for (var i = 0; i < request.Messages.Count; i++)
         {
             var message = request.Messages[i];
@@ -40,16 +40,21 @@ public static class ChatLimits
             {
                 GatewayErrors.ThrowInvalidArgument($"{prefix}messages[{i}].role", $"'{Shorten(message.Role)}' is not one of system, user, assistant, tool");
             }
+            if (string.IsNullOrWhiteSpace(message.Content))
+            {
+                GatewayErrors.ThrowInvalidArgument($"{prefix}messages[{i}].content", "is empty");
+            }
             total += message.Content.Length;
-            anyContent |= message.Content.Length > 0;
         }
-        if (!anyContent)
+        // A UTF-16 unit is at most 3 bytes of UTF-8: most requests skip the exact count.
+        if (total * 3 > MaxTotalContentBytes)
         {
-            GatewayErrors.ThrowInvalidArgument(prefix + "messages", "every message is empty; send some content");
-        }
-        if (total > MaxTotalContentChars)
-        {
-            GatewayErrors.ThrowInvalidArgument(prefix + "messages", $"total content is {total} characters; at most {MaxTotalContentChars} are allowed");
+            total = request.Messages.Sum(m => (long)System.Text.Encoding.UTF8.GetByteCount(m.Content));
+            if (total > MaxTotalContentBytes)
+            {
+                GatewayErrors.ThrowInvalidArgument(prefix + "messages",
+                    $"the messages hold {total} bytes of UTF-8; the limit is {MaxTotalContentBytes} bytes (1 MiB) per request. Split the work or summarise first.");
+            }
         }
         if (request.Model.Length > MaxIdChars)
         {

@@ -1,127 +1,150 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using GRump.Gateway.Auth;
+using GRump.Gateway.Caching;
+using GRump.Gateway.Cost;
 using GRump.Gateway.Errors;
+using GRump.Gateway.Intent;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Tokens;
 using GRump.Gateway.V1;
+using GRump.Gateway.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace GRump.Gateway.Chat;
 
 /// <summary>
-/// The chat request path every front door shares (gRPC, REST, <c>/v1/chat/completions</c>): validate → route → call the
-/// provider (falling back to the next model only while nothing has reached the client) → price the usage. Streams
-/// end with an End event carrying usage and cost, or with an error — a cut stream is never a success.
+/// The chat request path every front door shares (gRPC, REST, <c>/v1/chat/completions</c>):
+/// validate → intent → route → rate limit → cache (a hit is served and metered as savings) → budget reservation →
+/// provider (falling back to the next model only while nothing has reached the client) → ledger → response.
+/// Streams end with an End event carrying usage and cost, or with an error: a cut stream is never a success, and
+/// the tokens it already produced are still metered.
 /// </summary>
 public sealed partial class ChatPipeline(
     IProviderDirectory providers,
     ModelRegistry registry,
+    ModelRouter router,
+    IIntentCompiler intents,
+    WorkerPool workers,
+    ITieredCache cache,
+    CostLedger ledger,
     TenantRateLimiter rateLimiter,
     IOptions<ChatOptions> options,
+    IOptions<IntentOptions> intentOptions,
     TimeProvider time,
     ILogger<ChatPipeline> logger)
 {
+    /// <summary>The routing decision for a request, without calling a model or counting the decision (AnalyzeComplexity).</summary>
+    public async Task<RoutingResult> AnalyzeAsync(ChatRequest request, CancellationToken cancellationToken)
+    {
+        ChatLimits.Validate(request);
+        return router.Analyze(request, await CompileIntentAsync(request, cancellationToken).ConfigureAwait(false));
+    }
+
     /// <summary>One whole completion.</summary>
     public async Task<CompleteResponse> CompleteAsync(ChatRequest request, Caller caller, CancellationToken cancellationToken)
     {
-        var started = time.GetTimestamp();
-        ChatLimits.Validate(request);
-        var route = Route(request);
-        rateLimiter.Admit(caller.Tenant, route.InputTokens + request.MaxTokens);
-        var candidates = Candidates(route.Model);
-        for (var i = 0; ; i++)
+        var call = await BeginAsync(request, caller, CostOperations.Chat, cancellationToken).ConfigureAwait(false);
+        CachedCompletion answer;
+        CacheLayer layer;
+        if (call.Cacheable)
         {
-            var model = candidates[i];
-            var beforeUpstream = time.GetElapsedTime(started);
-            ChatCompletion completion;
-            try
-            {
-                completion = await providers.GetChat(model.Provider).CompleteAsync(ToProvider(request, model), cancellationToken).ConfigureAwait(false);
-            }
-            catch (GatewayException ex) when (i + 1 < candidates.Count && CanFallBack(ex))
-            {
-                Log.FallingBack(logger, model.Id, candidates[i + 1].Id, ex.Message);
-                continue;
-            }
-            var afterUpstream = time.GetTimestamp();
-            var response = new CompleteResponse
-            {
-                Id = NewId(),
-                Content = completion.Content,
-                FinishReason = completion.FinishReason,
-                Outcome = Outcome(route, model, completion.Usage),
-            };
-            response.Outcome.OverheadMs = (beforeUpstream + time.GetElapsedTime(afterUpstream)).TotalMilliseconds;
-            return response;
+            // Concurrent identical requests share one upstream call (single-flight); only the one that runs it pays.
+            var state = new FillState(this, call);
+            var lookup = await cache.GetOrCreateAsync(CacheNamespace.Chat, call.CacheKey, state,
+                static (s, ct) => s.Pipeline.FillAsync(s, ct), call.Access, cancellationToken).ConfigureAwait(false);
+            answer = state.Produced ?? CachedCompletion.Deserialize(lookup.Entry!.Value.Span);
+            layer = state.Produced is not null ? CacheLayer.Miss : lookup.IsHit ? lookup.Layer : CacheLayer.L1;
         }
+        else
+        {
+            answer = await CallUpstreamAsync(call, cancellationToken).ConfigureAwait(false);
+            layer = CacheLayer.Miss;
+        }
+
+        ChatOutcome outcome;
+        if (layer == CacheLayer.Miss)
+        {
+            outcome = call.Outcome!;
+        }
+        else
+        {
+            outcome = await RecordHitAsync(call, answer, layer, cancellationToken).ConfigureAwait(false);
+        }
+        outcome.OverheadMs = call.Overhead(time).TotalMilliseconds;
+        return new CompleteResponse { Id = NewId(), Content = answer.Content, FinishReason = answer.FinishReason, Outcome = outcome };
     }
 
     /// <summary>Start → deltas → End (usage and cost). Throws if the upstream fails; after Start that is the stream's error.</summary>
     public async IAsyncEnumerable<StreamCompleteResponse> StreamAsync(ChatRequest request, Caller caller, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var started = time.GetTimestamp();
-        ChatLimits.Validate(request);
-        var route = Route(request);
-        rateLimiter.Admit(caller.Tenant, route.InputTokens + request.MaxTokens);
-        var candidates = Candidates(route.Model);
+        var call = await BeginAsync(request, caller, CostOperations.Stream, cancellationToken).ConfigureAwait(false);
+        var id = NewId();
 
-        IAsyncEnumerator<ChatStreamEvent>? upstream = null;
-        ModelDefinition model = route.Model;
-        var beforeUpstream = TimeSpan.Zero;
-        for (var i = 0; upstream is null; i++)
+        if (call.Cacheable && call.Access.CanRead())
         {
-            model = candidates[i];
-            beforeUpstream = time.GetElapsedTime(started);
-            var events = providers.GetChat(model.Provider).StreamAsync(ToProvider(request, model), cancellationToken).GetAsyncEnumerator(cancellationToken);
-            try
+            var lookup = await cache.GetAsync(CacheNamespace.Chat, call.CacheKey, call.Access, cancellationToken).ConfigureAwait(false);
+            if (lookup.IsHit)
             {
-                // Nothing reaches the client before the upstream's first event: until then another model may answer.
-                if (!await events.MoveNextAsync().ConfigureAwait(false))
+                // A replay: the original chunking, then the usage the original call reported — and no cost.
+                var cached = CachedCompletion.Deserialize(lookup.Entry!.Value.Span);
+                var outcome = await RecordHitAsync(call, cached, lookup.Layer, cancellationToken).ConfigureAwait(false);
+                yield return Start(id, call.Route.Model, lookup.Layer.ToProto(), outcome.Routing);
+                foreach (var chunk in cached.Chunks)
                 {
-                    throw new GatewayException(GatewayErrorKind.Unavailable, $"The upstream '{model.Provider}' sent an empty stream.") { Reason = "UPSTREAM_STREAM_CUT" };
+                    yield return new StreamCompleteResponse { Delta = new StreamDelta { Content = chunk } };
                 }
-                upstream = events;
-            }
-            catch (GatewayException ex) when (i + 1 < candidates.Count && CanFallBack(ex))
-            {
-                await events.DisposeAsync().ConfigureAwait(false);
-                Log.FallingBack(logger, model.Id, candidates[i + 1].Id, ex.Message);
-            }
-            catch
-            {
-                await events.DisposeAsync().ConfigureAwait(false);
-                throw;
+                outcome.OverheadMs = call.Overhead(time).TotalMilliseconds;
+                yield return new StreamCompleteResponse { End = new StreamEnd { FinishReason = cached.FinishReason, Outcome = outcome } };
+                yield break;
             }
         }
 
-        await using (upstream.ConfigureAwait(false))
+        call.Reservation = await ledger.ReserveAsync(call.Caller.Tenant, call.WorstCaseUsd, cancellationToken).ConfigureAwait(false);
+        var (upstream, model) = await OpenStreamAsync(call, cancellationToken).ConfigureAwait(false);
+        var chunks = new List<string>();
+        var finished = false;
+        try
         {
-            var id = NewId();
-            var decision = Decision(route, model);
-            yield return new StreamCompleteResponse
-            {
-                Start = new StreamStart { Id = id, Model = model.Id, Provider = model.Provider, Routing = decision, Cache = CacheTier.Miss },
-            };
+            yield return Start(id, model, CacheTier.Miss, Decision(call, model));
             while (true)
             {
                 var current = upstream.Current;
                 if (current.Kind == ChatStreamEventKind.End)
                 {
-                    var afterUpstream = time.GetTimestamp();
-                    var outcome = Outcome(route, model, current.Usage);
-                    outcome.OverheadMs = (beforeUpstream + time.GetElapsedTime(afterUpstream)).TotalMilliseconds;
+                    var outcome = await RecordUpstreamAsync(call, model, current.Usage, cancellationToken).ConfigureAwait(false);
+                    finished = true;
+                    if (call.Cacheable && call.Access.CanWrite())
+                    {
+                        var entry = new CachedCompletion
+                        {
+                            Model = model.Id, Provider = model.Provider, FinishReason = current.FinishReason, Usage = current.Usage,
+                            CostUsd = outcome.CostUsd, Chunks = chunks,
+                        };
+                        await cache.SetAsync(CacheNamespace.Chat, call.CacheKey, entry.Serialize(), outcome.CostUsd, call.Access, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    outcome.OverheadMs = call.Overhead(time).TotalMilliseconds;
                     yield return new StreamCompleteResponse { End = new StreamEnd { FinishReason = current.FinishReason, Outcome = outcome } };
                     yield break;
                 }
+                chunks.Add(current.Text);
                 yield return new StreamCompleteResponse { Delta = new StreamDelta { Content = current.Text } };
                 if (!await upstream.MoveNextAsync().ConfigureAwait(false))
                 {
                     throw new GatewayException(GatewayErrorKind.Unavailable, $"The upstream '{model.Provider}' stream ended without its final event.")
                     { Reason = "UPSTREAM_STREAM_CUT" };
                 }
+            }
+        }
+        finally
+        {
+            await upstream.DisposeAsync().ConfigureAwait(false);
+            if (!finished)
+            {
+                // Cut, failed or cancelled after the upstream began answering: what it produced is still billed.
+                await RecordPartialAsync(call, model, chunks).ConfigureAwait(false);
             }
         }
     }
@@ -194,25 +217,173 @@ public sealed partial class ChatPipeline(
         }
     }
 
-    private ChatRoute Route(ChatRequest request)
+    /// <summary>Everything before the upstream: limits, intent, route, rate limit, cache key.</summary>
+    private async Task<ChatCall> BeginAsync(ChatRequest request, Caller caller, string operation, CancellationToken cancellationToken)
     {
-        var inputTokens = TokenCounter.Shared.CountPrompt(request.Messages.Select(m => new ChatTurn(m.Role, m.Content)).ToArray());
-        if (request.Model.Length > 0)
+        ArgumentNullException.ThrowIfNull(caller);
+        var started = time.GetTimestamp();
+        ChatLimits.Validate(request);
+        var intent = await CompileIntentAsync(request, cancellationToken).ConfigureAwait(false);
+        var route = router.Route(request, intent);
+        rateLimiter.Admit(caller.Tenant, route.InputTokens + route.MaxOutputTokens);
+
+        var call = new ChatCall(request, caller, operation, route, started)
         {
-            if (!registry.TryGet(request.Model, out var named))
-            {
-                GatewayErrors.ThrowInvalidArgument("model", $"'{request.Model}' is not a known model; known: {string.Join(", ", registry.Models.Where(m => !m.Has("embedding")).Select(m => m.Id))}");
-            }
-            if (!providers.IsAvailable(named.Provider))
-            {
-                throw new GatewayException(GatewayErrorKind.FailedPrecondition,
-                    $"Model '{named.Id}' is served by provider '{named.Provider}', which is not configured on this gateway.") { Reason = "PROVIDER_NOT_CONFIGURED" };
-            }
-            return new ChatRoute(named, inputTokens, Explicit: true, "the request named this model");
+            Candidates = Candidates(route.Model),
+            Access = CacheAccessModes.FromProto(request.Cache),
+        };
+        call.WorstCaseUsd = call.Candidates.Max(m => m.Cost(route.InputTokens, route.MaxOutputTokens));
+        var upstreamRequest = ToProvider(request, route.Model);
+        call.Cacheable = ChatCachePolicy.IsCacheable(upstreamRequest, call.Access, optIn: request.Cache == CacheMode.On);
+        if (call.Cacheable)
+        {
+            call.CacheKey = CacheKeys.ForChat(caller.Tenant, route.Model.Provider, upstreamRequest);
         }
-        // Until the complexity router lands: the first configured of the default chat models.
-        var model = registry.Models.First(m => !m.Has("embedding") && providers.IsAvailable(m.Provider));
-        return new ChatRoute(model, inputTokens, Explicit: false, $"default model of the configured providers ({string.Join(", ", providers.Available)})");
+        return call;
+    }
+
+    private ValueTask<V1.Intent> CompileIntentAsync(ChatRequest request, CancellationToken cancellationToken)
+    {
+        var task = ComplexityAnalyzer.TaskText(request);
+        return task.Length <= intentOptions.Value.InlineMaxChars
+            ? ValueTask.FromResult(intents.Compile(task))
+            : new ValueTask<V1.Intent>(workers.RunAsync(WorkKind.ParseIntent, (Compiler: intents, Task: task), static s => s.Compiler.Compile(s.Task), cancellationToken));
+    }
+
+    private async ValueTask<CacheFill> FillAsync(FillState state, CancellationToken cancellationToken)
+    {
+        var answer = await CallUpstreamAsync(state.Call, cancellationToken).ConfigureAwait(false);
+        state.Produced = answer;
+        return new CacheFill(answer.Serialize(), answer.CostUsd, Store: answer.FinishReason is "stop" or "length");
+    }
+
+    /// <summary>Reserve, call (with fallback before the first byte), record. The outcome lands on <paramref name="call"/>.</summary>
+    private async Task<CachedCompletion> CallUpstreamAsync(ChatCall call, CancellationToken cancellationToken)
+    {
+        call.Reservation = await ledger.ReserveAsync(call.Caller.Tenant, call.WorstCaseUsd, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (var i = 0; ; i++)
+            {
+                var model = call.Candidates[i];
+                call.UpstreamStarted(time);
+                ChatCompletion completion;
+                try
+                {
+                    completion = await providers.GetChat(model.Provider).CompleteAsync(ToProvider(call.Request, model), cancellationToken).ConfigureAwait(false);
+                }
+                catch (GatewayException ex) when (i + 1 < call.Candidates.Count && CanFallBack(ex))
+                {
+                    Log.FallingBack(logger, model.Id, call.Candidates[i + 1].Id, ex.Message);
+                    continue;
+                }
+                call.UpstreamEnded(time);
+                var outcome = await RecordUpstreamAsync(call, model, completion.Usage, cancellationToken).ConfigureAwait(false);
+                return CachedCompletion.FromCompletion(model.Id, model.Provider, completion, outcome.CostUsd);
+            }
+        }
+        catch
+        {
+            await ledger.ReleaseAsync(call.Reservation).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Opens the upstream stream and reads its first event, falling back to the next model until one answers.</summary>
+    private async Task<(IAsyncEnumerator<ChatStreamEvent> Upstream, ModelDefinition Model)> OpenStreamAsync(ChatCall call, CancellationToken cancellationToken)
+    {
+        for (var i = 0; ; i++)
+        {
+            var model = call.Candidates[i];
+            call.UpstreamStarted(time);
+            var events = providers.GetChat(model.Provider).StreamAsync(ToProvider(call.Request, model), cancellationToken).GetAsyncEnumerator(cancellationToken);
+            try
+            {
+                // Nothing reaches the client before the upstream's first event: until then another model may answer.
+                if (!await events.MoveNextAsync().ConfigureAwait(false))
+                {
+                    throw new GatewayException(GatewayErrorKind.Unavailable, $"The upstream '{model.Provider}' sent an empty stream.") { Reason = "UPSTREAM_STREAM_CUT" };
+                }
+                return (events, model);
+            }
+            catch (GatewayException ex) when (i + 1 < call.Candidates.Count && CanFallBack(ex))
+            {
+                await events.DisposeAsync().ConfigureAwait(false);
+                Log.FallingBack(logger, model.Id, call.Candidates[i + 1].Id, ex.Message);
+            }
+            catch
+            {
+                await events.DisposeAsync().ConfigureAwait(false);
+                await ledger.ReleaseAsync(call.Reservation).ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    private async Task<ChatOutcome> RecordUpstreamAsync(ChatCall call, ModelDefinition model, ProviderUsage usage, CancellationToken cancellationToken)
+    {
+        call.UpstreamEnded(time);
+        var cost = model.Cost(usage.InputTokens, usage.OutputTokens);
+        var savings = router.RecordOutcome(call.Route, model, usage);
+        var record = ledger.NewRecord(call.Caller.Tenant, model.Id, model.Provider, call.Operation) with
+        {
+            Session = call.Request.SessionId,
+            InputTokens = usage.InputTokens,
+            OutputTokens = usage.OutputTokens,
+            CostUsd = cost,
+            RoutingSavingsUsd = savings,
+        };
+        await ledger.RecordAsync(record, call.Reservation, CancellationToken.None).ConfigureAwait(false);
+        call.Reservation = null;
+        return call.Outcome = new ChatOutcome
+        {
+            Model = model.Id,
+            Provider = model.Provider,
+            Routing = Decision(call, model),
+            Cache = CacheTier.Miss,
+            Usage = new TokenUsage { InputTokens = usage.InputTokens, OutputTokens = usage.OutputTokens, Estimated = usage.Estimated },
+            CostUsd = cost,
+            RoutingSavingsUsd = savings,
+        };
+    }
+
+    /// <summary>A cache hit: $0 upstream, the entry's original cost saved. (The cache counts cache_savings_usd_total.)</summary>
+    private async Task<ChatOutcome> RecordHitAsync(ChatCall call, CachedCompletion answer, CacheLayer layer, CancellationToken cancellationToken)
+    {
+        var record = ledger.NewRecord(call.Caller.Tenant, answer.Model, answer.Provider, call.Operation) with
+        {
+            Session = call.Request.SessionId,
+            CacheHit = true,
+            CacheSavingsUsd = answer.CostUsd,
+        };
+        await ledger.RecordAsync(record, null, cancellationToken).ConfigureAwait(false);
+        var model = registry.TryGet(answer.Model, out var known) ? known : call.Route.Model;
+        return new ChatOutcome
+        {
+            Model = answer.Model,
+            Provider = answer.Provider,
+            Routing = Decision(call, model),
+            Cache = layer.ToProto(),
+            Usage = new TokenUsage { InputTokens = answer.Usage.InputTokens, OutputTokens = answer.Usage.OutputTokens, Estimated = answer.Usage.Estimated },
+            CostUsd = 0,
+            CacheSavingsUsd = answer.CostUsd,
+        };
+    }
+
+    /// <summary>A stream that ended early: its prompt and the text it produced, counted with the tokenizer and billed.</summary>
+    private async Task RecordPartialAsync(ChatCall call, ModelDefinition model, List<string> chunks)
+    {
+        try
+        {
+            var output = TokenCounter.Shared.Count(string.Concat(chunks));
+            var usage = new ProviderUsage(call.Route.InputTokens, output, Estimated: true);
+            await RecordUpstreamAsync(call, model, usage, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (GatewayException ex)
+        {
+            Log.PartialNotRecorded(logger, model.Id, ex.Message);
+            await ledger.ReleaseAsync(call.Reservation).ConfigureAwait(false);
+        }
     }
 
     private List<ModelDefinition> Candidates(ModelDefinition first)
@@ -245,42 +416,86 @@ public sealed partial class ChatPipeline(
         Stop = [.. request.Stop],
     };
 
-    private static RoutingDecision Decision(ChatRoute route, ModelDefinition model) => new()
+    private static StreamCompleteResponse Start(string id, ModelDefinition model, CacheTier tier, RoutingDecision decision) => new()
     {
-        Model = model.Id,
-        Provider = model.Provider,
-        ExplicitModel = route.Explicit,
-        Reason = model == route.Model ? route.Reason : $"{route.Model.Id} failed before answering; fell back to {model.Id}",
-        EstimatedCostUsd = model.Cost(route.InputTokens, 0),
+        Start = new StreamStart { Id = id, Model = model.Id, Provider = model.Provider, Routing = decision, Cache = tier },
     };
 
-    private ChatOutcome Outcome(ChatRoute route, ModelDefinition model, ProviderUsage usage)
+    /// <summary>The router's decision, restated when a fallback model answered instead.</summary>
+    private static RoutingDecision Decision(ChatCall call, ModelDefinition model)
     {
-        var cost = model.Cost(usage.InputTokens, usage.OutputTokens);
-        var savings = 0d;
-        if (!route.Explicit && registry.TryGet(registry.PremiumModel, out var premium) && providers.IsAvailable(premium.Provider))
+        if (model.Id == call.Route.Model.Id)
         {
-            savings = Math.Max(0, premium.Cost(usage.InputTokens, usage.OutputTokens) - cost);
+            return call.Route.Decision;
         }
-        return new ChatOutcome
-        {
-            Model = model.Id,
-            Provider = model.Provider,
-            Routing = Decision(route, model),
-            Cache = CacheTier.Miss,
-            Usage = new TokenUsage { InputTokens = usage.InputTokens, OutputTokens = usage.OutputTokens, Estimated = usage.Estimated },
-            CostUsd = cost,
-            RoutingSavingsUsd = savings,
-        };
+        var decision = call.Route.Decision.Clone();
+        decision.Model = model.Id;
+        decision.Provider = model.Provider;
+        decision.Reason = $"{call.Route.Model.Id} failed before answering; fell back to {model.Id}. Routed: {call.Route.Decision.Reason}";
+        decision.EstimatedCostUsd = model.Cost(call.Route.InputTokens, call.Route.MaxOutputTokens);
+        return decision;
     }
 
     private static string NewId() => "chatcmpl-" + Guid.CreateVersion7().ToString("N");
 
-    private sealed record ChatRoute(ModelDefinition Model, long InputTokens, bool Explicit, string Reason);
+    /// <summary>One chat call on its way through the pipeline.</summary>
+    private sealed class ChatCall(ChatRequest request, Caller caller, string operation, RoutingResult route, long started)
+    {
+        private long _upstreamStarted;
+        private TimeSpan _upstream;
+
+        public ChatRequest Request => request;
+
+        public Caller Caller => caller;
+
+        public string Operation => operation;
+
+        public RoutingResult Route => route;
+
+        public required List<ModelDefinition> Candidates { get; init; }
+
+        public required CacheAccess Access { get; init; }
+
+        public bool Cacheable { get; set; }
+
+        public CacheKey CacheKey { get; set; }
+
+        public double WorstCaseUsd { get; set; }
+
+        public BudgetReservation? Reservation { get; set; }
+
+        public ChatOutcome? Outcome { get; set; }
+
+        public void UpstreamStarted(TimeProvider time) => _upstreamStarted = time.GetTimestamp();
+
+        public void UpstreamEnded(TimeProvider time)
+        {
+            if (_upstreamStarted != 0)
+            {
+                _upstream += time.GetElapsedTime(_upstreamStarted);
+                _upstreamStarted = 0;
+            }
+        }
+
+        /// <summary>Time spent in the gateway: the whole call minus the time waiting for the upstream.</summary>
+        public TimeSpan Overhead(TimeProvider time) => time.GetElapsedTime(started) - _upstream;
+    }
+
+    private sealed class FillState(ChatPipeline pipeline, ChatCall call)
+    {
+        public ChatPipeline Pipeline => pipeline;
+
+        public ChatCall Call => call;
+
+        public CachedCompletion? Produced { get; set; }
+    }
 
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Warning, "Model {Model} failed before the first byte; falling back to {Fallback}: {Error}")]
         public static partial void FallingBack(ILogger logger, string model, string fallback, string error);
+
+        [LoggerMessage(2, LogLevel.Warning, "The partial usage of an interrupted {Model} stream could not be recorded: {Error}")]
+        public static partial void PartialNotRecorded(ILogger logger, string model, string error);
     }
 }

@@ -1,3 +1,4 @@
+using GRump.Gateway.Cost;
 using GRump.Gateway.Providers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,6 +14,7 @@ public static class ChatServiceCollectionExtensions
     {
         services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddProviders(configuration);
+        services.AddCostLedger();
         services.TryAddSingleton<ChatPipeline>();
         services.AddHostedService<TokenizerWarmup>();
         return services;

@@ -18,6 +18,10 @@ public static class GatewayTelemetry
         public const string WorkerTasks = "worker_tasks_total";
         public const string WorkerWait = "worker_wait_seconds";
         public const string UsageEstimated = "llm_usage_estimated_total";
+        public const string CostTotal = "llm_cost_usd_total";
+        public const string CostPerRequest = "llm_cost_per_request_usd";
+        public const string TokensTotal = "llm_tokens_total";
+        public const string BudgetAlerts = "budget_alerts_total";
         public const string ModelSelection = "model_selection_total";
         public const string RoutingSavings = "model_routing_savings_usd_total";
         public const string TaskComplexity = "task_complexity_score";

@@ -22,9 +22,55 @@ public sealed class TokenCounter
     /// <summary>The process-wide instance (the vocabulary is ~4 MB: load it once).</summary>
     public static TokenCounter Shared => SharedInstance.Value;
 
-    public int Count(ReadOnlySpan<char> text) => text.IsEmpty ? 0 : _tokenizer.CountTokens(text);
+    // BPE cost grows with the square of a pre-token's length: one 200 KB "word" (no spaces) takes minutes. Text is
+    // therefore counted in windows that end at whitespace, and a window without any is cut at MaxRunChars — a
+    // bounded cost for any input, at the price of a token or two at such cuts.
+    private const int WindowChars = 2048;
+    private const int MaxRunChars = 64;
 
-    public int Count(string? text) => string.IsNullOrEmpty(text) ? 0 : _tokenizer.CountTokens(text);
+    public int Count(ReadOnlySpan<char> text)
+    {
+        var total = 0;
+        while (!text.IsEmpty)
+        {
+            var length = WindowLength(text);
+            total += _tokenizer.CountTokens(text[..length]);
+            text = text[length..];
+        }
+        return total;
+    }
+
+    public int Count(string? text) => string.IsNullOrEmpty(text) ? 0 : Count(text.AsSpan());
+
+    /// <summary>Length of the next window: whole when short; else up to the last whitespace; else a run cut short.</summary>
+    private static int WindowLength(ReadOnlySpan<char> text)
+    {
+        var limit = Math.Min(text.Length, WindowChars);
+        var space = text[..limit].LastIndexOfAny(' ', '\n', '\t');
+        if (limit == text.Length && LongestRun(text) <= MaxRunChars)
+        {
+            return text.Length;
+        }
+        if (space > 0 && LongestRun(text[..(space + 1)]) <= MaxRunChars)
+        {
+            return space + 1;
+        }
+        // A long run without whitespace: hand it over in short pieces.
+        var firstSpace = text[..limit].IndexOfAny(' ', '\n', '\t');
+        return firstSpace is > 0 and <= MaxRunChars ? firstSpace + 1 : Math.Min(MaxRunChars, text.Length);
+    }
+
+    private static int LongestRun(ReadOnlySpan<char> text)
+    {
+        var longest = 0;
+        var run = 0;
+        foreach (var c in text)
+        {
+            run = c is ' ' or '\n' or '\t' ? 0 : run + 1;
+            longest = Math.Max(longest, run);
+        }
+        return longest;
+    }
 
     /// <summary>Input tokens of a chat prompt: every message's role and content plus the framing.</summary>
     public int CountPrompt(IReadOnlyList<ChatTurn> messages)

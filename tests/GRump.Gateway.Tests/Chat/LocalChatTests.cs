@@ -100,7 +100,7 @@ public sealed class LocalChatTests(SharedGateway gateway)
     [InlineData("""{"messages":[]}""", "messages")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"temperature":3}""", "temperature")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"model":"no-such-model"}""", "model")]
-    [InlineData("""{"messages":[{"role":"user","content":""}]}""", "messages")]
+    [InlineData("""{"messages":[{"role":"user","content":""}]}""", "messages[0].content")]
     public async Task Complete_BadInput_IsInvalidArgument_OverGrpcAndRest(string json, string field)
     {
         var ct = TestContext.Current.CancellationToken;

@@ -70,7 +70,7 @@ public sealed class UpstreamChatTests
         else
         {
             Assert.True(end.Outcome.Usage.Estimated);
-            Assert.Equal(Tokens.TokenCounter.Shared.Count("one two three four five six"), end.Outcome.Usage.OutputTokens);
+            Assert.Equal(Gateway.Tokens.TokenCounter.Shared.Count("one two three four five six"), end.Outcome.Usage.OutputTokens);
             Assert.True(end.Outcome.Usage.InputTokens > 0);
         }
         Assert.Equal(end.Outcome.Usage.InputTokens * 0.60e-6 + end.Outcome.Usage.OutputTokens * 2.50e-6, end.Outcome.CostUsd, 12);

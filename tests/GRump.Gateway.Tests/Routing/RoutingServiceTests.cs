@@ -117,9 +117,9 @@ public sealed class RoutingServiceTests(KeyedGateway keyed, SharedGateway shared
     [Fact]
     public async Task AnalyzeComplexity_TooLarge_IsInvalidArgument()
     {
-        // Arrange: 257 KiB of text over two messages.
-        var request = Request(new string('a', 200 * 1024));
-        request.Chat.Messages.Add(new ChatMessage { Role = "user", Content = new string('b', 57 * 1024) });
+        // Arrange: 1 MiB + 1 KiB of text over two messages.
+        var request = Request(new string('a', 1000 * 1024));
+        request.Chat.Messages.Add(new ChatMessage { Role = "user", Content = new string('b', 49 * 1024) });
         var client = new RoutingService.RoutingServiceClient(keyed.App.Channel);
 
         // Act
@@ -127,7 +127,7 @@ public sealed class RoutingServiceTests(KeyedGateway keyed, SharedGateway shared
 
         // Assert
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Contains("256 KiB", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("1 MiB", error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

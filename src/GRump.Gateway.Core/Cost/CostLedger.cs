@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using GRump.Gateway.Cost.Internal;
+using Microsoft.Extensions.Logging;
+
+namespace GRump.Gateway.Cost;
+
+/// <summary>
+/// The ledger as the request path sees it: reserve a request's worst-case cost before the upstream call, record what
+/// it actually cost (durably, releasing the reservation), release everything on failure. Every record also feeds the
+/// cost metrics, the WatchCost subscribers and the once-per-period budget alerts.
+/// </summary>
+public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, TimeProvider time, ILogger<CostLedger> logger)
+{
+    private readonly ConcurrentDictionary<Guid, Subscriber> _subscribers = new();
+
+    public ICostStore Store => store;
+
+    /// <summary>Holds <paramref name="worstCaseUsd"/> of the tenant's budget (null when it has none) or throws RESOURCE_EXHAUSTED.</summary>
+    public ValueTask<BudgetReservation?> ReserveAsync(string tenant, double worstCaseUsd, CancellationToken cancellationToken) =>
+        store.ReserveAsync(tenant, worstCaseUsd, time.GetUtcNow(), cancellationToken);
+
+    public ValueTask ReleaseAsync(BudgetReservation? reservation) =>
+        reservation is null ? ValueTask.CompletedTask : store.ReleaseAsync(reservation);
+
+    /// <summary>A record stamped now with a new UUIDv7.</summary>
+    public CostRecord NewRecord(string tenant, string model, string provider, string operation) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        Tenant = tenant,
+        Model = model,
+        Provider = provider,
+        Operation = operation,
+        Timestamp = time.GetUtcNow(),
+    };
+
+    /// <summary>Commits the record (completes once it is durable), then updates metrics, subscribers and alerts.</summary>
+    public async ValueTask RecordAsync(CostRecord record, BudgetReservation? reservation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await store.CommitAsync(record, reservation, cancellationToken).ConfigureAwait(false);
+        metrics.Record(record);
+        Publish(record.Tenant, new CostEvent(record, null));
+        await CheckAlertsAsync(record.Tenant).ConfigureAwait(false);
+    }
+
+    /// <summary>Live records and alerts of one tenant (null = every tenant, for admins) until the token is cancelled.</summary>
+    public async IAsyncEnumerable<CostEvent> WatchAsync(string? tenant, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var id = Guid.CreateVersion7();
+        var channel = Channel.CreateBounded<CostEvent>(new BoundedChannelOptions(1024)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.DropOldest,
+            AllowSynchronousContinuations = false,
+        });
+        _subscribers[id] = new Subscriber(tenant, channel.Writer);
+        try
+        {
+            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            _subscribers.TryRemove(id, out _);
+        }
+    }
+
+    private void Publish(string tenant, CostEvent item)
+    {
+        foreach (var subscriber in _subscribers.Values)
+        {
+            if (subscriber.Tenant is null || subscriber.Tenant == tenant)
+            {
+                subscriber.Writer.TryWrite(item);
+            }
+        }
+    }
+
+    private async Task CheckAlertsAsync(string tenant)
+    {
+        var budget = await store.GetBudgetAsync(tenant, CancellationToken.None).ConfigureAwait(false);
+        if (budget is null)
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        var spend = await store.GetSpendAsync(tenant, now, CancellationToken.None).ConfigureAwait(false);
+        await CheckAsync("daily", Periods.Day(now), spend.DailySpentUsd, budget.DailyLimitUsd).ConfigureAwait(false);
+        await CheckAsync("monthly", Periods.Month(now), spend.MonthlySpentUsd, budget.MonthlyLimitUsd).ConfigureAwait(false);
+
+        async Task CheckAsync(string name, string period, double spent, double limit)
+        {
+            if (limit <= 0 || spent * 100 < limit * budget.AlertThresholdPercent)
+            {
+                return;
+            }
+            if (await store.TryMarkAlertAsync(tenant, $"{name}:{period}", CancellationToken.None).ConfigureAwait(false))
+            {
+                Log.BudgetAlert(logger, tenant, name, period, spent, limit, budget.AlertThresholdPercent);
+                metrics.Alert(name);
+                Publish(tenant, new CostEvent(null, new BudgetAlert(tenant, $"{name}:{period}", spent, limit, budget.AlertThresholdPercent, now)));
+            }
+        }
+    }
+
+    private sealed record Subscriber(string? Tenant, ChannelWriter<CostEvent> Writer);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Budget alert: tenant {Tenant} spent ${Spent} of its {Period} budget ${Limit} for {Key} (threshold {Threshold} %)")]
+        public static partial void BudgetAlert(ILogger logger, string tenant, string period, string key, double spent, double limit, double threshold);
+    }
+}

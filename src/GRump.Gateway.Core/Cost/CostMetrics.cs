@@ -1,0 +1,42 @@
+using System.Diagnostics.Metrics;
+using GRump.Gateway.Diagnostics;
+
+namespace GRump.Gateway.Cost;
+
+/// <summary>
+/// Cost instruments, fed only from ledger records so that /metrics, the ledger and responses agree: every committed
+/// record adds its cost to <c>llm_cost_usd_total</c> and <c>llm_cost_per_request_usd</c>. (Cache and routing savings
+/// are counted where they arise, with the same numbers the records carry.)
+/// </summary>
+public sealed class CostMetrics
+{
+    private readonly Counter<double> _cost;
+    private readonly Histogram<double> _perRequest;
+    private readonly Counter<long> _tokens;
+    private readonly Counter<long> _alerts;
+
+    public CostMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(GatewayTelemetry.Name);
+        _cost = meter.CreateCounter<double>(GatewayTelemetry.Metrics.CostTotal, description: "USD spent upstream, per model, provider and operation.");
+        _perRequest = meter.CreateHistogram(GatewayTelemetry.Metrics.CostPerRequest, description: "USD per metered request.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1] });
+        _tokens = meter.CreateCounter<long>(GatewayTelemetry.Metrics.TokensTotal, description: "Tokens metered, by type (input, output).");
+        _alerts = meter.CreateCounter<long>(GatewayTelemetry.Metrics.BudgetAlerts, description: "Budget alert thresholds crossed (once per tenant and period).");
+    }
+
+    public void Record(CostRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var model = new KeyValuePair<string, object?>("model", record.Model);
+        var provider = new KeyValuePair<string, object?>("provider", record.Provider);
+        var operation = new KeyValuePair<string, object?>("operation", record.Operation);
+        _cost.Add(record.CostUsd, model, provider, operation);
+        _perRequest.Record(record.CostUsd, model, provider);
+        _tokens.Add(record.InputTokens, new KeyValuePair<string, object?>("type", "input"), model);
+        _tokens.Add(record.OutputTokens, new KeyValuePair<string, object?>("type", "output"), model);
+    }
+
+    public void Alert(string period) => _alerts.Add(1, new KeyValuePair<string, object?>("period", period));
+}
