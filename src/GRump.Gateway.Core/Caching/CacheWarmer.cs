@@ -37,13 +37,17 @@ public sealed class CacheWarmer(ITieredCache cache, IOptions<ModelRegistryOption
     }
 
     /// <summary>Writes every entry through all tiers. Throws <see cref="ArgumentException"/> for an entry it cannot key.</summary>
-    public async Task<int> WarmAsync(IReadOnlyList<CacheWarmEntry> entries, CancellationToken cancellationToken)
+    public async Task<int> WarmAsync(IReadOnlyList<CacheWarmEntry> entries, CancellationToken cancellationToken) =>
+        await WarmAsync(entries, DefaultTenant, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Writes the entries for <paramref name="tenant"/> (chat entries are keyed per tenant).</summary>
+    public async Task<int> WarmAsync(IReadOnlyList<CacheWarmEntry> entries, string tenant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entries);
         var written = 0;
         foreach (var entry in entries)
         {
-            var (ns, key, value) = Prepare(entry);
+            var (ns, key, value) = Prepare(entry, tenant);
             await cache.SetAsync(ns, key, value, entry.CostUsd, CacheAccess.On, cancellationToken).ConfigureAwait(false);
             written++;
         }
@@ -63,7 +67,7 @@ public sealed class CacheWarmer(ITieredCache cache, IOptions<ModelRegistryOption
         }
     }
 
-    private (CacheNamespace Namespace, CacheKey Key, byte[] Value) Prepare(CacheWarmEntry entry)
+    private (CacheNamespace Namespace, CacheKey Key, byte[] Value) Prepare(CacheWarmEntry entry, string tenant)
     {
         if (!CacheNamespaces.TryParse(string.IsNullOrEmpty(entry.Namespace) ? "chat" : entry.Namespace, out var ns))
         {
@@ -96,7 +100,7 @@ public sealed class CacheWarmer(ITieredCache cache, IOptions<ModelRegistryOption
             CostUsd = entry.CostUsd,
             Chunks = [entry.Response],
         };
-        return (ns, CacheKeys.ForChat(DefaultTenant, provider, request), completion.Serialize());
+        return (ns, CacheKeys.ForChat(tenant, provider, request), completion.Serialize());
     }
 }
 

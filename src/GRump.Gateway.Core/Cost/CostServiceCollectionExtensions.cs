@@ -23,6 +23,9 @@ public static class CostServiceCollectionExtensions
         });
         services.TryAddSingleton<CostLedger>();
         services.TryAddSingleton<CostReports>();
+        services.AddOptions<Diagnostics.PerformanceMonitorOptions>().BindConfiguration(Diagnostics.PerformanceMonitorOptions.SectionName);
+        services.TryAddSingleton<Diagnostics.PerformanceMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<Diagnostics.PerformanceMonitor>());
         return services;
     }
 }

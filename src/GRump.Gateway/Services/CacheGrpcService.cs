@@ -1,5 +1,6 @@
 using System.Text;
 using Grpc.Core;
+using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Errors;
 using GRump.Gateway.V1;
@@ -7,7 +8,7 @@ using GRump.Gateway.V1;
 namespace GRump.Gateway.Services;
 
 /// <summary>CacheService: clear (one namespace or all), warm (preload answers), stats (per tier and namespace).</summary>
-internal sealed class CacheGrpcService(ITieredCache cache, CacheWarmer warmer) : CacheService.CacheServiceBase
+internal sealed class CacheGrpcService(ITieredCache cache, CacheWarmer warmer, ApiKeyAuthenticator authenticator) : CacheService.CacheServiceBase
 {
     public const int MaxWarmEntries = 1000;
     public const int MaxPromptBytes = 64 * 1024;
@@ -16,7 +17,14 @@ internal sealed class CacheGrpcService(ITieredCache cache, CacheWarmer warmer) :
 
     public override async Task<ClearCacheResponse> ClearCache(ClearCacheRequest request, ServerCallContext context)
     {
-        // TODO(#8): admin only — clearing drops every tenant's entries of the namespace (keys are hashes, not tenant-indexed).
+        // Keys are hashes, not tenant-indexed: a clear drops every tenant's entries of the namespace, so with API keys
+        // configured only an admin may clear. In anonymous mode the single tenant owns the whole cache.
+        var caller = context.GetHttpContext().GetCaller();
+        caller.ActFor(request.UserId);
+        if (authenticator.Enabled && !caller.IsAdmin)
+        {
+            throw new GatewayException(GatewayErrorKind.PermissionDenied, "Clearing the cache affects every tenant: it needs an admin API key.") { Reason = "ADMIN_ONLY" };
+        }
         CacheNamespace? ns = null;
         if (request.Namespace.Length > 0)
         {
@@ -26,11 +34,6 @@ internal sealed class CacheGrpcService(ITieredCache cache, CacheWarmer warmer) :
             }
 
             ns = one;
-        }
-
-        if (request.UserId.Length > 0 && request.UserId != CacheWarmer.DefaultTenant)
-        {
-            GatewayErrors.ThrowInvalidArgument("user_id", "clearing another tenant's entries needs admin API keys, which this build does not include yet; leave user_id empty.");
         }
 
         var removed = await cache.ClearAsync(ns, context.CancellationToken).ConfigureAwait(false);
@@ -51,7 +54,7 @@ internal sealed class CacheGrpcService(ITieredCache cache, CacheWarmer warmer) :
             warm.Add(Validate($"entries[{i}].", entries[i]));
         }
 
-        var written = await warmer.WarmAsync(warm, context.CancellationToken).ConfigureAwait(false);
+        var written = await warmer.WarmAsync(warm, context.GetHttpContext().GetCaller().Tenant, context.CancellationToken).ConfigureAwait(false);
         return new WarmCacheResponse { Written = written };
     }
 

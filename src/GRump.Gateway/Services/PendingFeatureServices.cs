@@ -9,6 +9,4 @@ namespace GRump.Gateway.Services;
 
 internal sealed class EmbeddingGrpcService : EmbeddingService.EmbeddingServiceBase;
 
-internal sealed class CostGrpcService : CostService.CostServiceBase;
-
 internal sealed class WorkflowGrpcService : WorkflowService.WorkflowServiceBase;

@@ -1,0 +1,123 @@
+using System.Globalization;
+using Grpc.Core;
+using GRump.Gateway.Auth;
+using GRump.Gateway.Cost;
+using GRump.Gateway.Diagnostics;
+using GRump.Gateway.V1;
+using GRump.Gateway.Workers;
+
+namespace GRump.Gateway.Services;
+
+/// <summary>
+/// CostService over gRPC and REST (the seed's <c>/api/cost/*</c>): every answer is scoped to the caller's tenant; a
+/// <c>userId</c> naming another tenant is PERMISSION_DENIED unless the key is an admin's.
+/// </summary>
+internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, WorkerPool workers, PerformanceMonitor monitor) : CostService.CostServiceBase
+{
+    public override Task<GetSummaryResponse> GetSummary(GetSummaryRequest request, ServerCallContext context) =>
+        reports.SummaryAsync(Tenant(context, request.UserId), request.StartDate, request.EndDate, context.CancellationToken);
+
+    public override async Task<GetBudgetResponse> GetBudget(GetBudgetRequest request, ServerCallContext context)
+    {
+        var (budget, status) = await reports.BudgetAsync(Tenant(context, request.UserId), context.CancellationToken).ConfigureAwait(false);
+        return new GetBudgetResponse { Budget = budget, Status = status };
+    }
+
+    public override async Task<SetBudgetResponse> SetBudget(SetBudgetRequest request, ServerCallContext context)
+    {
+        var tenant = Tenant(context, request.UserId);
+        await reports.SetBudgetAsync(tenant, request.DailyLimitUsd, request.MonthlyLimitUsd, request.AlertThresholdPercent, context.CancellationToken).ConfigureAwait(false);
+        var (budget, status) = await reports.BudgetAsync(tenant, context.CancellationToken).ConfigureAwait(false);
+        return new SetBudgetResponse { Budget = budget, Status = status };
+    }
+
+    public override Task<GetRecommendationsResponse> GetRecommendations(GetRecommendationsRequest request, ServerCallContext context) =>
+        reports.RecommendationsAsync(Tenant(context, request.UserId), context.CancellationToken);
+
+    public override Task<GetRealtimeResponse> GetRealtime(GetRealtimeRequest request, ServerCallContext context) =>
+        reports.RealtimeAsync(Tenant(context, request.UserId), context.CancellationToken);
+
+    public override Task<GetSavingsResponse> GetSavings(GetSavingsRequest request, ServerCallContext context) =>
+        reports.SavingsAsync(Tenant(context, request.UserId), context.CancellationToken);
+
+    public override Task<GetSnippetResponse> GetSnippet(GetSnippetRequest request, ServerCallContext context) =>
+        reports.SnippetAsync(Tenant(context, request.UserId), context.CancellationToken);
+
+    public override Task<GetStatsResponse> GetStats(GetStatsRequest request, ServerCallContext context)
+    {
+        var pool = workers.GetStats();
+        var sample = monitor.Latest;
+        return Task.FromResult(new GetStatsResponse
+        {
+            Workers = new V1.WorkerPoolStats
+            {
+                Workers = pool.Workers,
+                QueueCapacity = pool.QueueCapacity,
+                QueueDepth = pool.QueueDepth,
+                Active = pool.Active,
+                Completed = pool.Completed,
+                Rejected = pool.Rejected,
+                TimedOut = pool.TimedOut,
+                Failed = pool.Failed,
+                MeanWaitMs = pool.MeanWaitMs,
+                MeanRunMs = pool.MeanRunMs,
+            },
+            Process = new ProcessStats
+            {
+                CpuPercent = sample.CpuPercent,
+                WorkingSetBytes = sample.WorkingSetBytes,
+                GcHeapBytes = sample.GcHeapBytes,
+                Gen0Collections = sample.Gen0Collections,
+                Gen1Collections = sample.Gen1Collections,
+                Gen2Collections = sample.Gen2Collections,
+                ThreadPoolQueueLength = sample.ThreadPoolQueueLength,
+                ThreadPoolThreads = sample.ThreadPoolThreads,
+                SchedulingLagMs = sample.SchedulingLagMs,
+                UptimeSeconds = sample.Uptime.TotalSeconds,
+            },
+        });
+    }
+
+    public override async Task WatchCost(WatchCostRequest request, IServerStreamWriter<WatchCostResponse> responseStream, ServerCallContext context)
+    {
+        var tenant = Tenant(context, request.UserId);
+        await foreach (var item in ledger.WatchAsync(tenant, context.CancellationToken).ConfigureAwait(false))
+        {
+            var response = new WatchCostResponse();
+            if (item.Record is { } record)
+            {
+                response.Record = new V1.CostRecord
+                {
+                    Id = record.Id.ToString(),
+                    UserId = record.Tenant,
+                    SessionId = record.Session,
+                    Model = record.Model,
+                    Provider = record.Provider,
+                    Operation = record.Operation,
+                    InputTokens = record.InputTokens,
+                    OutputTokens = record.OutputTokens,
+                    CostUsd = record.CostUsd,
+                    CacheHit = record.CacheHit,
+                    CacheSavingsUsd = record.CacheSavingsUsd,
+                    RoutingSavingsUsd = record.RoutingSavingsUsd,
+                    Timestamp = record.Timestamp.ToString("O", CultureInfo.InvariantCulture),
+                };
+            }
+            else if (item.Alert is { } alert)
+            {
+                response.Alert = new V1.BudgetAlert
+                {
+                    UserId = alert.Tenant,
+                    Period = alert.Period,
+                    SpentUsd = alert.SpentUsd,
+                    LimitUsd = alert.LimitUsd,
+                    ThresholdPercent = alert.ThresholdPercent,
+                    Timestamp = alert.At.ToString("O", CultureInfo.InvariantCulture),
+                };
+            }
+            await responseStream.WriteAsync(response, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string Tenant(ServerCallContext context, string userId) => context.GetHttpContext().GetCaller().ActFor(userId);
+}
