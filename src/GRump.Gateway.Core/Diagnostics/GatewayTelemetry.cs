@@ -18,5 +18,8 @@ public static class GatewayTelemetry
         public const string WorkerTasks = "worker_tasks_total";
         public const string WorkerWait = "worker_wait_seconds";
         public const string UsageEstimated = "llm_usage_estimated_total";
+        public const string BatchSize = "batch_size";
+        public const string BatchProcessingRequests = "batch_processing_requests_total";
+        public const string EmbeddingBatchWait = "embedding_batch_wait_seconds";
     }
 }
