@@ -1,5 +1,6 @@
 using GRump.Gateway.Chat;
 using GRump.Gateway.Diagnostics;
+using GRump.Gateway.Embeddings;
 using GRump.Gateway.Endpoints;
 using GRump.Gateway.Hosting;
 using GRump.Gateway.Intent;
@@ -12,5 +13,6 @@ builder.Services.AddGatewayGrpc();
 builder.Services.AddWorkerPool();
 builder.Services.AddIntentCompiler();
 builder.Services.AddChat(builder.Configuration);
+builder.Services.AddEmbeddings();
 
 return await builder.BuildAndRunGatewayAsync(app => app.MapGatewayEndpoints());

@@ -8,8 +8,6 @@ namespace GRump.Gateway.Services;
 
 internal sealed class RoutingGrpcService : RoutingService.RoutingServiceBase;
 
-internal sealed class EmbeddingGrpcService : EmbeddingService.EmbeddingServiceBase;
-
 internal sealed class CostGrpcService : CostService.CostServiceBase;
 
 internal sealed class CacheGrpcService : CacheService.CacheServiceBase;
