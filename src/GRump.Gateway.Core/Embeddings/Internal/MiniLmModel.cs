@@ -80,10 +80,13 @@ internal sealed class MiniLmModel : IDisposable
         }
     }
 
-    /// <summary>Word pieces of <paramref name="text"/> as the model sees them: [CLS] … [SEP], truncated to <see cref="MaxWordPieces"/>.</summary>
+    /// <summary>
+    /// Word pieces of <paramref name="text"/> as the model sees them: [CLS] … [SEP], truncated at a word boundary to at
+    /// most <see cref="MaxWordPieces"/>.
+    /// </summary>
     public int[] Tokenize(string text)
     {
-        var pieces = _tokenizer.EncodeToIds(text, MaxWordPieces - 2, addSpecialTokens: false, out _, out _);
+        var pieces = _tokenizer.EncodeToIds(AccentStripper.Strip(text), MaxWordPieces - 2, addSpecialTokens: false, out _, out _);
         var ids = new int[pieces.Count + 2];
         ids[0] = _tokenizer.ClassificationTokenId;
         for (var i = 0; i < pieces.Count; i++)
