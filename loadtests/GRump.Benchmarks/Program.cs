@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using GRump.Benchmarks.Embeddings;
 using GRump.Benchmarks.Endpoints;
 
 namespace GRump.Benchmarks;
@@ -11,6 +12,11 @@ internal static class BenchmarkProgram
         if (args.Length > 0 && args[0] == "serve")
         {
             return BenchServer.Serve(args);
+        }
+
+        if (args.Length > 0 && args[0] == "embeddings")
+        {
+            return EmbeddingLoad.RunAsync(args).GetAwaiter().GetResult();
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
