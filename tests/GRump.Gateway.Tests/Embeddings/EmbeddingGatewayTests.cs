@@ -134,6 +134,24 @@ public sealed class EmbeddingGatewayTests
     }
 
     [Fact]
+    public async Task Metrics_AfterEmbed_PrometheusHasBatchMetrics()
+    {
+        // Arrange: an own gateway, so no other test's scrape is cached
+        await using var h = await UpstreamHarness.StartAsync();
+        await EmbedAsync(h, "metered", "twice", "twice").DefaultTimeout();
+
+        // Act
+        var text = await h.App.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken).DefaultTimeout();
+
+        // Assert
+        Assert.Contains("# TYPE batch_size histogram", text, StringComparison.Ordinal);
+        Assert.Contains("batch_size_bucket{", text, StringComparison.Ordinal);
+        Assert.Contains("batch_processing_requests_total{", text, StringComparison.Ordinal);
+        Assert.Contains("outcome=\"deduplicated\"", text, StringComparison.Ordinal);
+        Assert.Contains("embedding_batch_wait_seconds_bucket{", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RestEmbeddings_InputsJson_ReturnsEmbeddings()
     {
         // Arrange
