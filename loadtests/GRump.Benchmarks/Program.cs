@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using GRump.Benchmarks.Chat;
+using GRump.Benchmarks.Embeddings;
 using GRump.Benchmarks.Endpoints;
 
 namespace GRump.Benchmarks;
@@ -16,6 +17,11 @@ internal static class BenchmarkProgram
         if (args.Length > 0 && args[0] == "chat-overhead")
         {
             return ChatOverhead.RunAsync(args).GetAwaiter().GetResult();
+        }
+
+        if (args.Length > 0 && args[0] == "embeddings")
+        {
+            return EmbeddingLoad.RunAsync(args).GetAwaiter().GetResult();
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);

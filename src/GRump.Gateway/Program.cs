@@ -2,6 +2,7 @@ using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Chat;
 using GRump.Gateway.Diagnostics;
+using GRump.Gateway.Embeddings;
 using GRump.Gateway.Endpoints;
 using GRump.Gateway.Hosting;
 using GRump.Gateway.Intent;
@@ -18,5 +19,6 @@ builder.Services.AddApiKeyAuth();
 builder.Services.AddModelRouting();
 builder.Services.AddTieredCache();
 builder.Services.AddChat(builder.Configuration);
+builder.Services.AddEmbeddings();
 
 return await builder.BuildAndRunGatewayAsync(app => app.MapGatewayEndpoints());

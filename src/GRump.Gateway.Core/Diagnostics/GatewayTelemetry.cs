@@ -31,5 +31,8 @@ public static class GatewayTelemetry
         public const string CacheFaults = "tiered_cache_faults_total";
         public const string CacheCircuitOpen = "tiered_cache_circuit_open";
         public const string CacheSavings = "cache_savings_usd_total";
+        public const string BatchSize = "batch_size";
+        public const string BatchProcessingRequests = "batch_processing_requests_total";
+        public const string EmbeddingBatchWait = "embedding_batch_wait_seconds";
     }
 }

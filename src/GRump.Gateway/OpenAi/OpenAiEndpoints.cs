@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using GRump.Gateway.Auth;
 using GRump.Gateway.Chat;
+using GRump.Gateway.Embeddings;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
@@ -22,8 +23,6 @@ namespace GRump.Gateway.OpenAi;
 internal static class OpenAiEndpoints
 {
     private const long MaxBodyBytes = 8 << 20;
-    private const int MaxEmbeddingInputs = 2048;
-    private const int MaxEmbeddingChars = 4 << 20;
 
     public static IEndpointRouteBuilder MapOpenAiEndpoints(this IEndpointRouteBuilder app)
     {
@@ -257,43 +256,31 @@ internal static class OpenAiEndpoints
         _ => "MISS",
     };
 
-    private static async Task EmbeddingsAsync(HttpContext context, IProviderDirectory providers, ModelRegistry registry)
+    private static async Task EmbeddingsAsync(HttpContext context, EmbeddingPipeline pipeline)
     {
         try
         {
-            context.GetCaller();
+            var caller = context.GetCaller();
             var body = await ReadAsync(context, OpenAiJsonContext.Default.OpenAiEmbeddingRequest).ConfigureAwait(false);
-            var inputs = Strings(body.Input, "input", MaxEmbeddingInputs);
+            // OpenAI names the field `input`: validate here so errors say so (the pipeline's own check names `inputs`).
+            var inputs = Strings(body.Input, "input", EmbeddingLimits.MaxInputs);
             if (inputs.Count == 0)
             {
                 GatewayErrors.ThrowInvalidArgument("input", "must be a non-empty string or array of strings");
             }
-            if (inputs.Sum(i => (long)i.Length) > MaxEmbeddingChars)
-            {
-                GatewayErrors.ThrowInvalidArgument("input", $"totals more than {MaxEmbeddingChars} characters");
-            }
+            EmbeddingLimits.Validate(inputs, "input");
             var base64 = body.EncodingFormat switch
             {
                 null or "" or "float" => false,
                 "base64" => true,
                 _ => throw new GatewayException(GatewayErrorKind.InvalidArgument, "encoding_format: must be 'float' or 'base64'", [new("encoding_format", "must be 'float' or 'base64'")]),
             };
-            var model = EmbeddingModel(body.Model, providers, registry);
-            // TODO(#7): through the cache and the cross-caller coalescer; for now one upstream call per provider batch.
-            var provider = providers.GetEmbedding(model.Provider);
-            var vectors = new List<float[]>(inputs.Count);
-            long tokens = 0;
-            foreach (var chunk in inputs.Chunk(Math.Max(1, provider.MaxBatchSize)))
-            {
-                var result = await provider.EmbedAsync(model.Id, chunk, context.RequestAborted).ConfigureAwait(false);
-                vectors.AddRange(result.Vectors);
-                tokens += result.InputTokens;
-            }
-            var cost = model.Cost(tokens, 0);
-            context.Response.Headers["x-grump-model"] = model.Id;
-            context.Response.Headers["x-grump-provider"] = model.Provider;
+            var result = await pipeline.EmbedAsync(caller.Tenant, body.Model ?? string.Empty, inputs, context.RequestAborted).ConfigureAwait(false);
+            var vectors = result.Vectors;
+            context.Response.Headers["x-grump-model"] = result.Model;
+            context.Response.Headers["x-grump-provider"] = result.Provider;
             context.Response.Headers["x-grump-cache"] = "MISS";
-            context.Response.Headers["x-grump-cost-usd"] = cost.ToString("0.#########", CultureInfo.InvariantCulture);
+            context.Response.Headers["x-grump-cost-usd"] = result.CostUsd.ToString("0.#########", CultureInfo.InvariantCulture);
             context.Response.ContentType = "application/json";
             using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
             writer.WriteStartObject();
@@ -320,10 +307,10 @@ internal static class OpenAiEndpoints
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
-            writer.WriteString("model", model.Id);
+            writer.WriteString("model", result.Model);
             writer.WriteStartObject("usage");
-            writer.WriteNumber("prompt_tokens", tokens);
-            writer.WriteNumber("total_tokens", tokens);
+            writer.WriteNumber("prompt_tokens", result.InputTokens);
+            writer.WriteNumber("total_tokens", result.InputTokens);
             writer.WriteEndObject();
             writer.WriteEndObject();
             await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
@@ -335,21 +322,6 @@ internal static class OpenAiEndpoints
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
         }
-    }
-
-    private static ModelDefinition EmbeddingModel(string? requested, IProviderDirectory providers, ModelRegistry registry)
-    {
-        if (!string.IsNullOrEmpty(requested))
-        {
-            if (!registry.TryGet(requested, out var named) || !named.Has("embedding"))
-            {
-                var known = string.Join(", ", registry.Models.Where(m => m.Has("embedding")).Select(m => m.Id));
-                GatewayErrors.ThrowInvalidArgument("model", $"'{requested}' is not a known embedding model; known: {known}");
-            }
-            return named;
-        }
-        return registry.Models.FirstOrDefault(m => m.Has("embedding") && providers.IsAvailable(m.Provider) && m.Provider != ProviderNames.Local)
-            ?? registry.Models.First(m => m.Has("embedding") && m.Provider == ProviderNames.Local);
     }
 
     private static async Task ModelsAsync(HttpContext context, IProviderDirectory providers, ModelRegistry registry)

@@ -7,6 +7,5 @@ namespace GRump.Gateway.Services;
 // with a message from GatewayExceptionInterceptor — never fake data. Each moves to its own file when its feature lands.
 
 
-internal sealed class EmbeddingGrpcService : EmbeddingService.EmbeddingServiceBase;
 
 internal sealed class WorkflowGrpcService : WorkflowService.WorkflowServiceBase;

@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace GRump.Gateway.Embeddings;
+
+/// <summary><c>Embeddings</c> configuration: how concurrent Embed calls are coalesced into upstream batches.</summary>
+public sealed class EmbeddingOptions
+{
+    public const string SectionName = "Embeddings";
+
+    /// <summary>
+    /// Merge concurrent calls per (provider, model) into shared upstream batches. Off = every call goes upstream on its
+    /// own (split only at the provider's batch limit): the baseline the benchmark compares against.
+    /// </summary>
+    public bool Coalescing { get; set; } = true;
+
+    /// <summary>Inputs per upstream batch; the effective cap is min(this, the provider's limit). Never more than 256.</summary>
+    [Range(1, 256)]
+    public int MaxBatchSize { get; set; } = 256;
+
+    /// <summary>Estimated tokens (o200k tokenizer) per upstream batch; a single larger input still goes alone.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxBatchTokens { get; set; } = 16_384;
+
+    /// <summary>
+    /// How long the oldest queued text may wait for others to join its batch. 0 = flush as soon as the queue is idle
+    /// (batches then form only from what arrived while the previous flush was being prepared).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Texts waiting per (provider, model) beyond which new calls get RESOURCE_EXHAUSTED.</summary>
+    [Range(1, 10_000_000)]
+    public int QueueCapacity { get; set; } = 16_384;
+
+    /// <summary>Upstream batches in flight per provider; 0 = no limit. When reached, texts wait in the queue.</summary>
+    [Range(0, 10_000)]
+    public int MaxInFlightBatchesPerProvider { get; set; }
+
+    /// <summary>How long host shutdown waits for queued texts to be sent and in-flight batches to answer.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,22 @@
+using GRump.Gateway.Errors;
+using Microsoft.Extensions.Logging;
+
+namespace GRump.Gateway.Embeddings;
+
+internal static partial class EmbeddingsLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Embedding batch of {Count} inputs to {Provider}/{Model} failed ({Kind}): {Message}")]
+    public static partial void BatchFailed(ILogger logger, string provider, string model, int count, GatewayErrorKind kind, string message);
+
+    [LoggerMessage(2, LogLevel.Debug, "Embedding queue for {Provider}/{Model} is full ({Capacity} texts); rejecting a call.")]
+    public static partial void QueueFull(ILogger logger, string provider, string model, int capacity);
+
+    [LoggerMessage(3, LogLevel.Error, "The embedding coalescer for {Provider}/{Model} stopped unexpectedly.")]
+    public static partial void ReaderFailed(ILogger logger, string provider, string model, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Warning, "Embedding drain for {Provider}/{Model} timed out with {Queued} texts queued; aborting in-flight batches.")]
+    public static partial void DrainTimedOut(ILogger logger, string provider, string model, int queued);
+
+    [LoggerMessage(5, LogLevel.Information, "Loaded the local embedding model {Model} in {ElapsedMs:0} ms.")]
+    public static partial void LocalModelLoaded(ILogger logger, string model, double elapsedMs);
+}

@@ -1,0 +1,420 @@
+using GRump.Gateway.Errors;
+using GRump.Gateway.Providers;
+using GRump.Gateway.Tokens;
+using Microsoft.Extensions.Logging;
+
+namespace GRump.Gateway.Embeddings.Internal;
+
+/// <summary>
+/// Merges the texts of concurrent callers for one (provider, model) into upstream batches. A batch is sent when it holds
+/// <see cref="Cap"/> distinct texts, when the next text would push it past the token budget, or when its oldest text has
+/// waited <see cref="EmbeddingOptions.MaxWait"/> (0 = as soon as the queue is idle). A text identical to one queued or in
+/// flight joins that one instead of being sent again. Vectors go back to each caller by index; a failed batch fails every
+/// caller waiting on it. A caller that cancels withdraws its texts not yet sent.
+/// </summary>
+/// <remarks>
+/// One reader task owns the forming batch; callers only write to the bounded queue. The slot table (texts queued in the
+/// forming batch or in flight, for dedupe) is shared with batch completions and cancelling callers under one lock held
+/// for O(1) work, or O(batch) when a caller withdraws.
+/// </remarks>
+internal sealed class EmbeddingCoalescer : IAsyncDisposable
+{
+    private readonly IEmbeddingProvider _provider;
+    private readonly string _model;
+    private readonly int _tokenBudget;
+    private readonly TimeSpan _maxWait;
+    private readonly SemaphoreSlim? _inFlightLimit;
+    private readonly EmbeddingMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly EmbeddingBatchQueue _queue;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, TextSlot> _slots = new(StringComparer.Ordinal);
+    private readonly List<TextSlot> _open = [];
+    private readonly TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _reader;
+    private EmbeddingTicket? _carry;
+    private int _openTokens;
+    private int _running = 1; // the reader itself; batches add one each
+    private int _disposed;
+
+    public EmbeddingCoalescer(
+        IEmbeddingProvider provider,
+        string model,
+        EmbeddingOptions options,
+        SemaphoreSlim? inFlightLimit,
+        EmbeddingMetrics metrics,
+        TimeProvider time,
+        ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentNullException.ThrowIfNull(options);
+        _provider = provider;
+        _model = model;
+        Cap = Math.Max(1, Math.Min(Math.Min(256, options.MaxBatchSize), provider.MaxBatchSize));
+        _tokenBudget = options.MaxBatchTokens;
+        _maxWait = options.MaxWait;
+        _inFlightLimit = inFlightLimit;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _queue = new EmbeddingBatchQueue(options.QueueCapacity);
+        _reader = Task.Run(RunAsync);
+    }
+
+    /// <summary>Most distinct texts per upstream batch: min(256, configured, provider limit).</summary>
+    public int Cap { get; }
+
+    public int QueueDepth => _queue.Count;
+
+    /// <summary>
+    /// Queues <paramref name="texts"/> and waits for their vectors (in order; the arrays may be shared with other callers
+    /// and must not be changed). RESOURCE_EXHAUSTED when the queue cannot take all of them; the batch's failure otherwise.
+    /// </summary>
+    public async Task<(IReadOnlyList<float[]> Vectors, long InputTokens)> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var waiter = new EmbeddingWaiter(texts.Count);
+        var now = _time.GetTimestamp();
+        for (var i = 0; i < texts.Count; i++)
+        {
+            var text = texts[i];
+            if (!_queue.TryEnqueue(new EmbeddingTicket(waiter, i, text, Math.Max(1, TokenCounter.Shared.Count(text)), now)))
+            {
+                // The texts already queued are skipped by the reader (counted as cancelled): the call is all or nothing.
+                waiter.Abandon();
+                _metrics.Texts(_provider.Name, EmbeddingOutcomes.Rejected, texts.Count - i);
+                if (_queue.IsCompleted)
+                {
+                    GatewayErrors.ThrowShuttingDown();
+                }
+                EmbeddingsLog.QueueFull(_logger, _provider.Name, _model, _queue.Capacity);
+                GatewayErrors.ThrowQueueFull($"embedding ({_provider.Name}/{_model})", _queue.Capacity);
+            }
+        }
+
+        try
+        {
+            await waiter.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !waiter.Completion.IsCompleted)
+        {
+            Withdraw(waiter);
+            throw;
+        }
+        return (waiter.Vectors, waiter.InputTokens);
+    }
+
+    /// <summary>Stops taking texts, sends what is queued and waits for in-flight batches; aborts them when <paramref name="cancellationToken"/> fires.</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        _queue.Complete();
+        try
+        {
+            await _idle.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            EmbeddingsLog.DrainTimedOut(_logger, _provider.Name, _model, _queue.Count);
+            await _abort.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        _queue.Complete();
+        await _abort.CancelAsync().ConfigureAwait(false);
+        // Aborted: the reader fails what is queued and every batch in flight ends promptly.
+        await _idle.Task.ConfigureAwait(false);
+        _abort.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        Task<bool>? readable = null;
+        try
+        {
+            while (true)
+            {
+                if (Fill())
+                {
+                    await FlushAsync().ConfigureAwait(false);
+                    continue;
+                }
+
+                int open;
+                long oldest;
+                lock (_lock)
+                {
+                    open = _open.Count;
+                    oldest = open > 0 ? _open[0].EnqueuedAt : 0;
+                }
+
+                readable ??= _queue.WaitToReadAsync(CancellationToken.None).AsTask();
+                if (open == 0)
+                {
+                    if (!await readable.ConfigureAwait(false))
+                    {
+                        return; // completed and drained
+                    }
+                    readable = null;
+                    continue;
+                }
+
+                var remaining = _maxWait - _time.GetElapsedTime(oldest);
+                if (remaining <= TimeSpan.Zero || readable.IsCompleted && !readable.Result)
+                {
+                    // Waited long enough (0 = the queue is idle now), or nothing more will come.
+                    await FlushAsync().ConfigureAwait(false);
+                    continue;
+                }
+
+                using var delay = new CancellationTokenSource();
+                var timer = Task.Delay(remaining, _time, delay.Token);
+                if (await Task.WhenAny(readable, timer).ConfigureAwait(false) == readable)
+                {
+                    readable = readable.Result ? null : readable;
+                }
+                await delay.CancelAsync().ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // Nobody may be left hanging: everyone still waiting gets an error.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            GatewayException error;
+            if (exception is OperationCanceledException && _abort.IsCancellationRequested)
+            {
+                error = new GatewayException(GatewayErrorKind.Unavailable, "The gateway is shutting down; retry on another replica or after restart.") { Reason = "SHUTTING_DOWN" };
+            }
+            else
+            {
+                EmbeddingsLog.ReaderFailed(_logger, _provider.Name, _model, exception);
+                error = new GatewayException(GatewayErrorKind.Unavailable, $"The embedding coalescer for '{_model}' stopped unexpectedly; retry.", innerException: exception);
+            }
+            List<TextSlot> open;
+            lock (_lock)
+            {
+                open = [.. _open];
+                _open.Clear();
+            }
+            Fail(open, error);
+            _queue.Complete();
+            if (_carry is { } carried)
+            {
+                carried.Waiter.Fail(error);
+            }
+            while (_queue.TryDequeue(out var ticket))
+            {
+                ticket.Waiter.Fail(error);
+            }
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    /// <summary>Moves queued texts into the forming batch; true when it must be sent now (full, or over the token budget).</summary>
+    private bool Fill()
+    {
+        while (true)
+        {
+            EmbeddingTicket ticket;
+            if (_carry is { } carried)
+            {
+                ticket = carried;
+                _carry = null;
+            }
+            else if (!_queue.TryDequeue(out ticket))
+            {
+                return false;
+            }
+
+            lock (_lock)
+            {
+                if (ticket.Waiter.Abandoned)
+                {
+                    _metrics.Texts(_provider.Name, EmbeddingOutcomes.Cancelled, 1);
+                    continue;
+                }
+                if (_slots.TryGetValue(ticket.Text, out var existing))
+                {
+                    existing.Waiters.Add((ticket.Waiter, ticket.Index));
+                    _metrics.Texts(_provider.Name, EmbeddingOutcomes.Deduplicated, 1);
+                    continue;
+                }
+                if (_open.Count > 0 && _openTokens + ticket.Tokens > _tokenBudget)
+                {
+                    _carry = ticket;
+                    return true;
+                }
+                var slot = new TextSlot(ticket.Text, ticket.Tokens, ticket.EnqueuedAt);
+                slot.Waiters.Add((ticket.Waiter, ticket.Index));
+                _slots.Add(ticket.Text, slot);
+                _open.Add(slot);
+                _openTokens += ticket.Tokens;
+                if (_open.Count >= Cap || _openTokens >= _tokenBudget)
+                {
+                    return true;
+                }
+            }
+        }
+    }
+
+    private async Task FlushAsync()
+    {
+        if (_inFlightLimit is not null)
+        {
+            // Texts keep queueing meanwhile (bounded): that is the backpressure. Callers may still withdraw.
+            await _inFlightLimit.WaitAsync(_abort.Token).ConfigureAwait(false);
+        }
+
+        TextSlot[] batch;
+        lock (_lock)
+        {
+            batch = [.. _open];
+            _open.Clear();
+            _openTokens = 0;
+        }
+        if (batch.Length == 0)
+        {
+            _inFlightLimit?.Release();
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        foreach (var slot in batch)
+        {
+            _metrics.Wait(_provider.Name, _time.GetElapsedTime(slot.EnqueuedAt, now));
+        }
+        _metrics.Batch(_provider.Name, _model, batch.Length);
+        _metrics.Texts(_provider.Name, EmbeddingOutcomes.Batched, batch.Length);
+        Interlocked.Increment(ref _running);
+        _ = SendAsync(batch);
+    }
+
+    private async Task SendAsync(TextSlot[] batch)
+    {
+        try
+        {
+            var texts = new string[batch.Length];
+            double estimated = 0;
+            for (var i = 0; i < batch.Length; i++)
+            {
+                texts[i] = batch[i].Text;
+                estimated += batch[i].Tokens;
+            }
+
+            EmbeddingBatchResult result;
+            try
+            {
+                result = await _provider.EmbedAsync(_model, texts, _abort.Token).ConfigureAwait(false);
+                if (result.Vectors.Count != texts.Length)
+                {
+                    throw new GatewayException(GatewayErrorKind.Unavailable,
+                        $"The upstream '{_provider.Name}' returned {result.Vectors.Count} embeddings for {texts.Length} inputs.") { Reason = "UPSTREAM_PROTOCOL" };
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || _abort.IsCancellationRequested)
+            {
+                var error = exception switch
+                {
+                    GatewayException gateway => gateway,
+                    OperationCanceledException => new GatewayException(GatewayErrorKind.Unavailable, "The gateway is shutting down; retry on another replica or after restart.") { Reason = "SHUTTING_DOWN" },
+                    _ => new GatewayException(GatewayErrorKind.Unavailable,
+                        $"The embeddings upstream '{_provider.Name}' failed for a batch of {texts.Length} inputs ({exception.GetType().Name}); retry.", innerException: exception)
+                    { Reason = "UPSTREAM_FAILED" },
+                };
+                EmbeddingsLog.BatchFailed(_logger, _provider.Name, _model, texts.Length, error.Kind, error.Message);
+                Fail(batch, error);
+                return;
+            }
+
+            for (var i = 0; i < batch.Length; i++)
+            {
+                var share = estimated > 0 ? result.InputTokens * batch[i].Tokens / estimated : 0;
+                foreach (var (waiter, index) in Detach(batch[i]))
+                {
+                    waiter.Deliver(index, result.Vectors[i], share);
+                }
+            }
+        }
+        finally
+        {
+            _inFlightLimit?.Release();
+            Release();
+        }
+    }
+
+    private void Fail(IEnumerable<TextSlot> slots, Exception error)
+    {
+        long failed = 0;
+        foreach (var slot in slots)
+        {
+            foreach (var (waiter, _) in Detach(slot))
+            {
+                waiter.Fail(error);
+                failed++;
+            }
+        }
+        _metrics.Texts(_provider.Name, EmbeddingOutcomes.Failed, failed);
+    }
+
+    /// <summary>Takes the slot out of the dedupe table; from then on nobody joins it, so its waiter list is final.</summary>
+    private List<(EmbeddingWaiter Waiter, int Index)> Detach(TextSlot slot)
+    {
+        lock (_lock)
+        {
+            _slots.Remove(slot.Text);
+        }
+        return slot.Waiters;
+    }
+
+    /// <summary>A cancelled caller's texts leave every batch not yet sent; texts still queued are skipped when read.</summary>
+    private void Withdraw(EmbeddingWaiter waiter)
+    {
+        waiter.Abandon();
+        long removed = 0;
+        lock (_lock)
+        {
+            for (var i = _open.Count - 1; i >= 0; i--)
+            {
+                var slot = _open[i];
+                removed += slot.Waiters.RemoveAll(w => ReferenceEquals(w.Waiter, waiter));
+                if (slot.Waiters.Count == 0)
+                {
+                    _open.RemoveAt(i);
+                    _slots.Remove(slot.Text);
+                    _openTokens -= slot.Tokens;
+                }
+            }
+        }
+        _metrics.Texts(_provider.Name, EmbeddingOutcomes.Cancelled, removed);
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _running) == 0)
+        {
+            _idle.TrySetResult();
+        }
+    }
+
+    /// <summary>One distinct text in the forming batch or in flight, and everyone waiting for its vector.</summary>
+    private sealed class TextSlot(string text, int tokens, long enqueuedAt)
+    {
+        public string Text { get; } = text;
+
+        public int Tokens { get; } = tokens;
+
+        public long EnqueuedAt { get; } = enqueuedAt;
+
+        public List<(EmbeddingWaiter Waiter, int Index)> Waiters { get; } = new(1);
+    }
+}

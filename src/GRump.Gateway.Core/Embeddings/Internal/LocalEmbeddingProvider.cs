@@ -1,0 +1,80 @@
+using GRump.Gateway.Providers;
+using GRump.Gateway.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace GRump.Gateway.Embeddings.Internal;
+
+/// <summary>
+/// The <c>local</c> embedding provider: <see cref="ModelRegistry.LocalEmbedding"/> in-process, no network. The model loads
+/// on first use (~1 s, ~90 MB of weights) so a gateway that never embeds locally never pays for it.
+/// </summary>
+/// <remarks>
+/// Inference runs on a thread-pool thread (<see cref="Task.Run(Action)"/>), one batch at a time. Not on the worker pool:
+/// a 256-input batch keeps every core busy for about a second (ONNX Runtime parallelises inside one run), which would hold
+/// a worker meant for microsecond intent parses, skew its wait statistics and count against its 30 s task timeout while
+/// queued. One at a time because two concurrent runs only split the same cores; the coalescer's queue is the buffer.
+/// </remarks>
+internal sealed class LocalEmbeddingProvider(ILogger<LocalEmbeddingProvider> logger, TimeProvider time) : IEmbeddingProvider, IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _loadLock = new();
+    private MiniLmModel? _model;
+
+    public string Name => ProviderNames.Local;
+
+    public int MaxBatchSize => 256;
+
+    public async Task<EmbeddingBatchResult> EmbedAsync(string model, IReadOnlyList<string> inputs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (!string.Equals(model, ModelRegistry.LocalEmbedding, StringComparison.Ordinal))
+        {
+            Errors.GatewayErrors.ThrowInvalidArgument("model", $"the local provider serves only '{ModelRegistry.LocalEmbedding}', not '{model}'");
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() =>
+            {
+                var vectors = Model().Embed(inputs, out var tokens);
+                return new EmbeddingBatchResult(vectors, tokens);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException and not Errors.GatewayException)
+        {
+            throw new Errors.GatewayException(Errors.GatewayErrorKind.Unavailable,
+                $"The local embedding model failed: {exception.Message}", innerException: exception) { Reason = "LOCAL_MODEL_FAILED" };
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Loads on first use; concurrent first callers wait for the one load.</summary>
+    internal MiniLmModel Model()
+    {
+        if (Volatile.Read(ref _model) is { } loaded)
+        {
+            return loaded;
+        }
+        lock (_loadLock)
+        {
+            if (_model is null)
+            {
+                var started = time.GetTimestamp();
+                var model = MiniLmModel.Load();
+                Volatile.Write(ref _model, model);
+                EmbeddingsLog.LocalModelLoaded(logger, ModelRegistry.LocalEmbedding, time.GetElapsedTime(started).TotalMilliseconds);
+            }
+            return _model;
+        }
+    }
+
+    public void Dispose()
+    {
+        _model?.Dispose();
+        _gate.Dispose();
+    }
+}

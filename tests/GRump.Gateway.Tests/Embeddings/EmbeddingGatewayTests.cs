@@ -1,0 +1,251 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Google.Rpc;
+using Grpc.Core;
+using GRump.Fakes;
+using GRump.Gateway.Diagnostics;
+using GRump.Gateway.Embeddings;
+using GRump.Gateway.Errors;
+using GRump.Gateway.Routing;
+using GRump.Gateway.Tests.Infrastructure;
+using GRump.Gateway.Tests.Providers;
+using GRump.Gateway.V1;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+
+namespace GRump.Gateway.Tests.Embeddings;
+
+/// <summary>Embed through the real gateway (Kestrel, gRPC, transcoding, /v1) with NIM pointed at the recording fake upstream.</summary>
+public sealed class EmbeddingGatewayTests
+{
+    private static EmbeddingService.EmbeddingServiceClient Client(UpstreamHarness h) => new(h.App.Channel);
+
+    private static Task<EmbedResponse> EmbedAsync(UpstreamHarness h, params string[] texts) =>
+        Client(h).EmbedAsync(new EmbedRequest { Inputs = { texts } }, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync;
+
+    private static void AssertVector(string text, Embedding embedding) => Assert.Equal(FakeUpstream.VectorFor(text), embedding.Values);
+
+    [Fact]
+    public async Task Embed_ThousandConcurrentOneTextCalls_CoalescedIntoBatchesOf256_EachCallerGetsItsVector()
+    {
+        // Arrange: max-wait long enough that batches leave by size, not by time (the last, partial one after it)
+        await using var h = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Embeddings:MaxWait"] = "00:00:02" });
+        var texts = Enumerable.Range(0, 1000).Select(i => $"caller {i} says hello").ToArray();
+
+        // Act
+        var responses = await Task.WhenAll(texts.Select(t => EmbedAsync(h, t))).DefaultTimeout();
+
+        // Assert
+        for (var i = 0; i < texts.Length; i++)
+        {
+            var embedding = Assert.Single(responses[i].Embeddings);
+            Assert.Equal(0, embedding.Index);
+            AssertVector(texts[i], embedding);
+            Assert.Equal(ModelRegistry.NvEmbed, responses[i].Model);
+            Assert.Equal("nim", responses[i].Provider);
+        }
+        var calls = h.Fake.Requests.Where(r => r.Endpoint == FakeEndpoint.Embeddings).ToList();
+        Assert.InRange(calls.Count, 4, 5); // ⌈1000/256⌉, one more if the burst outlasted max-wait
+        Assert.All(calls, c => Assert.InRange(c.Inputs.Count, 1, 256));
+        Assert.Equal(texts.Order(StringComparer.Ordinal), calls.SelectMany(c => c.Inputs).Order(StringComparer.Ordinal));
+        Assert.True(calls.Count(c => c.Inputs.Count == 256) >= 3);
+    }
+
+    [Fact]
+    public async Task Embed_DuplicateTextsAcrossCallers_EachDistinctTextSentOnce()
+    {
+        // Arrange: the upstream holds every batch until all 300 texts are in the coalescer, so duplicates can only join
+        await using var h = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Embeddings:MaxWait"] = "00:00:00.050" });
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Fake.Default = new FakeBehavior { HoldBeforeHeaders = release.Task };
+        using var handled = new MetricCollector<long>(h.App.Services.GetRequiredService<IMeterFactory>(), GatewayTelemetry.Name, GatewayTelemetry.Metrics.BatchProcessingRequests);
+        var texts = Enumerable.Range(0, 300).Select(i => $"popular text {i % 100}").ToArray();
+
+        // Act
+        var calls = texts.Select(t => EmbedAsync(h, t)).ToList();
+        while (handled.GetMeasurementSnapshot().Sum(m => m.Value) < texts.Length)
+        {
+            await handled.WaitForMeasurementsAsync(handled.GetMeasurementSnapshot().Count + 1, TestContext.Current.CancellationToken).DefaultTimeout();
+        }
+        release.SetResult();
+        var responses = await Task.WhenAll(calls).DefaultTimeout();
+
+        // Assert
+        for (var i = 0; i < texts.Length; i++)
+        {
+            AssertVector(texts[i], Assert.Single(responses[i].Embeddings));
+        }
+        var sent = h.Fake.Requests.Where(r => r.Endpoint == FakeEndpoint.Embeddings).SelectMany(r => r.Inputs).ToList();
+        Assert.Equal(100, sent.Count);
+        Assert.Equal(100, sent.Distinct(StringComparer.Ordinal).Count());
+        var snapshot = handled.GetMeasurementSnapshot();
+        Assert.Equal(200, snapshot.Where(m => Equals(m.Tags["outcome"], "deduplicated")).Sum(m => m.Value));
+    }
+
+    [Fact]
+    public async Task Embed_UpstreamFailsABatch_AllItsCallersFailUnavailable_LaterBatchesSucceed()
+    {
+        // Arrange
+        await using var h = await UpstreamHarness.StartAsync(new Dictionary<string, string?>
+        {
+            ["Providers:Nim:MaxRetries"] = "0",
+            ["Embeddings:MaxWait"] = "00:00:00.200",
+        });
+        h.Fake.Enqueue(new FakeBehavior { StatusCode = 500 });
+        var failing = Enumerable.Range(0, 20).Select(i => $"unlucky {i}").ToArray();
+
+        // Act: one batch (20 texts inside max-wait) that the upstream fails, then a fresh call
+        var errors = await Task.WhenAll(failing.Select(t => Assert.ThrowsAsync<RpcException>(() => EmbedAsync(h, t)))).DefaultTimeout();
+        var later = await EmbedAsync(h, "lucky").DefaultTimeout();
+
+        // Assert
+        Assert.All(errors, e => Assert.Equal(StatusCode.Unavailable, e.StatusCode));
+        AssertVector("lucky", Assert.Single(later.Embeddings));
+        var calls = h.Fake.Requests.Where(r => r.Endpoint == FakeEndpoint.Embeddings).ToList();
+        Assert.Equal(500, calls[0].StatusCode);
+        Assert.Equal(200, calls[^1].StatusCode);
+        Assert.Equal(failing.Length, calls.Where(c => c.StatusCode == 500).Sum(c => c.Inputs.Count));
+    }
+
+    [Fact]
+    public async Task Embed_ManyTextsInOneCall_VectorsInInputOrder_UsageAndCost()
+    {
+        // Arrange
+        await using var h = await UpstreamHarness.StartAsync();
+        string[] texts = ["one", "two words", "one", "three little words"];
+
+        // Act
+        var response = await EmbedAsync(h, texts).DefaultTimeout();
+
+        // Assert
+        Assert.Equal(texts.Length, response.Embeddings.Count);
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(i, response.Embeddings[i].Index);
+            Assert.Equal(CacheTier.Miss, response.Embeddings[i].Cache);
+            AssertVector(texts[i], response.Embeddings[i]);
+        }
+        var call = Assert.Single(h.Fake.Requests, r => r.Endpoint == FakeEndpoint.Embeddings);
+        Assert.Equal(texts.Distinct(), call.Inputs);
+        Assert.Equal(call.ReportedPromptTokens + 1, response.Usage.PromptTokens); // "one" (1 token) is used twice, billed once upstream
+        Assert.Equal(response.Usage.PromptTokens * 0.02 / 1_000_000, response.CostUsd, 12);
+    }
+
+    [Fact]
+    public async Task Metrics_AfterEmbed_PrometheusHasBatchMetrics()
+    {
+        // Arrange: an own gateway, so no other test's scrape is cached
+        await using var h = await UpstreamHarness.StartAsync();
+        await EmbedAsync(h, "metered", "twice", "twice").DefaultTimeout();
+
+        // Act
+        var text = await h.App.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken).DefaultTimeout();
+
+        // Assert
+        Assert.Contains("# TYPE batch_size histogram", text, StringComparison.Ordinal);
+        Assert.Contains("batch_size_bucket{", text, StringComparison.Ordinal);
+        Assert.Contains("batch_processing_requests_total{", text, StringComparison.Ordinal);
+        Assert.Contains("outcome=\"deduplicated\"", text, StringComparison.Ordinal);
+        Assert.Contains("embedding_batch_wait_seconds_bucket{", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RestEmbeddings_InputsJson_ReturnsEmbeddings()
+    {
+        // Arrange
+        await using var h = await UpstreamHarness.StartAsync();
+
+        // Act
+        using var response = await h.App.Http.PostAsJsonAsync("/api/embeddings", new { inputs = new List<string> { "hello rest" } }, TestContext.Current.CancellationToken);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var root = json.RootElement;
+        Assert.Equal(ModelRegistry.NvEmbed, root.GetProperty("model").GetString());
+        Assert.Equal("nim", root.GetProperty("provider").GetString());
+        var values = root.GetProperty("embeddings")[0].GetProperty("values").EnumerateArray().Select(v => v.GetSingle());
+        Assert.Equal(FakeUpstream.VectorFor("hello rest"), values);
+    }
+
+    [Fact]
+    public async Task RestEmbeddings_EmptyInputs_400()
+    {
+        // Arrange
+        await using var h = await UpstreamHarness.StartAsync();
+
+        // Act
+        using var response = await h.App.Http.PostAsJsonAsync("/api/embeddings", new { inputs = Array.Empty<string>() }, TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("inputs", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpenAiEmbeddings_GoThroughTheCoalescer_WithHeaders_AndInputFieldNaming()
+    {
+        // Arrange
+        await using var h = await UpstreamHarness.StartAsync();
+        var ct = TestContext.Current.CancellationToken;
+
+        // Act
+        var calls = Enumerable.Range(0, 8).Select(i => h.App.Http.PostAsJsonAsync("/v1/embeddings", new { model = ModelRegistry.NvEmbed, input = $"openai {i}" }, ct)).ToList();
+        var responses = await Task.WhenAll(calls).DefaultTimeout();
+        using var empty = await h.App.Http.PostAsJsonAsync("/v1/embeddings", new { input = Array.Empty<string>() }, ct);
+        using var error = JsonDocument.Parse(await empty.Content.ReadAsStringAsync(ct));
+
+        // Assert
+        for (var i = 0; i < responses.Length; i++)
+        {
+            using var response = responses[i];
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("nim", response.Headers.GetValues("x-grump-provider").Single());
+            Assert.Equal("MISS", response.Headers.GetValues("x-grump-cache").Single());
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+            var values = json.RootElement.GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle());
+            Assert.Equal(FakeUpstream.VectorFor($"openai {i}"), values);
+        }
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Equal("input", error.RootElement.GetProperty("error").GetProperty("param").GetString());
+    }
+
+    [Theory]
+    [InlineData("", 0, "inputs")]
+    [InlineData("", 2049, "inputs")]
+    [InlineData("no-such-model", 1, "model")]
+    [InlineData(ModelRegistry.KimiK25, 1, "model")]
+    public async Task Embed_InvalidRequest_InvalidArgumentNamingTheField(string model, int count, string field)
+    {
+        // Arrange
+        await using var h = await UpstreamHarness.StartAsync();
+        var request = new EmbedRequest { Model = model, Inputs = { Enumerable.Range(0, count).Select(i => $"text {i}") } };
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client(h).EmbedAsync(request, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync).DefaultTimeout();
+
+        // Assert
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var badRequest = error.GetRpcStatus()!.GetDetail<BadRequest>();
+        Assert.Equal(field, Assert.Single(badRequest.FieldViolations).Field);
+        Assert.DoesNotContain(h.Fake.Requests, r => r.Endpoint == FakeEndpoint.Embeddings);
+    }
+
+    [Fact]
+    public void Limits_TooManyCharactersOrAnEmptyText_InvalidArgument()
+    {
+        // Arrange
+        var huge = new string('x', EmbeddingLimits.MaxTotalChars / 2 + 1);
+
+        // Act
+        var tooLong = Assert.Throws<GatewayException>(() => EmbeddingLimits.Validate([huge, huge], "inputs"));
+        var emptyText = Assert.Throws<GatewayException>(() => EmbeddingLimits.Validate(["fine", ""], "input"));
+
+        // Assert
+        Assert.Equal("inputs", Assert.Single(tooLong.FieldViolations).Field);
+        Assert.Equal("input[1]", Assert.Single(emptyText.FieldViolations).Field);
+        EmbeddingLimits.Validate([new string('x', EmbeddingLimits.MaxTotalChars)], "inputs");
+    }
+}
