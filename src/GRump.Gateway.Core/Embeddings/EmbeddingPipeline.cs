@@ -1,7 +1,11 @@
+using System.Runtime.InteropServices;
+using GRump.Gateway.Caching;
+using GRump.Gateway.Cost;
 using GRump.Gateway.Embeddings.Internal;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
+using GRump.Gateway.Tokens;
 
 namespace GRump.Gateway.Embeddings;
 
@@ -17,14 +21,19 @@ public sealed class EmbeddingPipeline
     private readonly EmbeddingCoalescers _coalescers;
     private readonly EmbeddingMetrics _metrics;
     private readonly EmbeddingOptions _options;
+    private readonly ITieredCache _cache;
+    private readonly CostLedger _ledger;
 
-    internal EmbeddingPipeline(IProviderDirectory providers, ModelRegistry registry, EmbeddingCoalescers coalescers, EmbeddingMetrics metrics, EmbeddingOptions options)
+    internal EmbeddingPipeline(IProviderDirectory providers, ModelRegistry registry, EmbeddingCoalescers coalescers, EmbeddingMetrics metrics, EmbeddingOptions options,
+        ITieredCache cache, CostLedger ledger)
     {
         _providers = providers;
         _registry = registry;
         _coalescers = coalescers;
         _metrics = metrics;
         _options = options;
+        _cache = cache;
+        _ledger = ledger;
     }
 
     /// <summary>
@@ -40,20 +49,73 @@ public sealed class EmbeddingPipeline
         var definition = ResolveModel(model);
         var provider = _providers.GetEmbedding(definition.Provider);
 
-        // Cache (#6): per-text lookup goes here, keyed by (tenant, resolved model, text); only the misses go on to the
-        // coalescer below, and their vectors are written back after it answers.
-        IReadOnlyList<float[]> vectors;
-        long tokens;
-        if (_options.Coalescing)
+        // Per text: the cache first (keyed by tenant, provider, model, text); only the misses go upstream.
+        var vectors = new float[inputs.Count][];
+        var keys = new CacheKey[inputs.Count];
+        var misses = new List<int>();
+        var savings = 0d;
+        var slowest = CacheLayer.Miss;
+        for (var i = 0; i < inputs.Count; i++)
         {
-            (vectors, tokens) = await _coalescers.Get(provider, definition.Id).EmbedAsync(inputs, cancellationToken).ConfigureAwait(false);
+            keys[i] = CacheKeys.ForEmbedding(tenant, definition.Provider, definition.Id, inputs[i]);
+            var lookup = await _cache.GetAsync(CacheNamespace.Embeddings, keys[i], CacheAccess.On, cancellationToken).ConfigureAwait(false);
+            if (lookup.IsHit && lookup.Entry!.Value.Length % sizeof(float) == 0)
+            {
+                vectors[i] = MemoryMarshal.Cast<byte, float>(lookup.Entry.Value.Span).ToArray();
+                savings += lookup.Entry.CostUsd;
+                slowest = (CacheLayer)Math.Max((int)slowest, (int)lookup.Layer);
+            }
+            else
+            {
+                misses.Add(i);
+            }
+        }
+
+        long tokens = 0;
+        if (misses.Count > 0)
+        {
+            var texts = misses.Select(i => inputs[i]).ToArray();
+            var worstCase = definition.Cost(texts.Sum(t => (long)TokenCounter.Shared.Count(t)), 0);
+            var reservation = await _ledger.ReserveAsync(tenant, worstCase, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<float[]> produced;
+            try
+            {
+                (produced, tokens) = _options.Coalescing
+                    ? await _coalescers.Get(provider, definition.Id).EmbedAsync(texts, cancellationToken).ConfigureAwait(false)
+                    : await EmbedDirectAsync(provider, definition.Id, texts, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await _ledger.ReleaseAsync(reservation).ConfigureAwait(false);
+                throw;
+            }
+            var record = _ledger.NewRecord(tenant, definition.Id, definition.Provider, CostOperations.Embed) with
+            {
+                InputTokens = tokens,
+                CostUsd = definition.Cost(tokens, 0),
+                CacheSavingsUsd = savings,
+            };
+            await _ledger.RecordAsync(record, reservation, CancellationToken.None).ConfigureAwait(false);
+            for (var k = 0; k < misses.Count; k++)
+            {
+                var i = misses[k];
+                vectors[i] = produced[k];
+                var textCost = definition.Cost(TokenCounter.Shared.Count(texts[k]), 0);
+                await _cache.SetAsync(CacheNamespace.Embeddings, keys[i], MemoryMarshal.AsBytes(produced[k].AsSpan()).ToArray(), textCost, CacheAccess.On, CancellationToken.None).ConfigureAwait(false);
+            }
         }
         else
         {
-            (vectors, tokens) = await EmbedDirectAsync(provider, definition.Id, inputs, cancellationToken).ConfigureAwait(false);
+            var record = _ledger.NewRecord(tenant, definition.Id, definition.Provider, CostOperations.Embed) with { CacheHit = true, CacheSavingsUsd = savings };
+            await _ledger.RecordAsync(record, null, cancellationToken).ConfigureAwait(false);
         }
 
-        return new EmbeddingPipelineResult(vectors, definition.Id, definition.Provider, tokens, definition.Cost(tokens, 0));
+        return new EmbeddingPipelineResult(vectors, definition.Id, definition.Provider, tokens, definition.Cost(tokens, 0))
+        {
+            CacheHits = inputs.Count - misses.Count,
+            CacheSavingsUsd = savings,
+            Cache = misses.Count == 0 ? slowest.Name() : "MISS",
+        };
     }
 
     /// <summary>
@@ -77,7 +139,7 @@ public sealed class EmbeddingPipeline
     }
 
     /// <summary>Coalescing off: this call's inputs alone, split only at the provider's cap.</summary>
-    private async Task<(IReadOnlyList<float[]>, long)> EmbedDirectAsync(IEmbeddingProvider provider, string model, IReadOnlyList<string> inputs, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<float[]>, long)> EmbedDirectAsync(IEmbeddingProvider provider, string model, string[] inputs, CancellationToken cancellationToken)
     {
         var cap = Math.Max(1, Math.Min(Math.Min(256, _options.MaxBatchSize), provider.MaxBatchSize));
         var vectors = new List<float[]>(inputs.Count);

@@ -1,3 +1,5 @@
+using GRump.Gateway.Caching;
+using GRump.Gateway.Cost;
 using GRump.Gateway.Embeddings.Internal;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
@@ -28,7 +30,9 @@ public static class EmbeddingsServiceCollectionExtensions
             sp.GetRequiredService<ModelRegistry>(),
             sp.GetRequiredService<EmbeddingCoalescers>(),
             sp.GetRequiredService<EmbeddingMetrics>(),
-            sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value));
+            sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value,
+            sp.GetRequiredService<ITieredCache>(),
+            sp.GetRequiredService<CostLedger>()));
         return services;
     }
 }

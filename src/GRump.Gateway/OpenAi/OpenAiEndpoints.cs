@@ -279,7 +279,7 @@ internal static class OpenAiEndpoints
             var vectors = result.Vectors;
             context.Response.Headers["x-grump-model"] = result.Model;
             context.Response.Headers["x-grump-provider"] = result.Provider;
-            context.Response.Headers["x-grump-cache"] = "MISS";
+            context.Response.Headers["x-grump-cache"] = result.Cache;
             context.Response.Headers["x-grump-cost-usd"] = result.CostUsd.ToString("0.#########", CultureInfo.InvariantCulture);
             context.Response.ContentType = "application/json";
             using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
