@@ -142,7 +142,7 @@ public sealed class EmbeddingPipeline
     private async Task<(IReadOnlyList<float[]>, long)> EmbedDirectAsync(IEmbeddingProvider provider, string model, string[] inputs, CancellationToken cancellationToken)
     {
         var cap = Math.Max(1, Math.Min(Math.Min(256, _options.MaxBatchSize), provider.MaxBatchSize));
-        var vectors = new List<float[]>(inputs.Count);
+        var vectors = new List<float[]>(inputs.Length);
         long tokens = 0;
         foreach (var chunk in inputs.Chunk(cap))
         {
