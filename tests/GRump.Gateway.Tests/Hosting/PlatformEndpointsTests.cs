@@ -105,19 +105,21 @@ public sealed class PlatformEndpointsTests(SharedGateway gateway)
     public async Task PendingFeature_GrpcCall_IsUnimplementedWithMessage()
     {
         // Act
-        var error = await Assert.ThrowsAsync<RpcException>(() => new CostService.CostServiceClient(gateway.App.Channel)
-            .GetSummaryAsync(new GetSummaryRequest(), cancellationToken: TestContext.Current.CancellationToken).ResponseAsync);
+        using var call = new WorkflowService.WorkflowServiceClient(gateway.App.Channel)
+            .Plan(new PlanRequest { Message = "plan a todo app" }, cancellationToken: TestContext.Current.CancellationToken);
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
 
         // Assert
         Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
-        Assert.Contains("CostService/GetSummary", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("WorkflowService/Plan", error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task PendingFeature_RestCall_Is501()
     {
         // Act
-        using var response = await gateway.App.Http.GetAsync("/api/cost/summary?userId=default", TestContext.Current.CancellationToken);
+        using var response = await gateway.App.Http.PostAsync("/api/plan",
+            new StringContent("{\"message\":\"plan a todo app\"}", System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);

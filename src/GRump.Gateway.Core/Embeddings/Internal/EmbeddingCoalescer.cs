@@ -176,7 +176,8 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
 
                 using var delay = new CancellationTokenSource();
                 var timer = Task.Delay(remaining, _time, delay.Token);
-                if (await Task.WhenAny(readable, timer).ConfigureAwait(false) == readable)
+                // The clock may have moved on between reading it and arming the timer: then don't wait for the timer.
+                if (_time.GetElapsedTime(oldest) < _maxWait && await Task.WhenAny(readable, timer).ConfigureAwait(false) == readable)
                 {
                     readable = readable.Result ? null : readable;
                 }
