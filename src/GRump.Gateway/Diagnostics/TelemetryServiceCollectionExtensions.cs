@@ -16,7 +16,7 @@ public static class TelemetryServiceCollectionExtensions
                 metrics.AddMeter(GatewayTelemetry.Name)
                     .AddAspNetCoreInstrumentation()
                     .AddRuntimeInstrumentation()
-                    .AddPrometheusExporter();
+                    .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0);
                 if (otlp)
                 {
                     metrics.AddOtlpExporter();

@@ -22,7 +22,7 @@ internal sealed class UpstreamHarness : IAsyncDisposable
 
     public ChatService.ChatServiceClient Chat => new(App.Channel);
 
-    public static async Task<UpstreamHarness> StartAsync(IDictionary<string, string?>? settings = null, string? nimUrl = null)
+    public static async Task<UpstreamHarness> StartAsync(IDictionary<string, string?>? settings = null, string? nimUrl = null, string? anthropicUrl = null)
     {
         var fake = await FakeUpstream.StartAsync(TestContext.Current.CancellationToken);
         var all = new Dictionary<string, string?>
@@ -30,7 +30,7 @@ internal sealed class UpstreamHarness : IAsyncDisposable
             ["NVIDIA_NIM_URL"] = nimUrl ?? fake.BaseUrl,
             ["NVIDIA_NIM_API_KEY"] = NimKey,
             ["ANTHROPIC_API_KEY"] = AnthropicKey,
-            ["Providers:Anthropic:BaseUrl"] = fake.BaseUrl,
+            ["Providers:Anthropic:BaseUrl"] = anthropicUrl ?? fake.BaseUrl,
             ["Providers:Nim:RetryDelay"] = "00:00:00.001",
             ["Providers:Anthropic:RetryDelay"] = "00:00:00.001",
         };
