@@ -44,28 +44,21 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
         await CheckAlertsAsync(record.Tenant).ConfigureAwait(false);
     }
 
-    /// <summary>Live records and alerts of one tenant (null = every tenant, for admins) until the token is cancelled.</summary>
-    public async IAsyncEnumerable<CostEvent> WatchAsync(string? tenant, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Live records and alerts of one tenant (null = every tenant, for admins), from now until disposed. A slow reader
+    /// loses the oldest events rather than slowing the request path.
+    /// </summary>
+    public CostSubscription Subscribe(string? tenant)
     {
-        var id = Guid.CreateVersion7();
         var channel = Channel.CreateBounded<CostEvent>(new BoundedChannelOptions(1024)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.DropOldest,
             AllowSynchronousContinuations = false,
         });
+        var id = Guid.CreateVersion7();
         _subscribers[id] = new Subscriber(tenant, channel.Writer);
-        try
-        {
-            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return item;
-            }
-        }
-        finally
-        {
-            _subscribers.TryRemove(id, out _);
-        }
+        return new CostSubscription(channel.Reader, () => _subscribers.TryRemove(id, out _));
     }
 
     private void Publish(string tenant, CostEvent item)

@@ -81,7 +81,10 @@ internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, Wo
     public override async Task WatchCost(WatchCostRequest request, IServerStreamWriter<WatchCostResponse> responseStream, ServerCallContext context)
     {
         var tenant = Tenant(context, request.UserId);
-        await foreach (var item in ledger.WatchAsync(tenant, context.CancellationToken).ConfigureAwait(false))
+        using var subscription = ledger.Subscribe(tenant);
+        // Headers go out once subscribed, so a client knows that no later event will be missed.
+        await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
+        await foreach (var item in subscription.Reader.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
         {
             var response = new WatchCostResponse();
             if (item.Record is { } record)
