@@ -13,6 +13,7 @@ namespace GRump.Gateway.Auth;
 public sealed class ApiKeyAuthenticator
 {
     private readonly FrozenDictionary<string, Caller> _byHash;
+    private readonly string _metricsKeyHash;
 
     public ApiKeyAuthenticator(IOptions<AuthOptions> options)
     {
@@ -23,6 +24,25 @@ public sealed class ApiKeyAuthenticator
             keys[HashOf(key)] = new Caller(key.Tenant.Trim(), string.Equals(key.Role, CallerRoles.Admin, StringComparison.OrdinalIgnoreCase));
         }
         _byHash = keys.ToFrozenDictionary(StringComparer.Ordinal);
+        var auth = options.Value;
+        _metricsKeyHash = auth.MetricsKeySha256.Length > 0 ? auth.MetricsKeySha256.Trim().ToLowerInvariant()
+            : auth.MetricsKey.Length > 0 ? Hash(auth.MetricsKey) : string.Empty;
+    }
+
+    /// <summary>
+    /// Whether a presented key may scrape /metrics: anyone in anonymous mode; otherwise an admin key or the metrics key.
+    /// Throws UNAUTHENTICATED for a missing or unknown key, PERMISSION_DENIED for a user key.
+    /// </summary>
+    public void AuthorizeMetrics(string? presentedKey)
+    {
+        if (!Enabled || (_metricsKeyHash.Length > 0 && presentedKey is { Length: > 0 } && Hash(presentedKey) == _metricsKeyHash))
+        {
+            return;
+        }
+        if (!Authenticate(presentedKey).IsAdmin)
+        {
+            throw new GatewayException(GatewayErrorKind.PermissionDenied, "/metrics needs an admin key or the metrics key (Auth:MetricsKey).") { Reason = "ADMIN_ONLY" };
+        }
     }
 
     /// <summary>True when API keys are configured (keyed mode).</summary>

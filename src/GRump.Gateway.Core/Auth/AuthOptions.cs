@@ -12,6 +12,11 @@ public sealed class AuthOptions
 
     public List<ApiKeyOptions> Keys { get; set; } = [];
 
+    /// <summary>A key that may read /metrics only (a scraper's), besides admin keys. Plain or as <see cref="MetricsKeySha256"/>.</summary>
+    public string MetricsKey { get; set; } = string.Empty;
+
+    public string MetricsKeySha256 { get; set; } = string.Empty;
+
     /// <summary>Requests per minute per tenant (0 = unlimited).</summary>
     [Range(0, int.MaxValue)]
     public int RequestsPerMinute { get; set; }

@@ -2,7 +2,9 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
+using System.Diagnostics;
 using GRump.Gateway.Cost;
+using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Intent;
 using GRump.Gateway.Providers;
@@ -31,6 +33,7 @@ public sealed partial class ChatPipeline(
     ITieredCache cache,
     CostLedger ledger,
     TenantRateLimiter rateLimiter,
+    ChatMetrics metrics,
     IOptions<ChatOptions> options,
     IOptions<IntentOptions> intentOptions,
     TimeProvider time,
@@ -53,10 +56,12 @@ public sealed partial class ChatPipeline(
         {
             // Concurrent identical requests share one upstream call (single-flight); only the one that runs it pays.
             var state = new FillState(this, call);
+            using var span = GatewayTelemetry.ActivitySource.StartActivity("cache.lookup");
             var lookup = await cache.GetOrCreateAsync(CacheNamespace.Chat, call.CacheKey, state,
                 static (s, ct) => s.Pipeline.FillAsync(s, ct), call.Access, cancellationToken).ConfigureAwait(false);
             answer = state.Produced ?? CachedCompletion.Deserialize(lookup.Entry!.Value.Span);
             layer = state.Produced is not null ? CacheLayer.Miss : lookup.IsHit ? lookup.Layer : CacheLayer.L1;
+            span?.SetTag("grump.cache.result", layer.Name());
         }
         else
         {
@@ -73,7 +78,9 @@ public sealed partial class ChatPipeline(
         {
             outcome = await RecordHitAsync(call, answer, layer, cancellationToken).ConfigureAwait(false);
         }
-        outcome.OverheadMs = call.Overhead(time).TotalMilliseconds;
+        var overhead = call.Overhead(time);
+        outcome.OverheadMs = overhead.TotalMilliseconds;
+        metrics.Overhead(call.Operation, overhead);
         return new CompleteResponse { Id = NewId(), Content = answer.Content, FinishReason = answer.FinishReason, Outcome = outcome };
     }
 
@@ -85,7 +92,12 @@ public sealed partial class ChatPipeline(
 
         if (call.Cacheable && call.Access.CanRead())
         {
-            var lookup = await cache.GetAsync(CacheNamespace.Chat, call.CacheKey, call.Access, cancellationToken).ConfigureAwait(false);
+            CacheLookup lookup;
+            using (var span = GatewayTelemetry.ActivitySource.StartActivity("cache.lookup"))
+            {
+                lookup = await cache.GetAsync(CacheNamespace.Chat, call.CacheKey, call.Access, cancellationToken).ConfigureAwait(false);
+                span?.SetTag("grump.cache.result", lookup.Layer.Name());
+            }
             if (lookup.IsHit)
             {
                 // A replay: the original chunking, then the usage the original call reported — and no cost.
@@ -97,13 +109,15 @@ public sealed partial class ChatPipeline(
                     yield return new StreamCompleteResponse { Delta = new StreamDelta { Content = chunk } };
                 }
                 outcome.OverheadMs = call.Overhead(time).TotalMilliseconds;
+                metrics.Overhead(call.Operation, call.Overhead(time));
                 yield return new StreamCompleteResponse { End = new StreamEnd { FinishReason = cached.FinishReason, Outcome = outcome } };
                 yield break;
             }
         }
 
-        call.Reservation = await ledger.ReserveAsync(call.Caller.Tenant, call.WorstCaseUsd, cancellationToken).ConfigureAwait(false);
-        var (upstream, model) = await OpenStreamAsync(call, cancellationToken).ConfigureAwait(false);
+        await ReserveAsync(call, cancellationToken).ConfigureAwait(false);
+        var (upstream, model, upstreamSpan) = await OpenStreamAsync(call, cancellationToken).ConfigureAwait(false);
+        metrics.FirstToken(model.Id, model.Provider, time.GetElapsedTime(call.Started), call.SinceUpstreamStarted(time));
         var chunks = new List<string>();
         var finished = false;
         try
@@ -116,6 +130,8 @@ public sealed partial class ChatPipeline(
                 {
                     var outcome = await RecordUpstreamAsync(call, model, current.Usage, cancellationToken).ConfigureAwait(false);
                     finished = true;
+                    Finish(upstreamSpan, current.FinishReason, current.Usage);
+                    metrics.StreamEnded(model.Id, model.Provider, time.GetElapsedTime(call.Started));
                     if (call.Cacheable && call.Access.CanWrite())
                     {
                         var entry = new CachedCompletion
@@ -126,6 +142,7 @@ public sealed partial class ChatPipeline(
                         await cache.SetAsync(CacheNamespace.Chat, call.CacheKey, entry.Serialize(), outcome.CostUsd, call.Access, CancellationToken.None).ConfigureAwait(false);
                     }
                     outcome.OverheadMs = call.Overhead(time).TotalMilliseconds;
+                    metrics.Overhead(call.Operation, call.Overhead(time));
                     yield return new StreamCompleteResponse { End = new StreamEnd { FinishReason = current.FinishReason, Outcome = outcome } };
                     yield break;
                 }
@@ -143,9 +160,11 @@ public sealed partial class ChatPipeline(
             await upstream.DisposeAsync().ConfigureAwait(false);
             if (!finished)
             {
+                upstreamSpan?.SetStatus(ActivityStatusCode.Error, "the stream ended early");
                 // Cut, failed or cancelled after the upstream began answering: what it produced is still billed.
                 await RecordPartialAsync(call, model, chunks).ConfigureAwait(false);
             }
+            upstreamSpan?.Dispose();
         }
     }
 
@@ -223,8 +242,19 @@ public sealed partial class ChatPipeline(
         ArgumentNullException.ThrowIfNull(caller);
         var started = time.GetTimestamp();
         ChatLimits.Validate(request);
-        var intent = await CompileIntentAsync(request, cancellationToken).ConfigureAwait(false);
-        var route = router.Route(request, intent);
+        V1.Intent intent;
+        using (GatewayTelemetry.ActivitySource.StartActivity("intent.compile"))
+        {
+            intent = await CompileIntentAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        RoutingResult route;
+        using (var span = GatewayTelemetry.ActivitySource.StartActivity("routing.decide"))
+        {
+            route = router.Route(request, intent);
+            span?.SetTag("grump.complexity", route.Decision.Score);
+            span?.SetTag("grump.tier", route.Decision.Tier.ToString());
+            span?.SetTag("gen_ai.request.model", route.Model.Id);
+        }
         rateLimiter.Admit(caller.Tenant, route.InputTokens + route.MaxOutputTokens);
 
         var call = new ChatCall(request, caller, operation, route, started)
@@ -260,7 +290,7 @@ public sealed partial class ChatPipeline(
     /// <summary>Reserve, call (with fallback before the first byte), record. The outcome lands on <paramref name="call"/>.</summary>
     private async Task<CachedCompletion> CallUpstreamAsync(ChatCall call, CancellationToken cancellationToken)
     {
-        call.Reservation = await ledger.ReserveAsync(call.Caller.Tenant, call.WorstCaseUsd, cancellationToken).ConfigureAwait(false);
+        await ReserveAsync(call, cancellationToken).ConfigureAwait(false);
         try
         {
             for (var i = 0; ; i++)
@@ -268,16 +298,23 @@ public sealed partial class ChatPipeline(
                 var model = call.Candidates[i];
                 call.UpstreamStarted(time);
                 ChatCompletion completion;
+                using var span = StartUpstreamSpan(call, model);
                 try
                 {
                     completion = await providers.GetChat(model.Provider).CompleteAsync(ToProvider(call.Request, model), cancellationToken).ConfigureAwait(false);
                 }
                 catch (GatewayException ex) when (i + 1 < call.Candidates.Count && CanFallBack(ex))
                 {
+                    span?.SetStatus(ActivityStatusCode.Error, ex.Message);
                     Log.FallingBack(logger, model.Id, call.Candidates[i + 1].Id, ex.Message);
                     continue;
                 }
-                call.UpstreamEnded(time);
+                catch (GatewayException ex)
+                {
+                    span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                    throw;
+                }
+                Finish(span, completion.FinishReason, completion.Usage);
                 var outcome = await RecordUpstreamAsync(call, model, completion.Usage, cancellationToken).ConfigureAwait(false);
                 return CachedCompletion.FromCompletion(model.Id, model.Provider, completion, outcome.CostUsd);
             }
@@ -290,12 +327,13 @@ public sealed partial class ChatPipeline(
     }
 
     /// <summary>Opens the upstream stream and reads its first event, falling back to the next model until one answers.</summary>
-    private async Task<(IAsyncEnumerator<ChatStreamEvent> Upstream, ModelDefinition Model)> OpenStreamAsync(ChatCall call, CancellationToken cancellationToken)
+    private async Task<(IAsyncEnumerator<ChatStreamEvent> Upstream, ModelDefinition Model, Activity? Span)> OpenStreamAsync(ChatCall call, CancellationToken cancellationToken)
     {
         for (var i = 0; ; i++)
         {
             var model = call.Candidates[i];
             call.UpstreamStarted(time);
+            var span = StartUpstreamSpan(call, model);
             var events = providers.GetChat(model.Provider).StreamAsync(ToProvider(call.Request, model), cancellationToken).GetAsyncEnumerator(cancellationToken);
             try
             {
@@ -304,15 +342,19 @@ public sealed partial class ChatPipeline(
                 {
                     throw new GatewayException(GatewayErrorKind.Unavailable, $"The upstream '{model.Provider}' sent an empty stream.") { Reason = "UPSTREAM_STREAM_CUT" };
                 }
-                return (events, model);
+                return (events, model, span);
             }
             catch (GatewayException ex) when (i + 1 < call.Candidates.Count && CanFallBack(ex))
             {
+                span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                span?.Dispose();
                 await events.DisposeAsync().ConfigureAwait(false);
                 Log.FallingBack(logger, model.Id, call.Candidates[i + 1].Id, ex.Message);
             }
-            catch
+            catch (Exception ex)
             {
+                span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                span?.Dispose();
                 await events.DisposeAsync().ConfigureAwait(false);
                 await ledger.ReleaseAsync(call.Reservation).ConfigureAwait(false);
                 throw;
@@ -322,6 +364,7 @@ public sealed partial class ChatPipeline(
 
     private async Task<ChatOutcome> RecordUpstreamAsync(ChatCall call, ModelDefinition model, ProviderUsage usage, CancellationToken cancellationToken)
     {
+        metrics.UpstreamCall(model.Id, model.Provider, usage, call.SinceUpstreamStarted(time));
         call.UpstreamEnded(time);
         var cost = model.Cost(usage.InputTokens, usage.OutputTokens);
         var savings = router.RecordOutcome(call.Route, model, usage);
@@ -383,6 +426,44 @@ public sealed partial class ChatPipeline(
         {
             Log.PartialNotRecorded(logger, model.Id, ex.Message);
             await ledger.ReleaseAsync(call.Reservation).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReserveAsync(ChatCall call, CancellationToken cancellationToken)
+    {
+        using var span = GatewayTelemetry.ActivitySource.StartActivity("budget.reserve");
+        span?.SetTag("grump.budget.worst_case_usd", call.WorstCaseUsd);
+        call.Reservation = await ledger.ReserveAsync(call.Caller.Tenant, call.WorstCaseUsd, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The upstream call's span, per the GenAI semantic conventions (its HTTP request becomes a child).</summary>
+    private static Activity? StartUpstreamSpan(ChatCall call, ModelDefinition model)
+    {
+        var span = GatewayTelemetry.ActivitySource.StartActivity($"chat {model.Id}", ActivityKind.Client);
+        if (span is not null)
+        {
+            span.SetTag("gen_ai.operation.name", "chat");
+            span.SetTag("gen_ai.provider.name", model.Provider);
+            span.SetTag("gen_ai.request.model", model.Id);
+            if (call.Request.MaxTokens > 0)
+            {
+                span.SetTag("gen_ai.request.max_tokens", call.Request.MaxTokens);
+            }
+            if (call.Request.HasTemperature)
+            {
+                span.SetTag("gen_ai.request.temperature", call.Request.Temperature);
+            }
+        }
+        return span;
+    }
+
+    private static void Finish(Activity? span, string finishReason, ProviderUsage usage)
+    {
+        if (span is not null)
+        {
+            span.SetTag("gen_ai.response.finish_reasons", new[] { finishReason });
+            span.SetTag("gen_ai.usage.input_tokens", usage.InputTokens);
+            span.SetTag("gen_ai.usage.output_tokens", usage.OutputTokens);
         }
     }
 
@@ -466,7 +547,12 @@ public sealed partial class ChatPipeline(
 
         public ChatOutcome? Outcome { get; set; }
 
+        public long Started => started;
+
         public void UpstreamStarted(TimeProvider time) => _upstreamStarted = time.GetTimestamp();
+
+        /// <summary>Time since the current upstream call began (zero when none is running).</summary>
+        public TimeSpan SinceUpstreamStarted(TimeProvider time) => _upstreamStarted == 0 ? TimeSpan.Zero : time.GetElapsedTime(_upstreamStarted);
 
         public void UpstreamEnded(TimeProvider time)
         {

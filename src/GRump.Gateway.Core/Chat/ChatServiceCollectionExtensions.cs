@@ -15,6 +15,7 @@ public static class ChatServiceCollectionExtensions
         services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddProviders(configuration);
         services.AddCostLedger();
+        services.TryAddSingleton<ChatMetrics>();
         services.TryAddSingleton<ChatPipeline>();
         services.AddHostedService<TokenizerWarmup>();
         return services;

@@ -24,6 +24,7 @@ public static class CostServiceCollectionExtensions
         services.TryAddSingleton<CostLedger>();
         services.TryAddSingleton<CostReports>();
         services.AddOptions<Diagnostics.PerformanceMonitorOptions>().BindConfiguration(Diagnostics.PerformanceMonitorOptions.SectionName);
+        services.TryAddSingleton<Diagnostics.RequestCounter>();
         services.TryAddSingleton<Diagnostics.PerformanceMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<Diagnostics.PerformanceMonitor>());
         return services;

@@ -17,6 +17,13 @@ public static class GatewayTelemetry
         public const string WorkerActive = "worker_active_tasks";
         public const string WorkerTasks = "worker_tasks_total";
         public const string WorkerWait = "worker_wait_seconds";
+        public const string WorkerUtilization = "worker_pool_utilization_percent";
+        public const string TimeToFirstToken = "llm_time_to_first_token_seconds";
+        public const string StreamDuration = "llm_stream_duration_seconds";
+        public const string GatewayOverhead = "gateway_overhead_seconds";
+        public const string GenAiTokenUsage = "gen_ai.client.token.usage";
+        public const string GenAiOperationDuration = "gen_ai.client.operation.duration";
+        public const string GenAiTimeToFirstToken = "gen_ai.server.time_to_first_token";
         public const string UsageEstimated = "llm_usage_estimated_total";
         public const string CostTotal = "llm_cost_usd_total";
         public const string CostPerRequest = "llm_cost_per_request_usd";

@@ -45,6 +45,9 @@ public sealed class WorkerPool : IHostedLifecycleService, IAsyncDisposable
         var meter = meterFactory.Create(GatewayTelemetry.Name);
         meter.CreateObservableGauge(GatewayTelemetry.Metrics.WorkerQueueDepth, () => _queue.Count, description: "Tasks waiting in the worker pool's queue.");
         meter.CreateObservableGauge(GatewayTelemetry.Metrics.WorkerActive, () => Volatile.Read(ref _active), description: "Tasks running on the worker pool.");
+        var workerCount = Math.Max(1, options.Value.EffectiveWorkerCount);
+        meter.CreateObservableGauge(GatewayTelemetry.Metrics.WorkerUtilization, () => Volatile.Read(ref _active) * 100d / workerCount, unit: "%",
+            description: "Busy workers as a percentage of the pool.");
         _tasks = meter.CreateCounter<long>(GatewayTelemetry.Metrics.WorkerTasks, description: "Worker pool tasks by kind and outcome.");
         _waitSeconds = meter.CreateHistogram(
             GatewayTelemetry.Metrics.WorkerWait,

@@ -19,7 +19,7 @@ internal static class CallerHttpContextExtensions
     }
 
     /// <summary><c>Authorization: Bearer &lt;key&gt;</c>, else <c>x-api-key</c> (gRPC metadata are these same headers).</summary>
-    private static string? PresentedKey(IHeaderDictionary headers)
+    public static string? PresentedKey(IHeaderDictionary headers)
     {
         var authorization = headers.Authorization.ToString();
         if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))

@@ -24,7 +24,7 @@ public static class TelemetryServiceCollectionExtensions
             })
             .WithTracing(tracing =>
             {
-                tracing.AddSource(GatewayTelemetry.Name)
+                tracing.AddSource(GatewayTelemetry.Name, "System.Net.Http")
                     .AddAspNetCoreInstrumentation(options => options.Filter = context => context.Request.Path != "/metrics");
                 if (otlp)
                 {

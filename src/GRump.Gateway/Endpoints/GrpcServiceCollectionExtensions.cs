@@ -1,6 +1,7 @@
 using Google.Protobuf.Reflection;
 using Google.Rpc;
 using GRump.Gateway.Auth;
+using GRump.Gateway.Diagnostics;
 using GRump.Gateway.OpenAi;
 using GRump.Gateway.Services;
 using GRump.Gateway.Workers;
@@ -37,6 +38,13 @@ public static class GrpcServiceCollectionExtensions
     public static WebApplication MapGatewayEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var requests = app.Services.GetRequiredService<RequestCounter>();
+        app.Use((context, next) =>
+        {
+            requests.Increment();
+            return next(context);
+        });
+        app.UseMetricsAuthorization();
         app.MapGrpcService<IntentGrpcService>();
         app.MapGrpcService<ChatGrpcService>();
         app.MapGrpcService<RoutingGrpcService>();

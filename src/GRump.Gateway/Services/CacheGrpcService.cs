@@ -58,9 +58,13 @@ internal sealed class CacheGrpcService(ITieredCache cache, CacheWarmer warmer, A
         return new WarmCacheResponse { Written = written };
     }
 
-    public override Task<GetCacheStatsResponse> GetCacheStats(GetCacheStatsRequest request, ServerCallContext context)
+    public override Task<GetCacheStatsResponse> GetCacheStats(GetCacheStatsRequest request, ServerCallContext context) =>
+        Task.FromResult(ToResponse(cache.GetStats()));
+
+    /// <summary>The cache's counters as the contract carries them (also part of CostService.GetStats).</summary>
+    public static GetCacheStatsResponse ToResponse(CacheStats stats)
     {
-        var stats = cache.GetStats();
+        ArgumentNullException.ThrowIfNull(stats);
         var response = new GetCacheStatsResponse { SavingsUsd = stats.SavingsUsd };
         foreach (var tier in stats.Tiers)
         {
@@ -82,7 +86,7 @@ internal sealed class CacheGrpcService(ITieredCache cache, CacheWarmer warmer, A
             response.Namespaces.Add(new NamespaceStats { Namespace = ns.Namespace.Name(), Hits = ns.Hits, Misses = ns.Misses, HitRate = ns.HitRate });
         }
 
-        return Task.FromResult(response);
+        return response;
     }
 
     private CacheWarmEntry Validate(string field, WarmEntry entry)

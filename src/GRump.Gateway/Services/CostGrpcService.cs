@@ -1,6 +1,7 @@
 using System.Globalization;
 using Grpc.Core;
 using GRump.Gateway.Auth;
+using GRump.Gateway.Caching;
 using GRump.Gateway.Cost;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.V1;
@@ -12,7 +13,7 @@ namespace GRump.Gateway.Services;
 /// CostService over gRPC and REST (the seed's <c>/api/cost/*</c>): every answer is scoped to the caller's tenant; a
 /// <c>userId</c> naming another tenant is PERMISSION_DENIED unless the key is an admin's.
 /// </summary>
-internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, WorkerPool workers, PerformanceMonitor monitor) : CostService.CostServiceBase
+internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, WorkerPool workers, PerformanceMonitor monitor, ITieredCache cache) : CostService.CostServiceBase
 {
     public override Task<GetSummaryResponse> GetSummary(GetSummaryRequest request, ServerCallContext context) =>
         reports.SummaryAsync(Tenant(context, request.UserId), request.StartDate, request.EndDate, context.CancellationToken);
@@ -47,8 +48,12 @@ internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, Wo
     {
         var pool = workers.GetStats();
         var sample = monitor.Latest;
+        var cacheStats = cache.GetStats();
+        var advice = PerformanceAdvisor.Evaluate(sample, Readings(cacheStats, pool));
         return Task.FromResult(new GetStatsResponse
         {
+            Cache = CacheGrpcService.ToResponse(cacheStats),
+            Performance = new V1.PerformanceAdvice { IsHighLoad = advice.IsHighLoad, Recommendations = { advice.Recommendations } },
             Workers = new V1.WorkerPoolStats
             {
                 Workers = pool.Workers,
@@ -74,6 +79,9 @@ internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, Wo
                 ThreadPoolThreads = sample.ThreadPoolThreads,
                 SchedulingLagMs = sample.SchedulingLagMs,
                 UptimeSeconds = sample.Uptime.TotalSeconds,
+                GcPausePercent = sample.GcPausePercent,
+                MemoryPercentOfLimit = sample.MemoryPercentOfLimit,
+                RequestRatePerSecond = sample.RequestRate,
             },
         });
     }
@@ -120,6 +128,16 @@ internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, Wo
             }
             await responseStream.WriteAsync(response, context.CancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The cache and worker readings the performance advisor weighs besides the process sample.</summary>
+    public static GatewayHealthReadings Readings(CacheStats cacheStats, Workers.WorkerPoolStats pool)
+    {
+        var lookups = cacheStats.Namespaces.Sum(n => n.Hits + n.Misses);
+        var hits = cacheStats.Namespaces.Sum(n => n.Hits);
+        var redis = cacheStats.Tiers.FirstOrDefault(t => t.Layer == CacheLayer.L2);
+        return new GatewayHealthReadings(lookups, lookups == 0 ? 0 : (double)hits / lookups, cacheStats.Tiers.Any(t => t.CircuitOpen),
+            redis.Enabled, redis.Enabled && redis.CircuitOpen, pool.QueueDepth, pool.QueueCapacity);
     }
 
     private static string Tenant(ServerCallContext context, string userId) => context.GetHttpContext().GetCaller().ActFor(userId);
