@@ -297,9 +297,9 @@ public sealed class RedisCostStoreTests(RedisFixture redis) : IClassFixture<Redi
     [Fact]
     public async Task Commit_AfterRedisWentAway_FailsUnavailableNotUnknown()
     {
-        // Arrange: a Redis of our own, killed.
+        // Arrange: a Redis of our own, killed. Short timeouts: a command waits that long in the backlog for a reconnect.
         await using var server = await RedisServer.StartAsync(Ct);
-        await using var store = new RedisCostStore(server.Configuration + ",connectTimeout=500,asyncTimeout=500", "grump:test:", TimeSpan.FromMinutes(10), NullLogger.Instance);
+        await using var store = new RedisCostStore(server.Configuration + ",connectTimeout=500,asyncTimeout=500,syncTimeout=500", "grump:test:", TimeSpan.FromMinutes(10), NullLogger.Instance);
         await store.SetBudgetAsync("t", new BudgetSettings(1, 0), Ct);
         await server.KillAsync();
 
