@@ -19,8 +19,8 @@ namespace GRump.Gateway.Cost.Internal;
 /// </para>
 /// <para>
 /// Durability is Redis's: a commit completes when Redis applied it (AOF with <c>appendfsync everysec</c> may lose the
-/// last second on a host crash). While Redis is unreachable, reserve and commit fail with UNAVAILABLE (fail closed: no
-/// unmetered calls).
+/// last second on a host crash). While Redis is unreachable longer than the backlog timeout, reserve and commit fail
+/// with UNAVAILABLE (fail closed: no unmetered calls).
 /// </para>
 /// </summary>
 internal sealed partial class RedisCostStore : ICostStore, IAsyncDisposable
