@@ -18,4 +18,13 @@ public sealed class CostOptions
     /// <summary>Models whose price per million output tokens is at most this count as cheap in savings reports.</summary>
     [Range(0, 1000)]
     public double CheapModelMaxOutputPrice { get; set; } = 5;
+
+    /// <summary>Redis store: prefix of every ledger key (a fleet shares one; tests use their own).</summary>
+    [Required(AllowEmptyStrings = false)]
+    [RegularExpression(@"^[A-Za-z0-9:_\-.]{1,64}$", ErrorMessage = "Use 1-64 letters, digits, ':', '_', '-', '.' (no glob or hash-tag characters).")]
+    public string RedisKeyPrefix { get; set; } = "grump:ledger:";
+
+    /// <summary>Redis store: how long a reservation holds budget at most (a crashed replica's holds lapse after it).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ReservationTtl { get; set; } = TimeSpan.FromMinutes(10);
 }

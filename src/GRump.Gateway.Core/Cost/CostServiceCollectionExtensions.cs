@@ -9,7 +9,7 @@ namespace GRump.Gateway.Cost;
 
 public static class CostServiceCollectionExtensions
 {
-    /// <summary>The cost ledger: SQLite under <c>Gateway:DataPath</c> (Redis store when configured — see docs).</summary>
+    /// <summary>The cost ledger: SQLite under <c>Gateway:DataPath</c>, or Redis when <c>Redis:Configuration</c>/<c>GRUMP_REDIS</c> is set (docs/cost.md).</summary>
     public static IServiceCollection AddCostLedger(this IServiceCollection services)
     {
         services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -17,9 +17,18 @@ public static class CostServiceCollectionExtensions
         services.TryAddSingleton<CostMetrics>();
         services.TryAddSingleton<ICostStore>(sp =>
         {
-            var dataPath = sp.GetRequiredService<IConfiguration>()["Gateway:DataPath"] is { Length: > 0 } path ? path : "./data";
-            return new SqliteCostStore(Path.Combine(dataPath, "ledger.db"), sp.GetRequiredService<IOptions<CostOptions>>().Value.WriteQueueCapacity,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger("GRump.Gateway.Cost.Ledger"));
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            var options = sp.GetRequiredService<IOptions<CostOptions>>().Value;
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("GRump.Gateway.Cost.Ledger");
+            // Same rule as the cache: Redis:Configuration, else GRUMP_REDIS; with Redis the whole fleet shares one ledger.
+            var redis = configuration[$"{Caching.RedisOptions.SectionName}:Configuration"] is { Length: > 0 } configured
+                ? configured : configuration[Caching.RedisOptions.EnvironmentVariable];
+            if (!string.IsNullOrWhiteSpace(redis))
+            {
+                return new RedisCostStore(redis, options.RedisKeyPrefix, options.ReservationTtl, logger);
+            }
+            var dataPath = configuration["Gateway:DataPath"] is { Length: > 0 } path ? path : "./data";
+            return new SqliteCostStore(Path.Combine(dataPath, "ledger.db"), options.WriteQueueCapacity, logger);
         });
         services.TryAddSingleton<CostLedger>();
         services.TryAddSingleton<CostReports>();

@@ -180,7 +180,7 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
 
     private double Spent(string tenant, string period) => _spend.GetValueOrDefault((tenant, period));
 
-    private static void Check(string tenant, string period, string key, double limit, double spent, double reserved, double amount)
+    internal static void Check(string tenant, string period, string key, double limit, double spent, double reserved, double amount)
     {
         if (limit > 0 && spent + reserved + amount > limit + 1e-12)
         {
