@@ -29,7 +29,7 @@ public sealed class CacheMetrics
         _hits = meter.CreateCounter<long>(GatewayTelemetry.Metrics.CacheHits, description: "Cache lookups a tier served, by layer and namespace.");
         _misses = meter.CreateCounter<long>(GatewayTelemetry.Metrics.CacheMisses, description: "Cache lookups a tier could not serve, by layer and namespace.");
         _faults = meter.CreateCounter<long>(GatewayTelemetry.Metrics.CacheFaults, description: "Failed or timed-out L2/L3 calls (the request went on without that tier).");
-        _savings = meter.CreateCounter<double>(GatewayTelemetry.Metrics.CacheSavings, unit: "USD", description: "Upstream cost avoided by cache hits, at the price of the model that produced the entry.");
+        _savings = meter.CreateCounter<double>(GatewayTelemetry.Metrics.CacheSavings, description: "Upstream cost avoided by cache hits, at the price of the model that produced the entry.");
         meter.CreateObservableGauge(GatewayTelemetry.Metrics.CacheSize, ObserveSizes, unit: "By", description: "Bytes held per tier (L1 payloads, L3 files).");
         meter.CreateObservableGauge(GatewayTelemetry.Metrics.CacheCircuitOpen, ObserveCircuits, description: "1 while a tier's circuit breaker is open.");
     }
