@@ -22,7 +22,8 @@ internal sealed class UpstreamHarness : IAsyncDisposable
 
     public ChatService.ChatServiceClient Chat => new(App.Channel);
 
-    public static async Task<UpstreamHarness> StartAsync(IDictionary<string, string?>? settings = null, string? nimUrl = null, string? anthropicUrl = null)
+    public static async Task<UpstreamHarness> StartAsync(IDictionary<string, string?>? settings = null, string? nimUrl = null, string? anthropicUrl = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configureServices = null)
     {
         var fake = await FakeUpstream.StartAsync(TestContext.Current.CancellationToken);
         var all = new Dictionary<string, string?>
@@ -38,7 +39,7 @@ internal sealed class UpstreamHarness : IAsyncDisposable
         {
             all[key] = value;
         }
-        var app = new GatewayApp(all);
+        var app = new GatewayApp(all, configureServices);
         try
         {
             app.Start();
