@@ -60,6 +60,11 @@ internal static class LoadTestRunner
             return SetupFailed;
         }
 
+        if (stack is not null)
+        {
+            await SettleAsync(targets, output, cancellationToken).ConfigureAwait(false);
+        }
+
         var results = new List<ScenarioResult>();
         using (targets)
         {
@@ -103,9 +108,19 @@ internal static class LoadTestRunner
                 GatewayGrpc = options.GatewayGrpc,
                 GatewayHttp = options.GatewayHttp,
                 Upstream = options.Upstream,
+                BareGrpc = options.BareGrpc,
                 GatewayPid = options.GatewayPid,
                 UpstreamPid = options.UpstreamPid,
+                BarePid = options.BarePid,
             };
+        }
+
+        Uri? bare = null;
+        int? barePid = null;
+        if (scenarios.Any(s => s.Target == ScenarioTarget.BareServer))
+        {
+            (bare, barePid) = await stack.StartBareServerAsync(cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync($"bare gRPC server {bare} (pid {barePid})").ConfigureAwait(false);
         }
 
         await stack.StartUpstreamAsync(options.UpstreamLatencyMs, options.Chunks, options.EmbeddingLatencyMs, cancellationToken).ConfigureAwait(false);
@@ -117,8 +132,10 @@ internal static class LoadTestRunner
             GatewayGrpc = grpc,
             GatewayHttp = http,
             Upstream = stack.Upstream,
+            BareGrpc = bare,
             GatewayPid = pid,
             UpstreamPid = stack.UpstreamPid,
+            BarePid = barePid,
         };
         if (scenarios.Any(s => s.Target == ScenarioTarget.GatewayNoCoalescing))
         {
@@ -129,6 +146,33 @@ internal static class LoadTestRunner
         }
 
         return targets;
+    }
+
+    /// <summary>
+    /// Waits (up to 20 s) until the processes just started are idle — below 5 % of a core over a second — so the first
+    /// scenario does not share the cores with their JIT and start-up work.
+    /// </summary>
+    private static async Task SettleAsync(ScenarioTargets targets, TextWriter output, CancellationToken cancellationToken)
+    {
+        int?[] pids = [targets.GatewayPid, targets.UpstreamPid, targets.NoCoalescingPid, targets.BarePid];
+        var begun = TimeProvider.System.GetTimestamp();
+        var before = TotalCpu(pids);
+        while (TimeProvider.System.GetElapsedTime(begun) < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            var now = TotalCpu(pids);
+            if (now - before < TimeSpan.FromMilliseconds(50))
+            {
+                break;
+            }
+
+            before = now;
+        }
+
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"servers idle after {TimeProvider.System.GetElapsedTime(begun).TotalSeconds:0.0} s")).ConfigureAwait(false);
+
+        static TimeSpan TotalCpu(int?[] pids) =>
+            pids.Aggregate(TimeSpan.Zero, (sum, pid) => sum + (pid is { } p ? ProcessCpu.Read(p) ?? TimeSpan.Zero : TimeSpan.Zero));
     }
 
     private static async Task<ScenarioResult> RunScenarioAsync(Scenario scenario, RunOptions options, ScenarioTargets targets, TextWriter output,
@@ -165,6 +209,7 @@ internal static class LoadTestRunner
             {
                 ScenarioTarget.Upstream => "upstream",
                 ScenarioTarget.GatewayNoCoalescing => "gateway 2",
+                ScenarioTarget.BareServer => "bare",
                 _ => "gateway",
             },
             Elapsed = elapsed,

@@ -12,7 +12,7 @@ internal sealed class RunOptions
         usage: GRump.LoadTests [--scenario all|<name>[,<name>|<prefix>*]] [--duration 10s] [--warmup 2s]
                                [--concurrency N | --rate N/s | --ramp A-B | --ramp A-B/s] [--threshold 'p99<50ms']...
                                [--out <dir>] [--gateway-grpc URL] [--gateway-http URL] [--upstream URL]
-                               [--gateway-pid PID] [--upstream-pid PID] [--upstream-latency-ms 0] [--chunks 8]
+                               [--bare-grpc URL] [--gateway-pid PID] [--upstream-pid PID] [--bare-pid PID] [--upstream-latency-ms 0] [--chunks 8]
                                [--embedding-latency-ms 10] [--no-progress] [--list]
           Without URLs the runner starts the fake upstream and the gateway itself (Release builds, free ports).
           --concurrency/--rate/--ramp override every scenario's default load (closed c=N, open N calls/s, or a ramp of
@@ -40,6 +40,11 @@ internal sealed class RunOptions
 
     public Uri? Upstream { get; private set; }
 
+    /// <summary>A server with grump.bench.v1.BenchService/Noop (GRump.Benchmarks.dll serve).</summary>
+    public Uri? BareGrpc { get; private set; }
+
+    public int? BarePid { get; private set; }
+
     public int? GatewayPid { get; private set; }
 
     public int? UpstreamPid { get; private set; }
@@ -57,7 +62,7 @@ internal sealed class RunOptions
     public bool Help { get; private set; }
 
     /// <summary>True when any URL was given: nothing is started, scenarios without a target fail setup.</summary>
-    public bool External => GatewayGrpc is not null || GatewayHttp is not null || Upstream is not null;
+    public bool External => GatewayGrpc is not null || GatewayHttp is not null || Upstream is not null || BareGrpc is not null;
 
     public static bool TryParse(IReadOnlyList<string> args, [NotNullWhen(true)] out RunOptions? options, [NotNullWhen(false)] out string? error)
     {
@@ -99,6 +104,8 @@ internal sealed class RunOptions
                 "--gateway-grpc" => TryUrl(value, out var g) ? Set(() => o.GatewayGrpc = g) : $"{name}: '{value}' is not an http(s) URL",
                 "--gateway-http" => TryUrl(value, out var h) ? Set(() => o.GatewayHttp = h) : $"{name}: '{value}' is not an http(s) URL",
                 "--upstream" => TryUrl(value, out var u) ? Set(() => o.Upstream = u) : $"{name}: '{value}' is not an http(s) URL",
+                "--bare-grpc" => TryUrl(value, out var b) ? Set(() => o.BareGrpc = b) : $"{name}: '{value}' is not an http(s) URL",
+                "--bare-pid" => TryInt(value, 1, out var bp) ? Set(() => o.BarePid = bp) : $"{name}: '{value}' is not a pid",
                 "--gateway-pid" => TryInt(value, 1, out var gp) ? Set(() => o.GatewayPid = gp) : $"{name}: '{value}' is not a pid",
                 "--upstream-pid" => TryInt(value, 1, out var up) ? Set(() => o.UpstreamPid = up) : $"{name}: '{value}' is not a pid",
                 "--upstream-latency-ms" => TryInt(value, 0, out var l) ? Set(() => o.UpstreamLatencyMs = l) : $"{name}: '{value}' is not a non-negative integer",

@@ -17,7 +17,10 @@ internal sealed partial class LocalStack : IDisposable
     {
         GatewayDll = Path.Combine(root, "src", "GRump.Gateway", "bin", configuration, "net10.0", "GRump.Gateway.dll");
         UpstreamDll = Path.Combine(root, "tests", "GRump.FakeUpstream", "bin", configuration, "net10.0", "GRump.FakeUpstream.dll");
+        BenchDll = Path.Combine(root, "loadtests", "GRump.Benchmarks", "bin", configuration, "net10.0", "GRump.Benchmarks.dll");
     }
+
+    public string BenchDll { get; }
 
     public string GatewayDll { get; }
 
@@ -38,6 +41,15 @@ internal sealed partial class LocalStack : IDisposable
         _processes.Add(process);
         Upstream = new Uri(line["Listening ".Length..].Trim());
         UpstreamPid = process.Pid;
+    }
+
+    /// <summary>Starts GRump.Benchmarks' bench server (<c>serve 0</c>): a bare Kestrel gRPC server with BenchService.Noop.</summary>
+    public async Task<(Uri Grpc, int Pid)> StartBareServerAsync(CancellationToken cancellationToken)
+    {
+        var (process, line) = await ManagedProcess.StartAsync("bench server", BenchDll, ["serve", "0"], new Dictionary<string, string>(),
+            static l => l.StartsWith("Serving http", StringComparison.Ordinal), StartTimeout, cancellationToken).ConfigureAwait(false);
+        _processes.Add(process);
+        return (new Uri(line.Split(' ')[1]), process.Pid);
     }
 
     /// <summary>Starts a gateway whose NIM provider is the fake upstream; returns its gRPC and HTTP URLs and pid.</summary>

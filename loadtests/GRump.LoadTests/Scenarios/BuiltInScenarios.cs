@@ -39,8 +39,9 @@ internal static class BuiltInScenarios
 
     public static IReadOnlyList<Scenario> All { get; } =
     [
-        new(Bare, "grpc.health.v1.Health/Check on the gateway: the cheapest call on its gRPC pipeline (the ceiling)", ScenarioTarget.Gateway, Saturating,
-            (t, _) => Shared(new HealthCheckStep(t.Channel(t.GatewayGrpc, GrpcOption)))),
+        new(Bare, "BenchService.Noop on GRump.Benchmarks' bare Kestrel gRPC server (echo, same request bytes as ParseIntent): the ceiling",
+            ScenarioTarget.BareServer, Saturating,
+            (t, _) => Shared(new NoopStep(t.Channel(t.BareGrpc, "--bare-grpc (GRump.Benchmarks.dll serve)"), ScenarioTexts.IntentPrompt))),
         new(IntentUnary, "IntentService.ParseIntent (unary)", ScenarioTarget.Gateway, Saturating,
             (t, _) => Shared(new ParseIntentStep(t.Channel(t.GatewayGrpc, GrpcOption), ScenarioTexts.IntentPrompt))),
         new(IntentBidi, "IntentService.ParseIntents (bidi): one request and its response per call, one stream per user", ScenarioTarget.Gateway, Saturating,

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using GRump.Gateway.V1;
@@ -14,20 +15,21 @@ internal abstract class SharedStep : IScenarioStep
 }
 
 /// <summary>
-/// <c>grpc.health.v1.Health/Check</c> with an empty request, as raw bytes (no generated client needed): the cheapest
-/// call the gateway serves on its real gRPC pipeline (same Kestrel endpoint, interceptors, auth).
+/// <c>grpc.bench.v1.BenchService/Noop</c> of GRump.Benchmarks' bench server (a bare Kestrel gRPC server, no gateway
+/// pipeline): it echoes the request's <c>raw</c> field. Called with raw bytes (no generated client needed); the request
+/// is ParseIntentRequest's wire form (NoopRequest has the same layout), so both carry the same bytes.
 /// </summary>
-internal sealed class HealthCheckStep(GrpcChannel channel) : SharedStep
+internal sealed class NoopStep(GrpcChannel channel, string prompt) : SharedStep
 {
     private static readonly Marshaller<byte[]> Raw = Marshallers.Create(static b => b, static b => b);
-    private static readonly Method<byte[], byte[]> Check = new(MethodType.Unary, "grpc.health.v1.Health", "Check", Raw, Raw);
+    private static readonly Method<byte[], byte[]> Noop = new(MethodType.Unary, "grump.bench.v1.BenchService", "Noop", Raw, Raw);
     private readonly CallInvoker _invoker = channel.CreateCallInvoker();
+    private readonly byte[] _request = new ParseIntentRequest { Raw = prompt }.ToByteArray();
 
     public override async ValueTask<StepResult> InvokeAsync(CancellationToken cancellationToken)
     {
-        var response = await _invoker.AsyncUnaryCall(Check, null, new CallOptions(cancellationToken: cancellationToken), []).ConfigureAwait(false);
-        // HealthCheckResponse { status = 1 (SERVING) } is the two bytes 08 01.
-        return response is [0x08, 0x01] ? StepResult.Ok(5 + 5 + response.Length) : StepResult.Failed("NOT_SERVING", response.Length);
+        var response = await _invoker.AsyncUnaryCall(Noop, null, new CallOptions(cancellationToken: cancellationToken), _request).ConfigureAwait(false);
+        return response.Length == _request.Length ? StepResult.Ok(10 + _request.Length + response.Length) : StepResult.Failed("wrong echo", response.Length);
     }
 }
 

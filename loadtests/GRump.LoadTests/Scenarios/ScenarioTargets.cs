@@ -12,6 +12,9 @@ internal enum ScenarioTarget
     /// <summary>The fake upstream, called directly: the baseline of the gateway's chat and embeddings scenarios.</summary>
     Upstream,
 
+    /// <summary>GRump.Benchmarks' bench server (<c>serve</c>): a bare Kestrel gRPC server with a Noop RPC.</summary>
+    BareServer,
+
     /// <summary>A second gateway with <c>Embeddings__Coalescing=false</c> (only when the runner starts the processes).</summary>
     GatewayNoCoalescing,
 }
@@ -37,6 +40,10 @@ internal sealed class ScenarioTargets : IDisposable
 
     public Uri? NoCoalescingGrpc { get; set; }
 
+    public Uri? BareGrpc { get; init; }
+
+    public int? BarePid { get; init; }
+
     public int? GatewayPid { get; init; }
 
     public int? UpstreamPid { get; init; }
@@ -50,6 +57,7 @@ internal sealed class ScenarioTargets : IDisposable
         ScenarioTarget.Gateway => GatewayPid,
         ScenarioTarget.Upstream => UpstreamPid,
         ScenarioTarget.GatewayNoCoalescing => NoCoalescingPid,
+        ScenarioTarget.BareServer => BarePid,
         _ => null,
     };
 
