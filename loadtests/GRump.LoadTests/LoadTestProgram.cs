@@ -1,0 +1,29 @@
+namespace GRump.LoadTests;
+
+/// <summary>
+/// <c>dotnet run -c Release --project loadtests/GRump.LoadTests -- --scenario all --duration 10s --out &lt;dir&gt;</c>:
+/// see <see cref="Cli.RunOptions.Usage"/> and loadtests/README.md.
+/// </summary>
+internal static class LoadTestProgram
+{
+    public static async Task<int> Main(string[] args)
+    {
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        // The live line rewrites itself with \r: only on a terminal, not in CI logs.
+        var progress = Console.IsErrorRedirected || args.Contains("--no-progress") ? null : Console.Error;
+        try
+        {
+            return await LoadTestRunner.RunAsync(args, Console.Out, progress, cancel.Token);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("cancelled");
+            return 130;
+        }
+    }
+}
