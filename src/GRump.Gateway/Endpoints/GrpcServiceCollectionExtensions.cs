@@ -56,7 +56,10 @@ public static class GrpcServiceCollectionExtensions
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        if (TelemetryServiceCollectionExtensions.Enabled(app.Configuration))
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics");
+        }
         app.MapOpenAiEndpoints();
         app.MapReverseProxy();
         return app;

@@ -9,6 +9,7 @@ using GRump.Gateway.V1;
 namespace GRump.Gateway.Tests.Chat;
 
 /// <summary>The whole chat path through real parts: routing between two fake upstreams, the tiered cache, the ledger.</summary>
+[Collection(MetricValueTests.Name)]
 public sealed class ChatPipelineTests
 {
     private const string Architecture = "Design a scalable, fault-tolerant architecture for a multi-tenant SaaS billing platform using event sourcing, Kafka, PostgreSQL and Kubernetes, and explain the trade-offs of each choice.";

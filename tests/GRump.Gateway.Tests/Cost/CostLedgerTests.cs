@@ -12,6 +12,7 @@ using GRump.Gateway.V1;
 namespace GRump.Gateway.Tests.Cost;
 
 /// <summary>Budgets, the ledger and the CostService through the real gateway (SQLite ledger) and a fake upstream.</summary>
+[Collection(MetricValueTests.Name)]
 public sealed class CostLedgerTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -9,6 +9,7 @@ using GRump.Gateway.V1;
 namespace GRump.Gateway.Tests.Diagnostics;
 
 /// <summary>The metric names are part of the product contract: after a scripted run each exists, with its type and true values.</summary>
+[Collection(MetricValueTests.Name)]
 public sealed class MetricsContractTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
