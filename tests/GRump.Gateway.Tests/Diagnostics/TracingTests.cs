@@ -16,7 +16,7 @@ public sealed class TracingTests
     {
         var ct = TestContext.Current.CancellationToken;
         var spans = new List<Activity>();
-        await using var h = await UpstreamHarness.StartAsync(configureServices: services =>
+        await using var h = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Diagnostics:Tracing"] = "true" }, configureServices: services =>
             services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)));
         var request = UpstreamHarness.Ask("What is a span?", ModelRegistry.KimiK25);
         request.Temperature = 0;
