@@ -48,7 +48,8 @@ public sealed class MetricsContractTests
             ("model_selection_total", "counter"), ("task_complexity_score", "histogram"), ("llm_time_to_first_token_seconds", "histogram"),
             ("llm_stream_duration_seconds", "histogram"), ("llm_tokens_total", "counter"), ("gateway_overhead_seconds", "histogram"),
             ("gen_ai_client_token_usage", "histogram"), ("gen_ai_client_operation_duration_seconds", "histogram"),
-            ("gen_ai_server_time_to_first_token_seconds", "histogram"),
+            ("gen_ai_server_time_to_first_token_seconds", "histogram"), ("gateway_process_cpu_percent", "gauge"),
+            ("gateway_scheduling_lag_seconds", "gauge"), ("gateway_thread_pool_queue_length", "gauge"),
         })
         {
             Assert.True(text.Contains($"# TYPE {name} {type}", StringComparison.Ordinal), $"{name} ({type}) is missing from /metrics");
