@@ -34,6 +34,7 @@ public sealed partial class ChatPipeline(
     CostLedger ledger,
     TenantRateLimiter rateLimiter,
     ChatMetrics metrics,
+    ProviderMetrics providerMetrics,
     IOptions<ChatOptions> options,
     IOptions<IntentOptions> intentOptions,
     TimeProvider time,
@@ -117,6 +118,7 @@ public sealed partial class ChatPipeline(
 
         await ReserveAsync(call, cancellationToken).ConfigureAwait(false);
         var (upstream, model, upstreamSpan) = await OpenStreamAsync(call, cancellationToken).ConfigureAwait(false);
+        using var inFlight = providerMetrics.Begin(model.Provider);
         metrics.FirstToken(model.Id, model.Provider, time.GetElapsedTime(call.Started), call.SinceUpstreamStarted(time));
         var chunks = new List<string>();
         var finished = false;
@@ -299,6 +301,7 @@ public sealed partial class ChatPipeline(
                 call.UpstreamStarted(time);
                 ChatCompletion completion;
                 using var span = StartUpstreamSpan(call, model);
+                using var inFlight = providerMetrics.Begin(model.Provider);
                 try
                 {
                     completion = await providers.GetChat(model.Provider).CompleteAsync(ToProvider(call.Request, model), cancellationToken).ConfigureAwait(false);

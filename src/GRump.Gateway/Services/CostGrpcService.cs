@@ -4,6 +4,7 @@ using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Cost;
 using GRump.Gateway.Diagnostics;
+using GRump.Gateway.Providers;
 using GRump.Gateway.V1;
 using GRump.Gateway.Workers;
 
@@ -13,7 +14,7 @@ namespace GRump.Gateway.Services;
 /// CostService over gRPC and REST (the seed's <c>/api/cost/*</c>): every answer is scoped to the caller's tenant; a
 /// <c>userId</c> naming another tenant is PERMISSION_DENIED unless the key is an admin's.
 /// </summary>
-internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, WorkerPool workers, PerformanceMonitor monitor, ITieredCache cache) : CostService.CostServiceBase
+internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, WorkerPool workers, PerformanceMonitor monitor, ITieredCache cache, ProviderMetrics providers) : CostService.CostServiceBase
 {
     public override Task<GetSummaryResponse> GetSummary(GetSummaryRequest request, ServerCallContext context) =>
         reports.SummaryAsync(Tenant(context, request.UserId), request.StartDate, request.EndDate, context.CancellationToken);
@@ -53,6 +54,7 @@ internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, Wo
         return Task.FromResult(new GetStatsResponse
         {
             Cache = CacheGrpcService.ToResponse(cacheStats),
+            ProviderInFlight = { providers.InFlight().ToDictionary() },
             Performance = new V1.PerformanceAdvice { IsHighLoad = advice.IsHighLoad, Recommendations = { advice.Recommendations } },
             Workers = new V1.WorkerPoolStats
             {

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Grpc.Core;
 using GRump.Fakes;
 using GRump.Gateway.Routing;
+using GRump.Gateway.Tests.Infrastructure;
 using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Tests.Providers;
@@ -337,6 +338,28 @@ public sealed class UpstreamChatTests
         Assert.Equal("chat.completion", body.GetProperty("object").GetString());
         Assert.Equal("Echo: hi", body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
         Assert.Equal(sent.ReportedPromptTokens, body.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task GetStats_ShowsChatCallsInFlightPerProvider()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var h = await UpstreamHarness.StartAsync();
+        var gate = new TaskCompletionSource();
+        h.Fake.Enqueue(new FakeBehavior { HoldBeforeHeaders = gate.Task });
+        var cost = new CostService.CostServiceClient(h.App.Channel);
+
+        var call = h.Chat.CompleteAsync(new CompleteRequest { Chat = UpstreamHarness.Ask("hold on", Kimi) }, cancellationToken: ct).ResponseAsync;
+        await h.Fake.WaitForRequestAsync(_ => true, ct);
+        var during = await cost.GetStatsAsync(new GetStatsRequest(), cancellationToken: ct);
+        gate.SetResult();
+        await call.DefaultTimeout();
+        var after = await cost.GetStatsAsync(new GetStatsRequest(), cancellationToken: ct);
+
+        Assert.Equal(1, during.ProviderInFlight["nim"]);
+        Assert.Equal(0, after.ProviderInFlight["nim"]);
+        Assert.NotNull(after.Performance);
+        Assert.NotEmpty(after.Cache.Tiers);
     }
 
     private static async Task<List<StreamCompleteResponse>> StreamAsync(UpstreamHarness h, ChatRequest request, CancellationToken ct)
