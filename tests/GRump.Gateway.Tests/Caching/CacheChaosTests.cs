@@ -28,7 +28,7 @@ public sealed class CacheChaosTests
 
         // Act 1: Redis crashes; the cache keeps working.
         await server.KillAsync();
-        await WaitUntilAsync(() => !cache.L2.IsConnected);
+        await cache.L2.WaitForConnectionAsync(connected: false, Ct).DefaultTimeout();
         var failed = 0;
         var during = Keys("during", 20);
         for (var i = 0; i < during.Length; i++)
@@ -53,7 +53,7 @@ public sealed class CacheChaosTests
 
         // Act 2: Redis is back (empty: it had no persistence); after the break the circuit probes and closes.
         await server.StartAgainAsync(Ct);
-        await WaitUntilAsync(() => cache.L2.IsConnected);
+        await cache.L2.WaitForConnectionAsync(connected: true, Ct).DefaultTimeout();
         harness.Time.Advance(TimeSpan.FromSeconds(16));
         var after = Keys("after", 1)[0];
         await cache.SetAsync(CacheNamespace.Chat, after, value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
@@ -71,15 +71,4 @@ public sealed class CacheChaosTests
 
     private static CacheKey[] Keys(string prefix, int count) =>
         [.. Enumerable.Range(0, count).Select(i => CacheKeys.ForText(CacheNamespace.Chat, prefix, i.ToString(System.Globalization.CultureInfo.InvariantCulture)))];
-
-    /// <summary>Waits for the Redis client to notice a real server going or coming (its own reconnect timer), bounded.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TestTimeouts.Default);
-        while (!condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
-    }
 }

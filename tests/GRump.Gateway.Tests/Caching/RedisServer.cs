@@ -44,12 +44,25 @@ public sealed class RedisServer : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        await WaitUntilAcceptingAsync(cancellationToken).WaitAsync(TestTimeouts.Default, cancellationToken);
+        // redis-server logs "Ready to accept connections" once it listens: wait for that line, not a poll.
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
+        _process = process;
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                ready.TrySetException(new InvalidOperationException($"redis-server exited before it was ready (exit code {(process.HasExited ? process.ExitCode : -1)})."));
+            }
+            else if (e.Data.Contains("Ready to accept connections", StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await ready.Task.WaitAsync(TestTimeouts.Default, cancellationToken);
     }
 
     /// <summary>Kills the server process (a crash, not a shutdown).</summary>
@@ -73,24 +86,6 @@ public sealed class RedisServer : IAsyncDisposable
         catch (IOException)
         {
             // Best effort.
-        }
-    }
-
-    private async Task WaitUntilAcceptingAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port, cancellationToken);
-                return;
-            }
-            catch (SocketException) when (_process is { HasExited: false })
-            {
-                // Not listening yet: a real process starting, polled briefly (not a test of timing).
-                await Task.Delay(20, cancellationToken);
-            }
         }
     }
 

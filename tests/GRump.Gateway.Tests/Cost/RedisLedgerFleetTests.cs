@@ -23,7 +23,7 @@ public sealed class RedisLedgerFleetTests(RedisFixture redis) : IClassFixture<Re
         var ct = TestContext.Current.CancellationToken;
         var prefix = $"grump:test:{Guid.CreateVersion7():N}:";
         await using var fake = await FakeUpstream.StartAsync(ct);
-        fake.Default = new FakeBehavior { Latency = TimeSpan.FromMilliseconds(2), PromptTokens = 1, CompletionTokens = MaxTokens };
+        fake.Default = new FakeBehavior { PromptTokens = 1, CompletionTokens = MaxTokens };
         var settings = new Dictionary<string, string?>
         {
             ["NVIDIA_NIM_URL"] = fake.BaseUrl,

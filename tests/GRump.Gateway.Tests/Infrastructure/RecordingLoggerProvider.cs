@@ -7,10 +7,41 @@ namespace GRump.Gateway.Tests.Infrastructure;
 public sealed class RecordingLoggerProvider : ILoggerProvider
 {
     private readonly ConcurrentQueue<LogEntry> _entries = new();
+    private readonly List<(Func<LogEntry, bool> Match, TaskCompletionSource<LogEntry> Done)> _waiters = [];
 
     public IReadOnlyCollection<LogEntry> Entries => _entries;
 
-    public ILogger CreateLogger(string categoryName) => new RecordingLogger(categoryName, _entries);
+    public ILogger CreateLogger(string categoryName) => new RecordingLogger(categoryName, this);
+
+    /// <summary>The first entry (already logged or still to come) that matches, bounded by the default test timeout.</summary>
+    public Task<LogEntry> WaitForAsync(Func<LogEntry, bool> match, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<LogEntry>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waiters)
+        {
+            _waiters.Add((match, done));
+            if (_entries.FirstOrDefault(match) is { } logged)
+            {
+                done.TrySetResult(logged);
+            }
+        }
+        return done.Task.WaitAsync(TestTimeouts.Default, cancellationToken);
+    }
+
+    private void Add(LogEntry entry)
+    {
+        _entries.Enqueue(entry);
+        lock (_waiters)
+        {
+            foreach (var (match, done) in _waiters)
+            {
+                if (!done.Task.IsCompleted && match(entry))
+                {
+                    done.TrySetResult(entry);
+                }
+            }
+        }
+    }
 
     public void Dispose()
     {
@@ -27,7 +58,7 @@ public sealed class RecordingLoggerProvider : ILoggerProvider
         public override string ToString() => $"{Level} {Category}: {Message} {Exception}";
     }
 
-    private sealed class RecordingLogger(string category, ConcurrentQueue<LogEntry> entries) : ILogger
+    private sealed class RecordingLogger(string category, RecordingLoggerProvider provider) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -35,6 +66,6 @@ public sealed class RecordingLoggerProvider : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            entries.Enqueue(new LogEntry(category, logLevel, formatter(state, exception), exception));
+            provider.Add(new LogEntry(category, logLevel, formatter(state, exception), exception));
     }
 }

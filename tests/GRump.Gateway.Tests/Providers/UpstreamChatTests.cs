@@ -265,7 +265,9 @@ public sealed class UpstreamChatTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var h = await UpstreamHarness.StartAsync();
-        h.Fake.Default = new FakeBehavior { Latency = TimeSpan.FromMilliseconds(20) };
+        // Every upstream call is held until 32 are waiting at once; then all go.
+        var gate = new TaskCompletionSource();
+        h.Fake.Default = new FakeBehavior { HoldBeforeHeaders = gate.Task };
         var request = new ParallelCompleteRequest();
         for (var i = 0; i < 100; i++)
         {
@@ -273,6 +275,9 @@ public sealed class UpstreamChatTests
         }
 
         using var call = h.Chat.ParallelComplete(request, cancellationToken: ct);
+        await h.Fake.WaitForRequestAsync(r => r.Sequence >= 32, ct);
+        var heldAtOnce = h.Fake.InFlight;
+        gate.SetResult();
         var results = new List<ParallelCompleteResponse>();
         await foreach (var item in call.ResponseStream.ReadAllAsync(ct))
         {
@@ -281,7 +286,8 @@ public sealed class UpstreamChatTests
 
         Assert.Equal(100, results.Count);
         Assert.All(results, r => Assert.Equal(FakeUpstream.DefaultContentFor($"prompt {r.Index}"), r.Response.Content));
-        Assert.InRange(h.Fake.MaxConcurrency, 2, 32);
+        Assert.Equal(32, heldAtOnce);
+        Assert.Equal(32, h.Fake.MaxConcurrency);
     }
 
     [Theory]

@@ -33,6 +33,33 @@ internal sealed class RedisTier : IAsyncDisposable
 
     public bool IsConnected => _connecting is { IsCompletedSuccessfully: true } task && task.Result.IsConnected;
 
+    /// <summary>Completes when the connection is, or next becomes, up (or down): a signal from the client's own events.</summary>
+    public async Task WaitForConnectionAsync(bool connected, CancellationToken cancellationToken)
+    {
+        var connection = await ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Check(object? sender, ConnectionFailedEventArgs e)
+        {
+            if (connection.IsConnected == connected)
+            {
+                reached.TrySetResult();
+            }
+        }
+
+        connection.ConnectionFailed += Check;
+        connection.ConnectionRestored += Check;
+        try
+        {
+            Check(null, null!);
+            await reached.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            connection.ConnectionFailed -= Check;
+            connection.ConnectionRestored -= Check;
+        }
+    }
+
     public string KeyOf(CacheNamespace ns, CacheKey key) => string.Concat(_prefix, ns.Name(), ":", key.ToHex());
 
     // Redis commands take no token: WaitAsync lets the guard's timeout (cooperative in Polly) end the wait.

@@ -261,7 +261,6 @@ internal sealed class TieredCache : ITieredCache, IHostedService, IAsyncDisposab
             return;
         }
 
-        CachingLog.Invalidated(_logger, message);
         CacheNamespace? ns = null;
         if (parts[2] != "*")
         {
@@ -281,6 +280,7 @@ internal sealed class TieredCache : ITieredCache, IHostedService, IAsyncDisposab
         {
             RemoveLocal(target, key);
         }
+        CachingLog.Invalidated(_logger, message); // after applying: the line says this replica is consistent again
     }
 
     private async Task SubscribeAsync()
