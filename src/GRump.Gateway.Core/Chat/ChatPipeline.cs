@@ -266,6 +266,7 @@ public sealed partial class ChatPipeline(
         };
         call.WorstCaseUsd = call.Candidates.Max(m => m.Cost(route.InputTokens, route.MaxOutputTokens));
         var upstreamRequest = ToProvider(request, route.Model);
+        call.UpstreamRequest = upstreamRequest;
         call.Cacheable = ChatCachePolicy.IsCacheable(upstreamRequest, call.Access, optIn: request.Cache == CacheMode.On);
         if (call.Cacheable)
         {
@@ -304,7 +305,7 @@ public sealed partial class ChatPipeline(
                 using var inFlight = providerMetrics.Begin(model.Provider);
                 try
                 {
-                    completion = await providers.GetChat(model.Provider).CompleteAsync(ToProvider(call.Request, model), cancellationToken).ConfigureAwait(false);
+                    completion = await providers.GetChat(model.Provider).CompleteAsync(call.RequestFor(model), cancellationToken).ConfigureAwait(false);
                 }
                 catch (GatewayException ex) when (i + 1 < call.Candidates.Count && CanFallBack(ex))
                 {
@@ -337,7 +338,7 @@ public sealed partial class ChatPipeline(
             var model = call.Candidates[i];
             call.UpstreamStarted(time);
             var span = StartUpstreamSpan(call, model);
-            var events = providers.GetChat(model.Provider).StreamAsync(ToProvider(call.Request, model), cancellationToken).GetAsyncEnumerator(cancellationToken);
+            var events = providers.GetChat(model.Provider).StreamAsync(call.RequestFor(model), cancellationToken).GetAsyncEnumerator(cancellationToken);
             try
             {
                 // Nothing reaches the client before the upstream's first event: until then another model may answer.
@@ -545,6 +546,13 @@ public sealed partial class ChatPipeline(
         public CacheKey CacheKey { get; set; }
 
         public double WorstCaseUsd { get; set; }
+
+        /// <summary>The upstream request for the routed model (built once: the cache key hashes it too).</summary>
+        public ProviderChatRequest? UpstreamRequest { get; set; }
+
+        /// <summary>The upstream request for <paramref name="model"/>: the routed one, or a fallback's.</summary>
+        public ProviderChatRequest RequestFor(ModelDefinition model) =>
+            UpstreamRequest is { } routed && routed.Model == model.Id ? routed : ToProvider(request, model);
 
         public BudgetReservation? Reservation { get; set; }
 

@@ -4,7 +4,7 @@ using Grpc.Core;
 
 namespace GRump.Gateway.Errors;
 
-/// <summary>The one mapping from <see cref="GatewayErrorKind"/> to gRPC status codes, with rich error details.</summary>
+/// <summary>The one mapping from <see cref="GatewayErrorKind"/> to gRPC status codes (with rich error details) and HTTP statuses.</summary>
 public static class GatewayStatus
 {
     public const string ErrorDomain = "grump.gateway";
@@ -20,6 +20,20 @@ public static class GatewayStatus
         GatewayErrorKind.DeadlineExceeded => StatusCode.DeadlineExceeded,
         GatewayErrorKind.Cancelled => StatusCode.Cancelled,
         GatewayErrorKind.NotImplemented => StatusCode.Unimplemented,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unmapped gateway error kind."),
+    };
+
+    /// <summary>The HTTP status of each kind (DESIGN.md's error table), for the endpoints that are not transcoded gRPC.</summary>
+    public static int ToHttpStatus(GatewayErrorKind kind) => kind switch
+    {
+        GatewayErrorKind.InvalidArgument or GatewayErrorKind.FailedPrecondition => 400,
+        GatewayErrorKind.Unauthenticated => 401,
+        GatewayErrorKind.PermissionDenied => 403,
+        GatewayErrorKind.ResourceExhausted => 429,
+        GatewayErrorKind.Unavailable => 503,
+        GatewayErrorKind.DeadlineExceeded => 504,
+        GatewayErrorKind.Cancelled => 499,
+        GatewayErrorKind.NotImplemented => 501,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unmapped gateway error kind."),
     };
 

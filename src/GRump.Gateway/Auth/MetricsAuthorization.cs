@@ -14,7 +14,7 @@ internal static class MetricsAuthorization
             }
             catch (GatewayException ex)
             {
-                context.Response.StatusCode = ex.Kind == GatewayErrorKind.Unauthenticated ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+                context.Response.StatusCode = GatewayStatus.ToHttpStatus(ex.Kind);
                 await context.Response.WriteAsync(ex.Message, context.RequestAborted).ConfigureAwait(false);
                 return;
             }

@@ -46,7 +46,7 @@ internal static class OpenAiEndpoints
                 return;
             }
             var response = await pipeline.CompleteAsync(request, caller, context.RequestAborted).ConfigureAwait(false);
-            SetHeaders(context.Response, response.Outcome, withCost: true);
+            SetHeaders(context.Response, response.Outcome);
             context.Response.ContentType = "application/json";
             using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
             writer.WriteStartObject();
@@ -114,7 +114,8 @@ internal static class OpenAiEndpoints
                         {
                             await WriteUsageChunkAsync(context, writer, id, created, model, item.End.Outcome).ConfigureAwait(false);
                         }
-                        await response.BodyWriter.WriteAsync("data: [DONE]\n\n"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+                        response.BodyWriter.Write("data: [DONE]\n\n"u8);
+                        await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
                         break;
                     default:
                         break;
@@ -129,12 +130,9 @@ internal static class OpenAiEndpoints
         {
             // Mid-stream: an error event (as OpenAI sends one) and no [DONE], so no client mistakes the partial answer
             // for a whole one. Not an abort: that could drop the error event still in the transport.
-            writer.Reset(response.BodyWriter);
-            response.BodyWriter.Write("data: "u8);
+            BeginEvent(context, writer);
             WriteErrorObject(writer, ex);
-            writer.Flush();
-            response.BodyWriter.Write("\n\n"u8);
-            await response.BodyWriter.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await EndEventAsync(context, writer, CancellationToken.None).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -144,9 +142,7 @@ internal static class OpenAiEndpoints
     private static async ValueTask WriteChunkAsync(HttpContext context, Utf8JsonWriter writer, string id, long created, string model, bool role,
         string? content, string? finish, ChatOutcome? outcome = null)
     {
-        var body = context.Response.BodyWriter;
-        body.Write("data: "u8);
-        writer.Reset(body);
+        BeginEvent(context, writer);
         writer.WriteStartObject();
         WriteChunkHeader(writer, id, created, model);
         writer.WriteStartArray("choices");
@@ -177,16 +173,12 @@ internal static class OpenAiEndpoints
             WriteGrump(writer, outcome);
         }
         writer.WriteEndObject();
-        writer.Flush();
-        body.Write("\n\n"u8);
-        await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        await EndEventAsync(context, writer, context.RequestAborted).ConfigureAwait(false);
     }
 
     private static async ValueTask WriteUsageChunkAsync(HttpContext context, Utf8JsonWriter writer, string id, long created, string model, ChatOutcome outcome)
     {
-        var body = context.Response.BodyWriter;
-        body.Write("data: "u8);
-        writer.Reset(body);
+        BeginEvent(context, writer);
         writer.WriteStartObject();
         WriteChunkHeader(writer, id, created, model);
         writer.WriteStartArray("choices");
@@ -194,9 +186,21 @@ internal static class OpenAiEndpoints
         WriteUsage(writer, outcome);
         WriteGrump(writer, outcome);
         writer.WriteEndObject();
+        await EndEventAsync(context, writer, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>An SSE event: <c>data: </c>, the JSON the writer writes, a blank line; flushed so it leaves now.</summary>
+    private static void BeginEvent(HttpContext context, Utf8JsonWriter writer)
+    {
+        context.Response.BodyWriter.Write("data: "u8);
+        writer.Reset(context.Response.BodyWriter);
+    }
+
+    private static async ValueTask EndEventAsync(HttpContext context, Utf8JsonWriter writer, CancellationToken cancellationToken)
+    {
         writer.Flush();
-        body.Write("\n\n"u8);
-        await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        context.Response.BodyWriter.Write("\n\n"u8);
+        await context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static void WriteChunkHeader(Utf8JsonWriter writer, string id, long created, string model)
@@ -236,16 +240,13 @@ internal static class OpenAiEndpoints
         writer.WriteEndObject();
     }
 
-    private static void SetHeaders(HttpResponse response, ChatOutcome outcome, bool withCost)
+    private static void SetHeaders(HttpResponse response, ChatOutcome outcome)
     {
         response.Headers["x-grump-model"] = outcome.Model;
         response.Headers["x-grump-provider"] = outcome.Provider;
         response.Headers["x-grump-cache"] = CacheHeader(outcome.Cache);
-        if (withCost)
-        {
-            response.Headers["x-grump-cost-usd"] = outcome.CostUsd.ToString("0.#########", CultureInfo.InvariantCulture);
-            response.Headers["x-grump-overhead-ms"] = outcome.OverheadMs.ToString("0.###", CultureInfo.InvariantCulture);
-        }
+        response.Headers["x-grump-cost-usd"] = outcome.CostUsd.ToString("0.#########", CultureInfo.InvariantCulture);
+        response.Headers["x-grump-overhead-ms"] = outcome.OverheadMs.ToString("0.###", CultureInfo.InvariantCulture);
     }
 
     private static string CacheHeader(CacheTier tier) => tier switch
@@ -478,7 +479,7 @@ internal static class OpenAiEndpoints
     private static async Task WriteErrorAsync(HttpContext context, GatewayException error)
     {
         var response = context.Response;
-        response.StatusCode = HttpStatus(error.Kind);
+        response.StatusCode = GatewayStatus.ToHttpStatus(error.Kind);
         if (error.RetryAfter is { } retryAfter)
         {
             response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
@@ -514,18 +515,4 @@ internal static class OpenAiEndpoints
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
-
-    /// <summary>DESIGN.md's error table.</summary>
-    public static int HttpStatus(GatewayErrorKind kind) => kind switch
-    {
-        GatewayErrorKind.InvalidArgument or GatewayErrorKind.FailedPrecondition => StatusCodes.Status400BadRequest,
-        GatewayErrorKind.Unauthenticated => StatusCodes.Status401Unauthorized,
-        GatewayErrorKind.PermissionDenied => StatusCodes.Status403Forbidden,
-        GatewayErrorKind.ResourceExhausted => StatusCodes.Status429TooManyRequests,
-        GatewayErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
-        GatewayErrorKind.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
-        GatewayErrorKind.Cancelled => 499,
-        GatewayErrorKind.NotImplemented => StatusCodes.Status501NotImplemented,
-        _ => StatusCodes.Status500InternalServerError,
-    };
 }

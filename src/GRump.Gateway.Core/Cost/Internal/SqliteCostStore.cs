@@ -25,6 +25,9 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
     private readonly Dictionary<string, BudgetSettings> _budgets = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Tenant, string Period), double> _spend = [];
     private readonly Dictionary<Guid, BudgetReservation> _reservations = [];
+    // Held amounts per (tenant, day), (tenant, month) and (tenant, "" = all): admission reads two sums, not every hold.
+    private readonly Dictionary<(string Tenant, string Period), double> _reserved = [];
+    private readonly Dictionary<string, int> _holds = new(StringComparer.Ordinal);
     private readonly Task _writer;
 
     public SqliteCostStore(string path, int queueCapacity, ILogger logger)
@@ -47,20 +50,11 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
             {
                 return ValueTask.FromResult<BudgetReservation?>(null);
             }
-            var reservedDay = 0d;
-            var reservedMonth = 0d;
-            foreach (var held in _reservations.Values)
-            {
-                if (held.Tenant == tenant)
-                {
-                    reservedDay += held.Day == day ? held.AmountUsd : 0;
-                    reservedMonth += held.Month == month ? held.AmountUsd : 0;
-                }
-            }
-            Check(tenant, "daily", day, budget.DailyLimitUsd, Spent(tenant, day), reservedDay, amountUsd);
-            Check(tenant, "monthly", month, budget.MonthlyLimitUsd, Spent(tenant, month), reservedMonth, amountUsd);
+            Check(tenant, "daily", day, budget.DailyLimitUsd, Spent(tenant, day), _reserved.GetValueOrDefault((tenant, day)), amountUsd);
+            Check(tenant, "monthly", month, budget.MonthlyLimitUsd, Spent(tenant, month), _reserved.GetValueOrDefault((tenant, month)), amountUsd);
             var reservation = new BudgetReservation(Guid.CreateVersion7(), tenant, amountUsd, day, month);
             _reservations.Add(reservation.Id, reservation);
+            Hold(reservation, +1);
             return ValueTask.FromResult<BudgetReservation?>(reservation);
         }
     }
@@ -77,7 +71,7 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
     {
         lock (_lock)
         {
-            _reservations.Remove(reservation.Id);
+            Release(reservation.Id);
         }
         return ValueTask.CompletedTask;
     }
@@ -113,8 +107,7 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
         var month = Periods.Month(now);
         lock (_lock)
         {
-            var reserved = _reservations.Values.Where(r => r.Tenant == tenant).Sum(r => r.AmountUsd);
-            return ValueTask.FromResult(new SpendStatus(Spent(tenant, day), Spent(tenant, month), reserved));
+            return ValueTask.FromResult(new SpendStatus(Spent(tenant, day), Spent(tenant, month), _reserved.GetValueOrDefault((tenant, string.Empty))));
         }
     }
 
@@ -179,6 +172,36 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
     }
 
     private double Spent(string tenant, string period) => _spend.GetValueOrDefault((tenant, period));
+
+    /// <summary>Drops a hold (under the lock); a second release of the same hold does nothing.</summary>
+    private void Release(Guid id)
+    {
+        if (_reservations.Remove(id, out var reservation))
+        {
+            Hold(reservation, -1);
+        }
+    }
+
+    private void Hold(BudgetReservation reservation, int sign)
+    {
+        var tenant = reservation.Tenant;
+        var count = _holds.GetValueOrDefault(tenant) + sign;
+        if (count == 0)
+        {
+            // Nothing held any more: drop the sums, and with them any rounding residue.
+            _holds.Remove(tenant);
+            _reserved.Remove((tenant, reservation.Day));
+            _reserved.Remove((tenant, reservation.Month));
+            _reserved.Remove((tenant, string.Empty));
+            return;
+        }
+        _holds[tenant] = count;
+        Add((tenant, reservation.Day));
+        Add((tenant, reservation.Month));
+        Add((tenant, string.Empty));
+
+        void Add((string, string) key) => _reserved[key] = _reserved.GetValueOrDefault(key) + sign * reservation.AmountUsd;
+    }
 
     internal static void Check(string tenant, string period, string key, double limit, double spent, double reserved, double amount)
     {
@@ -272,7 +295,7 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
                         _spend[(record.Tenant, day[..7])] = Spent(record.Tenant, day[..7]) + record.CostUsd;
                         if (reservation is not null)
                         {
-                            _reservations.Remove(reservation.Id);
+                            Release(reservation.Id);
                         }
                     }
                 }

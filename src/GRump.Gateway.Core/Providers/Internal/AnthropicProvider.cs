@@ -219,23 +219,8 @@ internal sealed class AnthropicProvider(UpstreamSender sender, ProviderMetrics m
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
-            if (request.Temperature is { } temperature)
-            {
-                writer.WriteNumber("temperature", temperature);
-            }
-            if (request.TopP is { } topP)
-            {
-                writer.WriteNumber("top_p", topP);
-            }
-            if (request.Stop.Count > 0)
-            {
-                writer.WriteStartArray("stop_sequences");
-                foreach (var stop in request.Stop)
-                {
-                    writer.WriteStringValue(stop);
-                }
-                writer.WriteEndArray();
-            }
+            RequestJson.WriteSampling(writer, request);
+            RequestJson.WriteStop(writer, "stop_sequences", request.Stop);
             writer.WriteBoolean("stream", stream);
             writer.WriteEndObject();
         }

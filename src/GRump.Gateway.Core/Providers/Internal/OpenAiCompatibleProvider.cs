@@ -197,14 +197,7 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
-            if (request.Temperature is { } temperature)
-            {
-                writer.WriteNumber("temperature", temperature);
-            }
-            if (request.TopP is { } topP)
-            {
-                writer.WriteNumber("top_p", topP);
-            }
+            RequestJson.WriteSampling(writer, request);
             if (request.MaxTokens > 0)
             {
                 writer.WriteNumber("max_tokens", request.MaxTokens);
@@ -213,15 +206,7 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
             {
                 writer.WriteNumber("seed", seed);
             }
-            if (request.Stop.Count > 0)
-            {
-                writer.WriteStartArray("stop");
-                foreach (var stop in request.Stop)
-                {
-                    writer.WriteStringValue(stop);
-                }
-                writer.WriteEndArray();
-            }
+            RequestJson.WriteStop(writer, "stop", request.Stop);
             writer.WriteBoolean("stream", stream);
             if (stream)
             {
