@@ -20,18 +20,7 @@ url=$(sed -n 's/^Serving \(http:[^ ]*\) .*/\1/p' "$work/server.log")
 
 # ParseIntentRequest and NoopRequest are both {string raw = 1}: one body serves every method.
 # gRPC frame = 0 (not compressed) + 4-byte big-endian length + protobuf bytes.
-/usr/bin/python3 - "$prompt" "$work/body.bin" <<'PY'
-import struct, sys
-raw = sys.argv[1].encode()
-def varint(n):
-    out = b""
-    while True:
-        b = n & 0x7F; n >>= 7
-        out += bytes([b | (0x80 if n else 0)])
-        if not n: return out
-msg = b"\x0a" + varint(len(raw)) + raw
-open(sys.argv[2], "wb").write(b"\x00" + struct.pack(">I", len(msg)) + msg)
-PY
+/usr/bin/python3 loadtests/grpc-frame.py "$prompt" "$work/body.bin"
 
 # h2load counts any HTTP 200 as success: check once per method that the answer really is grpc-status 0.
 for m in grump.bench.v1.BenchService/Noop grump.gateway.v1.IntentService/ParseIntent grump.bench.v1.BenchService/ParsePooled; do

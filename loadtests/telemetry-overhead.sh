@@ -27,18 +27,7 @@ for mode in on off; do
   [ -n "${url[$mode]}" ] || { cat "$work/$mode.log"; exit 1; }
 done
 
-/usr/bin/python3 - "$prompt" "$work/body.bin" <<'PY'
-import struct, sys
-raw = sys.argv[1].encode()
-def varint(n):
-    out = b""
-    while True:
-        b = n & 0x7F; n >>= 7
-        out += bytes([b | (0x80 if n else 0)])
-        if not n: return out
-msg = b"\x0a" + varint(len(raw)) + raw
-open(sys.argv[2], "wb").write(b"\x00" + struct.pack(">I", len(msg)) + msg)
-PY
+/usr/bin/python3 loadtests/grpc-frame.py "$prompt" "$work/body.bin"
 method=grump.gateway.v1.IntentService/ParseIntent
 for mode in on off; do # h2load counts any HTTP 200 as success: check the grpc-status once
   curl -s --http2-prior-knowledge -H 'content-type: application/grpc' -H 'te: trailers' --data-binary "@$work/body.bin" \

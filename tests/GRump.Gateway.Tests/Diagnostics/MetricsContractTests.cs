@@ -81,6 +81,17 @@ public sealed class MetricsContractTests
         Assert.Equal(HttpStatusCode.OK, await ScrapeAsync(h, "scraper-key-0123456789"));
     }
 
+    [Fact]
+    public async Task TelemetryOff_NoMetricsEndpoint_ChatStillWorks()
+    {
+        await using var h = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Diagnostics:Telemetry"] = "false" });
+
+        var response = await h.Chat.CompleteAsync(new CompleteRequest { Chat = UpstreamHarness.Ask("hi", ModelRegistry.KimiK25) }, cancellationToken: Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, await ScrapeAsync(h, null));
+        Assert.Equal("nim", response.Outcome.Provider);
+    }
+
     private static async Task<HttpStatusCode> ScrapeAsync(UpstreamHarness h, string? key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
