@@ -6,7 +6,7 @@ namespace GRump.Gateway.Endpoints;
 
 /// <summary>
 /// Turns the gateway's known failures into their gRPC status (and, through transcoding, HTTP status) in one place:
-/// <see cref="GatewayException"/> by its kind, a client that went away as CANCELLED, and a contract method whose
+/// <see cref="GatewayException"/> by its kind, a client that went away (cancelled, or the stream reset under a read or write) as CANCELLED, and a contract method whose
 /// feature is not built yet as UNIMPLEMENTED with a message that says so. Anything else is a bug and logs at Error.
 /// </summary>
 internal sealed class GatewayExceptionInterceptor(ILogger<GatewayExceptionInterceptor> logger) : Interceptor
@@ -66,7 +66,12 @@ internal sealed class GatewayExceptionInterceptor(ILogger<GatewayExceptionInterc
             case GatewayException gateway:
                 GrpcLog.KnownFailure(logger, context.Method, gateway.Kind, gateway.Message);
                 return GatewayStatus.ToRpcException(gateway);
-            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+            case IOException:
+            case Exception when context.CancellationToken.IsCancellationRequested:
+                // The client reset the stream or went away. Kestrel cancels RequestAborted on the thread pool, so a read or
+                // write can fail with IOException before the token says so (in a handler an IOException is the transport:
+                // our own file and database I/O reports GatewayExceptions), and once it does grpc-dotnet's reader throws
+                // InvalidOperationException. Either way the call is over by the client's choice: not an Error line.
                 GrpcLog.ClientCancelled(logger, context.Method);
                 return new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled by the client or its deadline."));
             case RpcException { StatusCode: StatusCode.Unimplemented } rpc when string.IsNullOrEmpty(rpc.Status.Detail):

@@ -1,3 +1,4 @@
 using GRump.Gateway.Tests.Infrastructure;
 
 [assembly: AssemblyFixture(typeof(SharedGateway))]
+[assembly: SharedGatewayErrors]

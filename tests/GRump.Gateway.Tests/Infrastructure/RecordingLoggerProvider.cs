@@ -7,6 +7,7 @@ namespace GRump.Gateway.Tests.Infrastructure;
 public sealed class RecordingLoggerProvider : ILoggerProvider
 {
     private readonly ConcurrentQueue<LogEntry> _entries = new();
+    private readonly ConcurrentQueue<LogEntry> _unreportedErrors = new();
     private readonly List<(Func<LogEntry, bool> Match, TaskCompletionSource<LogEntry> Done)> _waiters = [];
 
     public IReadOnlyCollection<LogEntry> Entries => _entries;
@@ -31,6 +32,10 @@ public sealed class RecordingLoggerProvider : ILoggerProvider
     private void Add(LogEntry entry)
     {
         _entries.Enqueue(entry);
+        if (entry.Level >= LogLevel.Error)
+        {
+            _unreportedErrors.Enqueue(entry);
+        }
         lock (_waiters)
         {
             foreach (var (match, done) in _waiters)
@@ -47,9 +52,14 @@ public sealed class RecordingLoggerProvider : ILoggerProvider
     {
     }
 
+    /// <summary>Fails if the server logged an Error not reported yet; each one is reported once.</summary>
     public void AssertNoErrors()
     {
-        var errors = _entries.Where(e => e.Level >= LogLevel.Error).ToList();
+        var errors = new List<LogEntry>();
+        while (_unreportedErrors.TryDequeue(out var error))
+        {
+            errors.Add(error);
+        }
         Assert.True(errors.Count == 0, "The server logged unexpected errors:\n" + string.Join("\n", errors));
     }
 
