@@ -30,6 +30,7 @@ public static class ProvidersServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ProviderMetrics>();
+        services.TryAddSingleton<UpstreamHealth>();
         services.TryAddSingleton<UpstreamClusters>();
         services.TryAddSingleton<IProviderDirectory, ProviderDirectory>();
         services.AddSingleton<IChatProvider, LocalChatProvider>();
@@ -67,8 +68,9 @@ public static class ProvidersServiceCollectionExtensions
                 EnableMultipleHttp2Connections = true,
                 UseCookies = false,
             })
-            .AddResilienceHandler("upstream", builder =>
+            .AddResilienceHandler("upstream", (builder, context) =>
             {
+                var health = context.ServiceProvider.GetRequiredService<UpstreamHealth>();
                 if (options.MaxRetries > 0)
                 {
                     builder.AddRetry(new HttpRetryStrategyOptions
@@ -85,10 +87,20 @@ public static class ProvidersServiceCollectionExtensions
                     MinimumThroughput = options.CircuitMinimumThroughput,
                     SamplingDuration = TimeSpan.FromSeconds(30),
                     BreakDuration = options.CircuitBreakDuration,
+                    // The pipeline is per destination host: the request in hand says which one changed state.
+                    OnOpened = args => Changed(health, provider.Name, args.Context, CircuitStates.Open),
+                    OnHalfOpened = args => Changed(health, provider.Name, args.Context, CircuitStates.HalfOpen),
+                    OnClosed = args => Changed(health, provider.Name, args.Context, CircuitStates.Closed),
                 });
                 builder.AddTimeout(options.AttemptTimeout);
             })
             // One pipeline (so one circuit) per destination host.
             .SelectPipelineByAuthority();
+    }
+
+    private static ValueTask Changed(UpstreamHealth health, string provider, ResilienceContext context, string circuitState)
+    {
+        health.CircuitChanged(provider, context.GetRequestMessage()?.RequestUri?.Authority, circuitState);
+        return ValueTask.CompletedTask;
     }
 }
