@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Polly;
+using Polly.Telemetry;
 
 namespace GRump.Gateway.Providers;
 
@@ -31,6 +32,10 @@ public static class ProvidersServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ProviderMetrics>();
         services.TryAddSingleton<UpstreamHealth>();
+        // An upstream tripping its circuit is a known failure (GetStats and the dashboard show it), not an unexpected
+        // one: Polly's telemetry would log it at Error.
+        services.Configure<TelemetryOptions>(telemetry => telemetry.SeverityProvider = args =>
+            args.Event.EventName == "OnCircuitOpened" ? ResilienceEventSeverity.Warning : args.Event.Severity);
         services.TryAddSingleton<UpstreamClusters>();
         services.TryAddSingleton<IProviderDirectory, ProviderDirectory>();
         services.AddSingleton<IChatProvider, LocalChatProvider>();

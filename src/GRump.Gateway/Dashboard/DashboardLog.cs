@@ -2,10 +2,10 @@ namespace GRump.Gateway.Dashboard;
 
 internal static partial class DashboardLog
 {
-    [LoggerMessage(1, LogLevel.Debug, "Live cost feed opened for tenant {Tenant}")]
+    [LoggerMessage(1, LogLevel.Information, "Live cost feed opened for tenant {Tenant}")]
     public static partial void FeedOpened(ILogger logger, string tenant);
 
-    [LoggerMessage(2, LogLevel.Debug, "Live cost feed closed for tenant {Tenant} after {Events} events")]
+    [LoggerMessage(2, LogLevel.Information, "Live cost feed closed for tenant {Tenant} after {Events} events")]
     public static partial void FeedClosed(ILogger logger, string tenant, long events);
 
     [LoggerMessage(3, LogLevel.Information, "Live cost feed refused ({Status}): {Reason}")]

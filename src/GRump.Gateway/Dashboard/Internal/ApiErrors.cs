@@ -1,3 +1,4 @@
+using System.Globalization;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using GRump.Gateway.Errors;
@@ -20,6 +21,10 @@ internal static class ApiErrors
         response.StatusCode = GatewayStatus.ToHttpStatus(error.Kind);
         response.ContentType = "application/json; charset=utf-8";
         response.Headers.CacheControl = "no-store";
+        if (error.RetryAfter is { } retryAfter)
+        {
+            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
         return response.WriteAsync(Formatter.Format(GatewayStatus.ToRpcStatus(error)), context.RequestAborted);
     }
 }

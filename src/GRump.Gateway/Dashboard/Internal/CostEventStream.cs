@@ -96,7 +96,13 @@ internal static class CostEventStream
         {
             // The page went away (closed, reloaded, switched tenant): the normal end of a feed.
         }
-        DashboardLog.FeedClosed(logger, tenant, events);
+        finally
+        {
+            // Released before the log line, so whoever reads it may open a new feed in the freed slot.
+            subscription.Dispose();
+            lease.Dispose();
+            DashboardLog.FeedClosed(logger, tenant, events);
+        }
     }
 
     private static async Task RefuseAsync(HttpContext context, ILogger logger, GatewayException error)

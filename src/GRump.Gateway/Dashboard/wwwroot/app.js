@@ -5,6 +5,8 @@
 (() => {
   const KEY_STORAGE = 'grump.dashboard.key';
   const STATS_INTERVAL_MS = 5000;
+  // Cost numbers follow the live feed; this catches what it cannot see (a budget changed by someone else).
+  const COST_INTERVAL_MS = 30000;
   const REFRESH_DEBOUNCE_MS = 150;
   const MAX_FEED_ROWS = 25;
   const RECONNECT_MAX_MS = 30000;
@@ -20,6 +22,7 @@
     feed: null,
     refreshTimer: 0,
     statsTimer: 0,
+    costTimer: 0,
     generation: 0,
     feedRows: 0,
   };
@@ -109,6 +112,10 @@
       showSignIn('The gateway did not answer: ' + error.message);
       return;
     }
+    if (!session.authenticated) {
+      showSignIn('');
+      return;
+    }
     state.session = session;
     state.tenant = session.userId;
     $('signin').hidden = true;
@@ -189,6 +196,7 @@
   }
 
   function handleError(error) {
+    if (!(error instanceof ApiError)) console.error('dashboard refresh failed:', error);
     if (error instanceof ApiError && error.status === 401) {
       state.key = '';
       sessionStorage.removeItem(KEY_STORAGE);
@@ -448,6 +456,8 @@
     clearInterval(state.statsTimer);
     loadStats();
     state.statsTimer = setInterval(() => { if (document.visibilityState === 'visible') loadStats(); }, STATS_INTERVAL_MS);
+    clearInterval(state.costTimer);
+    state.costTimer = setInterval(() => { if (document.visibilityState === 'visible') refresh(); }, COST_INTERVAL_MS);
   }
 
   async function loadStats() {
@@ -666,9 +676,9 @@
   function chart(name, canvasId, config) {
     const existing = state.charts[name];
     if (existing && existing.config.type === config.type) {
+      // New data only: each chart's options never change, and Chart.js resolves them through proxies.
       existing.data.labels = config.data.labels;
       existing.data.datasets = config.data.datasets;
-      existing.options = Object.assign(existing.options, config.options);
       existing.update('none');
       return;
     }
@@ -702,6 +712,7 @@
       state.key = '';
       sessionStorage.removeItem(KEY_STORAGE);
       clearInterval(state.statsTimer);
+      clearInterval(state.costTimer);
       showSignIn('');
     });
     $('tenant-select').addEventListener('change', (event) => switchTenant(event.target.value));
