@@ -15,7 +15,7 @@ namespace GRump.Gateway.Services;
 /// <c>userId</c> naming another tenant is PERMISSION_DENIED unless the key is an admin's.
 /// </summary>
 internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, WorkerPool workers, PerformanceMonitor monitor, ITieredCache cache, ProviderMetrics providers,
-    RecentActivity recent, UpstreamHealth upstreams) : CostService.CostServiceBase
+    RecentActivity recent, UpstreamHealth upstreams, ApiKeyAuthenticator authenticator) : CostService.CostServiceBase
 {
     public override Task<GetSummaryResponse> GetSummary(GetSummaryRequest request, ServerCallContext context) =>
         reports.SummaryAsync(Tenant(context, request.UserId), request.StartDate, request.EndDate, context.CancellationToken);
@@ -52,6 +52,9 @@ internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, Wo
         var sample = monitor.Latest;
         var cacheStats = cache.GetStats();
         var advice = PerformanceAdvisor.Evaluate(sample, Readings(cacheStats, pool));
+        // Upstream addresses are the operator's (internal hosts): only an admin, or anyone in anonymous (loopback) mode, sees them.
+        var caller = context.GetHttpContext().GetCaller();
+        var showAddresses = caller.IsAdmin || !authenticator.Enabled;
         var overhead = recent.Overhead();
         var batches = recent.EmbeddingBatches();
         return Task.FromResult(new GetStatsResponse
@@ -85,7 +88,7 @@ internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, Wo
                         u.Destinations.Select(d => new UpstreamDestination
                         {
                             Id = d.Id,
-                            Address = d.Address,
+                            Address = showAddresses ? d.Address : string.Empty,
                             ActiveHealth = d.ActiveHealth,
                             PassiveHealth = d.PassiveHealth,
                             Circuit = d.Circuit,
