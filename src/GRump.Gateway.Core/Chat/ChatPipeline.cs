@@ -244,7 +244,7 @@ public sealed partial class ChatPipeline(
         ArgumentNullException.ThrowIfNull(caller);
         var started = time.GetTimestamp();
         ChatLimits.Validate(request);
-        V1.Intent intent;
+        ParsedIntent intent;
         using (GatewayTelemetry.ActivitySource.StartActivity("intent.compile"))
         {
             intent = await CompileIntentAsync(request, cancellationToken).ConfigureAwait(false);
@@ -275,12 +275,12 @@ public sealed partial class ChatPipeline(
         return call;
     }
 
-    private ValueTask<V1.Intent> CompileIntentAsync(ChatRequest request, CancellationToken cancellationToken)
+    private ValueTask<ParsedIntent> CompileIntentAsync(ChatRequest request, CancellationToken cancellationToken)
     {
         var task = ComplexityAnalyzer.TaskText(request);
         return task.Length <= intentOptions.Value.InlineMaxChars
             ? ValueTask.FromResult(intents.Compile(task))
-            : new ValueTask<V1.Intent>(workers.RunAsync(WorkKind.ParseIntent, (Compiler: intents, Task: task), static s => s.Compiler.Compile(s.Task), cancellationToken));
+            : new ValueTask<ParsedIntent>(workers.RunAsync(WorkKind.ParseIntent, (Compiler: intents, Task: task), static s => s.Compiler.Compile(s.Task), cancellationToken));
     }
 
     private async ValueTask<CacheFill> FillAsync(FillState state, CancellationToken cancellationToken)

@@ -71,10 +71,10 @@ public sealed class ModelRouter
     /// </summary>
     /// <exception cref="GatewayException">INVALID_ARGUMENT for an unknown model, capability or a bad cap;
     /// FAILED_PRECONDITION when no model fits the cap, capabilities or context window.</exception>
-    public RoutingResult Route(ChatRequest request, V1.Intent? intent = null) => Decide(request, intent, record: true);
+    public RoutingResult Route(ChatRequest request, ParsedIntent? intent = null) => Decide(request, intent, record: true);
 
     /// <summary>The same decision as <see cref="Route"/> without counting it: for AnalyzeComplexity (no model is called).</summary>
-    public RoutingResult Analyze(ChatRequest request, V1.Intent? intent = null) => Decide(request, intent, record: false);
+    public RoutingResult Analyze(ChatRequest request, ParsedIntent? intent = null) => Decide(request, intent, record: false);
 
     /// <summary>What the premium model would have cost for the same tokens minus what <paramref name="actual"/> cost; ≥ 0.</summary>
     public double RoutingSavings(ModelDefinition actual, long inputTokens, long outputTokens)
@@ -123,7 +123,7 @@ public sealed class ModelRouter
         return total;
     }
 
-    private RoutingResult Decide(ChatRequest request, V1.Intent? intent, bool record)
+    private RoutingResult Decide(ChatRequest request, ParsedIntent? intent, bool record)
     {
         ArgumentNullException.ThrowIfNull(request);
         var maxCost = request.Routing?.MaxCostPerRequestUsd ?? 0;

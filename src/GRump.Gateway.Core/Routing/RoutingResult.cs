@@ -1,3 +1,4 @@
+using GRump.Gateway.Intent;
 using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Routing;
@@ -5,7 +6,7 @@ namespace GRump.Gateway.Routing;
 /// <summary>What the router decided for one chat request, and the numbers behind it.</summary>
 public sealed class RoutingResult
 {
-    public RoutingResult(ModelDefinition model, RoutingDecision decision, int inputTokens, int maxOutputTokens, V1.Intent intent)
+    public RoutingResult(ModelDefinition model, RoutingDecision decision, int inputTokens, int maxOutputTokens, ParsedIntent intent)
     {
         Model = model;
         Decision = decision;
@@ -27,5 +28,5 @@ public sealed class RoutingResult
     public int MaxOutputTokens { get; }
 
     /// <summary>The compiled intent of the task text (passed in, or compiled by the router).</summary>
-    public V1.Intent Intent { get; }
+    public ParsedIntent Intent { get; }
 }

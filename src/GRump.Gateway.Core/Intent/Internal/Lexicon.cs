@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Intent.Internal;
 

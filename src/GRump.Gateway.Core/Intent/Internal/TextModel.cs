@@ -1,5 +1,3 @@
-using GRump.Gateway.V1;
-
 namespace GRump.Gateway.Intent.Internal;
 
 [Flags]
