@@ -104,7 +104,7 @@ public sealed partial class ChatPipeline(
                 // A replay: the original chunking, then the usage the original call reported — and no cost.
                 var cached = CachedCompletion.Deserialize(lookup.Entry!.Value.Span);
                 var outcome = await RecordHitAsync(call, cached, lookup.Layer, cancellationToken).ConfigureAwait(false);
-                yield return Start(id, call.Route.Model, lookup.Layer.ToProto(), outcome.Routing);
+                yield return Start(id, call.Route.Model, ToCacheTier(lookup.Layer), outcome.Routing);
                 foreach (var chunk in cached.Chunks)
                 {
                     yield return new StreamCompleteResponse { Delta = new StreamDelta { Content = chunk } };
@@ -212,7 +212,7 @@ public sealed partial class ChatPipeline(
                         }
                         catch (GatewayException ex)
                         {
-                            item = new ParallelCompleteResponse { Index = index, Error = new ItemError { Code = (int)GatewayStatus.ToStatusCode(ex.Kind), Message = ex.Message } };
+                            item = new ParallelCompleteResponse { Index = index, Error = new ItemError { Code = (int)ToStatusCode(ex.Kind), Message = ex.Message } };
                         }
                         results.Writer.TryWrite(item);
                     }).ConfigureAwait(false);
@@ -262,7 +262,7 @@ public sealed partial class ChatPipeline(
         var call = new ChatCall(request, caller, operation, route, started)
         {
             Candidates = Candidates(route.Model),
-            Access = CacheAccessModes.FromProto(request.Cache),
+            Access = ToCacheAccess(request.Cache),
         };
         call.WorstCaseUsd = call.Candidates.Max(m => m.Cost(route.InputTokens, route.MaxOutputTokens));
         var upstreamRequest = ToProvider(request, route.Model);
@@ -410,7 +410,7 @@ public sealed partial class ChatPipeline(
             Model = answer.Model,
             Provider = answer.Provider,
             Routing = Decision(call, model),
-            Cache = layer.ToProto(),
+            Cache = ToCacheTier(layer),
             Usage = new TokenUsage { InputTokens = answer.Usage.InputTokens, OutputTokens = answer.Usage.OutputTokens, Estimated = answer.Usage.Estimated },
             CostUsd = 0,
             CacheSavingsUsd = answer.CostUsd,

@@ -5,6 +5,7 @@ using System.Text.Json;
 using GRump.Gateway.Auth;
 using GRump.Gateway.Chat;
 using GRump.Gateway.Embeddings;
+using GRump.Gateway.Endpoints;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;

@@ -26,24 +26,4 @@ public sealed class ChatCachePolicyTests
         // Assert
         Assert.Equal(expected, cacheable);
     }
-
-    [Theory]
-    [InlineData(V1.CacheMode.Unspecified, CacheAccess.On)]
-    [InlineData(V1.CacheMode.On, CacheAccess.On)]
-    [InlineData(V1.CacheMode.Off, CacheAccess.Off)]
-    [InlineData(V1.CacheMode.ReadOnly, CacheAccess.ReadOnly)]
-    [InlineData(V1.CacheMode.WriteOnly, CacheAccess.WriteOnly)]
-    public void FromProto_EveryMode_Maps(V1.CacheMode mode, CacheAccess expected) =>
-        Assert.Equal(expected, CacheAccessModes.FromProto(mode));
-
-    [Theory]
-    [InlineData(CacheLayer.Miss, "MISS", V1.CacheTier.Miss)]
-    [InlineData(CacheLayer.L1, "L1", V1.CacheTier.L1)]
-    [InlineData(CacheLayer.L2, "L2", V1.CacheTier.L2)]
-    [InlineData(CacheLayer.L3, "L3", V1.CacheTier.L3)]
-    public void CacheLayer_NameAndProto_Match(CacheLayer layer, string name, V1.CacheTier tier)
-    {
-        Assert.Equal(name, layer.Name());
-        Assert.Equal(tier, layer.ToProto());
-    }
 }
