@@ -328,11 +328,13 @@ internal sealed class IntentWorkspace
             return false;
         }
 
-        var first = Tok(t);
-        if (!_lex.StartsBigram(first))
+        // Classify has already looked the word up (it runs left to right), so the flag is set for every t asked here.
+        if ((_tokens[t].Word & LexFlags.StartsBigram) == 0)
         {
             return false;
         }
+
+        var first = Tok(t);
 
         var second = Tok(t + 1);
         var length = first.Length + 1 + second.Length;
@@ -348,69 +350,52 @@ internal sealed class IntentWorkspace
         return true;
     }
 
-    /// <summary>Every lexicon lookup for every token and bigram, once.</summary>
+    /// <summary>
+    /// Every lexicon lookup for every token and bigram, once: one merged table answers all the questions about a key
+    /// (tech, feature, verb, data flow, signals, cue, capture word, role), the bigram only when its first word starts one.
+    /// </summary>
     private void Classify()
     {
         for (var t = 0; t < _tokenCount; t++)
         {
             ref var token = ref _tokens[t];
-            var word = Tok(t);
-            if (_lex.IsNegation(word) && !IsVoidCue(t))
+            var entry = _lex.GetEntry(Tok(t));
+            token.Word = entry.Flags;
+            if ((entry.Flags & LexFlags.Negation) != 0 && !IsVoidCue(t))
             {
                 token.Flags |= TokenFlags.Cue | TokenFlags.CueStart;
             }
 
-            if (_lex.TryGetTech(word, out var alias))
+            token.TokenTech = entry.Tech;
+            token.Feature = entry.Feature;
+            token.Verb = entry.Verb;
+            token.DataFlow = entry.DataFlow;
+            token.Signals = entry.Signals;
+
+            if ((entry.Flags & LexFlags.StartsBigram) == 0 || !TryBigram(t, out var bigram))
             {
-                token.TokenTech = alias;
+                continue;
             }
 
-            if (_lex.TryGetFeatureToken(word, out var name))
+            var pair = _lex.GetEntry(bigram);
+            if ((pair.Flags & LexFlags.Negation) != 0)
             {
-                token.Feature = name;
+                // Cue bigrams ("instead of") sit at their second word.
+                token.Flags |= TokenFlags.CueStart;
+                _tokens[t + 1].Flags |= TokenFlags.Cue;
             }
 
-            if (_lex.TryGetVerb(word, out var verb))
+            token.BigramTech = pair.Tech;
+            token.BigramPhrase = pair.Phrase;
+            if (pair.Phrase >= 0)
             {
-                token.Verb = verb;
+                // The spec is silent: a verb that starts a feature phrase is a noun there ("push notifications",
+                // "audit logs") and does not set the action of the features around it.
+                token.Verb = FeatureAction.Unspecified;
             }
 
-            if (_lex.TryGetDataFlow(word, out var flow))
-            {
-                token.DataFlow = flow;
-            }
-
-            token.Signals = _lex.GetSignals(word);
-
-            if (TryBigram(t, out var bigram))
-            {
-                if (_lex.IsNegation(bigram))
-                {
-                    // Cue bigrams ("instead of") sit at their second word.
-                    token.Flags |= TokenFlags.CueStart;
-                    _tokens[t + 1].Flags |= TokenFlags.Cue;
-                }
-
-                if (_lex.TryGetTech(bigram, out alias))
-                {
-                    token.BigramTech = alias;
-                }
-
-                if (_lex.TryGetPhrase(bigram, out name))
-                {
-                    token.BigramPhrase = name;
-                    // The spec is silent: a verb that starts a feature phrase is a noun there ("push notifications",
-                    // "audit logs") and does not set the action of the features around it.
-                    token.Verb = FeatureAction.Unspecified;
-                }
-
-                if (_lex.TryGetDataFlow(bigram, out flow))
-                {
-                    token.BigramDataFlow = flow;
-                }
-
-                token.Signals |= _lex.GetSignals(bigram);
-            }
+            token.BigramDataFlow = pair.DataFlow;
+            token.Signals |= pair.Signals;
         }
     }
 
@@ -581,7 +566,7 @@ internal sealed class IntentWorkspace
     {
         for (var t = 0; t < _tokenCount; t++)
         {
-            if (!_tokens[t].IsNegated && _lex.CaptureVerbs.Contains(Tok(t)))
+            if (!_tokens[t].IsNegated && (_tokens[t].Word & LexFlags.CaptureVerb) != 0)
             {
                 Capture(t, VerbCaptureStops);
             }
@@ -589,7 +574,7 @@ internal sealed class IntentWorkspace
 
         for (var t = 0; t < _tokenCount; t++)
         {
-            if (!_tokens[t].IsNegated && _lex.CaptureWith.Contains(Tok(t)))
+            if (!_tokens[t].IsNegated && (_tokens[t].Word & LexFlags.CaptureWith) != 0)
             {
                 Capture(t, WithCaptureStops);
             }
@@ -676,7 +661,7 @@ internal sealed class IntentWorkspace
                 ActorAfterFor(t);
             }
 
-            if (t != consumed && !_tokens[t].IsNegated && _lex.TryGetRole(word, out var role))
+            if (t != consumed && !_tokens[t].IsNegated && (_tokens[t].Word & LexFlags.Role) != 0 && _lex.TryGetRole(word, out var role))
             {
                 AddActor(role);
             }
@@ -713,7 +698,7 @@ internal sealed class IntentWorkspace
 
         // The spec takes one word; a role word right after it makes a compound the user meant
         // ("as a product manager" is a product manager, not a "product").
-        if (t + 3 < _tokenCount && SamePiece(t, t + 3) && _lex.TryGetRole(Tok(t + 3), out _))
+        if (t + 3 < _tokenCount && SamePiece(t, t + 3) && (_tokens[t + 3].Word & LexFlags.Role) != 0)
         {
             AddActor(Text(_tokens[t + 2].Start, _tokens[t + 3].End));
             return t + 3;
@@ -752,7 +737,7 @@ internal sealed class IntentWorkspace
             if (_lex.People.Contains(word))
             {
                 last = k;
-                onlyRoles &= _lex.TryGetRole(word, out _);
+                onlyRoles &= (_tokens[k].Word & LexFlags.Role) != 0;
             }
         }
 

@@ -40,6 +40,37 @@ internal enum TechTraits
     JamstackHost = 1 << 3,
 }
 
+/// <summary>Facts about a key beyond the id tables of <see cref="LexEntry"/>.</summary>
+[Flags]
+internal enum LexFlags : byte
+{
+    None = 0,
+
+    /// <summary>A negation cue (word or bigram).</summary>
+    Negation = 1 << 0,
+
+    /// <summary>The first word of some bigram key: only then is the bigram built and looked up.</summary>
+    StartsBigram = 1 << 1,
+
+    /// <summary>A verb that starts a phrase capture (step 7).</summary>
+    CaptureVerb = 1 << 2,
+
+    /// <summary>"with"/"featuring": starts a phrase capture (step 7).</summary>
+    CaptureWith = 1 << 3,
+
+    /// <summary>A role word (step 8); <see cref="Lexicon.TryGetRole"/> has the actor it names.</summary>
+    Role = 1 << 4,
+}
+
+/// <summary>
+/// Everything the per-token pass needs to know about one key (a word or a bigram), so it asks one table once instead
+/// of one table per question. -1 means "no hit".
+/// </summary>
+internal readonly record struct LexEntry(int Tech, int Feature, int Phrase, FeatureAction Verb, int DataFlow, Signals Signals, LexFlags Flags)
+{
+    public static LexEntry None { get; } = new(-1, -1, -1, FeatureAction.Unspecified, -1, Signals.None, LexFlags.None);
+}
+
 /// <summary>One tech alias: the canonical it names and whether it needs a tech cue (the "go" rule).</summary>
 internal readonly record struct TechAlias(int Tech, string Alias, bool Ambiguous);
 
@@ -64,6 +95,7 @@ internal sealed class Lexicon
     private readonly FrozenDictionary<string, Signals>.AlternateLookup<ReadOnlySpan<char>> _signals;
     private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _negation;
     private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _bigramFirstWords;
+    private readonly FrozenDictionary<string, LexEntry>.AlternateLookup<ReadOnlySpan<char>> _entries;
     private readonly Dictionary<string, FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>>> _lists;
 
     /// <summary>The lexicon shipped with the compiler.</summary>
@@ -173,6 +205,64 @@ internal sealed class Lexicon
         }
 
         _bigramFirstWords = firstWords.ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+        _entries = Entries(b, firstWords).ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>The merged table behind <see cref="GetEntry"/>: one entry per key of any per-question table.</summary>
+    private static Dictionary<string, LexEntry> Entries(LexiconBuilder b, HashSet<string> bigramFirstWords)
+    {
+        var entries = new Dictionary<string, LexEntry>(StringComparer.Ordinal);
+        void Update(string key, Func<LexEntry, LexEntry> change) =>
+            entries[key] = change(entries.TryGetValue(key, out var entry) ? entry : LexEntry.None);
+        void Flag(IEnumerable<string> keys, LexFlags flag)
+        {
+            foreach (var key in keys)
+            {
+                Update(key, e => e with { Flags = e.Flags | flag });
+            }
+        }
+
+        foreach (var (key, alias) in b.Tech)
+        {
+            Update(key, e => e with { Tech = alias });
+        }
+
+        foreach (var (key, name) in b.FeatureTokens)
+        {
+            Update(key, e => e with { Feature = name });
+        }
+
+        foreach (var (key, name) in b.Phrases)
+        {
+            Update(key, e => e with { Phrase = name });
+        }
+
+        foreach (var (key, verb) in b.Verbs)
+        {
+            Update(key, e => e with { Verb = verb });
+        }
+
+        foreach (var (key, flow) in b.DataFlows)
+        {
+            Update(key, e => e with { DataFlow = flow });
+        }
+
+        foreach (var (key, signals) in b.Signals)
+        {
+            Update(key, e => e with { Signals = signals });
+        }
+
+        Flag(b.Roles.Keys, LexFlags.Role);
+        Flag(bigramFirstWords, LexFlags.StartsBigram);
+        foreach (var (list, flag) in (ReadOnlySpan<(string, LexFlags)>)[("negation", LexFlags.Negation), ("capture-verb", LexFlags.CaptureVerb), ("capture-with", LexFlags.CaptureWith)])
+        {
+            if (b.Lists.TryGetValue(list, out var keys))
+            {
+                Flag(keys, flag);
+            }
+        }
+
+        return entries;
     }
 
     /// <summary>Finds a tech alias; <paramref name="alias"/> indexes <see cref="TechAliases"/>.</summary>
@@ -194,6 +284,9 @@ internal sealed class Lexicon
     public bool IsNegation(ReadOnlySpan<char> key) => _negation.Contains(key);
 
     public bool StartsBigram(ReadOnlySpan<char> word) => _bigramFirstWords.Contains(word);
+
+    /// <summary>Every fact about <paramref name="key"/> in one lookup; <see cref="LexEntry.None"/> when it is unknown.</summary>
+    public LexEntry GetEntry(ReadOnlySpan<char> key) => _entries.TryGetValue(key, out var entry) ? entry : LexEntry.None;
 
     public bool TechAliasExists(ReadOnlySpan<char> key) => _tech.ContainsKey(key);
 

@@ -35,6 +35,9 @@ internal struct Token
     public FeatureAction Verb;
     public TokenFlags Flags;
 
+    /// <summary>The lexicon's flags for this token's word (capture word, role, …).</summary>
+    public LexFlags Word;
+
     public readonly bool IsNegated => (Flags & TokenFlags.Negated) != 0;
 }
 
