@@ -4,7 +4,7 @@ using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Intent;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
-using GRump.Gateway.V1;
+using GRump.Gateway.Chat;
 using Microsoft.Extensions.Options;
 
 namespace GRump.Benchmarks.Routing;
@@ -63,7 +63,7 @@ public class RoutingBenchmarks
     [Benchmark(Description = "design task, intent compile only")]
     public ParsedIntent DesignIntentOnly() => _compiler.Compile(DesignTask);
 
-    private static ChatRequest Chat(string text) => new() { Messages = { new ChatMessage { Role = "user", Content = text } } };
+    private static ChatRequest Chat(string text) => new() { Messages = [ChatMessage.FromText(ChatRole.User, text)] };
 
     private sealed class Providers(params string[] names) : IProviderDirectory
     {

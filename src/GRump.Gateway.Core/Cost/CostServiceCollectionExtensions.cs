@@ -31,6 +31,7 @@ public static class CostServiceCollectionExtensions
             return new SqliteCostStore(Path.Combine(dataPath, "ledger.db"), options.WriteQueueCapacity, logger);
         });
         services.TryAddSingleton<CostLedger>();
+        services.TryAddSingleton<CostMeter>();
         services.TryAddSingleton<CostReports>();
         services.AddOptions<Diagnostics.PerformanceMonitorOptions>().BindConfiguration(Diagnostics.PerformanceMonitorOptions.SectionName);
         services.TryAddSingleton<Diagnostics.RequestCounter>();

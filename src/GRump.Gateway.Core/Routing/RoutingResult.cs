@@ -1,5 +1,4 @@
 using GRump.Gateway.Intent;
-using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Routing;
 
@@ -18,13 +17,16 @@ public sealed class RoutingResult
     /// <summary>The model to call (its id is <c>Decision.Model</c>, its provider <c>Decision.Provider</c>).</summary>
     public ModelDefinition Model { get; }
 
-    /// <summary>The decision as the contract carries it: score, tier, model, provider, reason, estimate, factors.</summary>
+    /// <summary>The decision: score, tier, model, provider, reason, estimate, factors.</summary>
     public RoutingDecision Decision { get; }
 
     /// <summary>Prompt input tokens (TokenCounter.CountPrompt over every message).</summary>
     public int InputTokens { get; }
 
-    /// <summary>Output tokens the estimate assumed: the request's max_tokens, or Routing:DefaultMaxOutputTokens when it is 0.</summary>
+    /// <summary>
+    /// The output budget: the request's max_tokens, or Routing:DefaultMaxOutputTokens when it is 0, never above the model's
+    /// own limit. The estimate and the budget reservation assume it, and the upstream is sent it as its cap.
+    /// </summary>
     public int MaxOutputTokens { get; }
 
     /// <summary>The compiled intent of the task text (passed in, or compiled by the router).</summary>

@@ -1,8 +1,6 @@
 using GRump.Gateway.Routing;
-using GRump.Gateway.V1;
-using DependencyEdge = GRump.Gateway.Intent.DependencyEdge;
-using IntentVerification = GRump.Gateway.Intent.IntentVerification;
-using ParsedIntent = GRump.Gateway.Intent.ParsedIntent;
+using GRump.Gateway.Chat;
+using GRump.Gateway.Intent;
 
 namespace GRump.Gateway.Tests.Routing;
 
@@ -10,11 +8,10 @@ public sealed class ComplexityAnalyzerTests
 {
     private static RoutingDecision Analyze(ChatRequest request, bool withIntent = false)
     {
-        var decision = new RoutingDecision();
-        var router = RoutingTestHelpers.Router();
+        var factors = new List<ComplexityFactor>();
         var intent = withIntent ? RoutingTestHelpers.Compiler.Compile(ComplexityAnalyzer.TaskText(request)) : null;
-        decision.Score = ComplexityAnalyzer.Analyze(request, router.CountPromptTokens(request.Messages), intent, decision.Factors);
-        return decision;
+        var score = ComplexityAnalyzer.Analyze(request, ChatTokens.CountPrompt(request), intent, factors);
+        return new RoutingDecision(score, ComplexityTiers.FromScore(score), string.Empty, string.Empty, string.Empty) { Factors = factors };
     }
 
     [Theory]
@@ -145,12 +142,12 @@ public sealed class ComplexityAnalyzerTests
         var request = new ChatRequest
         {
             Messages =
-            {
-                new ChatMessage { Role = "system", Content = "be brief" },
-                new ChatMessage { Role = "user", Content = "hi" },
-                new ChatMessage { Role = "assistant", Content = "hello" },
-                new ChatMessage { Role = "user", Content = "thanks" },
-            },
+            [
+                ChatMessage.FromText(ChatRole.System, "be brief"),
+                ChatMessage.FromText(ChatRole.User, "hi"),
+                ChatMessage.FromText(ChatRole.Assistant, "hello"),
+                ChatMessage.FromText(ChatRole.User, "thanks"),
+            ],
         };
 
         // Act
