@@ -80,7 +80,8 @@ internal readonly record struct DependencyRule(int FromName, int ToName, string 
 /// <summary>
 /// The intent lexicon (embedded <c>Intent/lexicon.txt</c>), parsed once into frozen tables.
 /// Canonical names (features, phrase targets, dependency endpoints) share one id space; tech has its own.
-/// Every lookup takes a span so the hot path never allocates a string to ask.
+/// Every lookup takes a span so the hot path never allocates a string to ask; the per-token pass asks one merged
+/// table (<see cref="GetEntry"/>), the per-question tables serve the rarer checks and the tests.
 /// </summary>
 internal sealed class Lexicon
 {
@@ -92,9 +93,7 @@ internal sealed class Lexicon
     private readonly FrozenDictionary<string, FeatureAction>.AlternateLookup<ReadOnlySpan<char>> _verbs;
     private readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _dataFlows;
     private readonly FrozenDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _roles;
-    private readonly FrozenDictionary<string, Signals>.AlternateLookup<ReadOnlySpan<char>> _signals;
     private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _negation;
-    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _bigramFirstWords;
     private readonly FrozenDictionary<string, LexEntry>.AlternateLookup<ReadOnlySpan<char>> _entries;
     private readonly Dictionary<string, FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>>> _lists;
 
@@ -125,8 +124,6 @@ internal sealed class Lexicon
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> NegationVoidAfter { get; }
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> TechCues { get; }
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> TechConjunctions { get; }
-    public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> CaptureVerbs { get; }
-    public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> CaptureWith { get; }
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> People { get; }
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> Determiners { get; }
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> ForStops { get; }
@@ -173,7 +170,6 @@ internal sealed class Lexicon
         _verbs = b.Verbs.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         _dataFlows = b.DataFlows.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         _roles = b.Roles.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
-        _signals = b.Signals.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
         _lists = new Dictionary<string, FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>>>(StringComparer.Ordinal);
         foreach (var (name, items) in b.Lists)
@@ -186,14 +182,12 @@ internal sealed class Lexicon
         NegationVoidAfter = List("negation-void-after");
         TechCues = List("tech-cue");
         TechConjunctions = List("tech-conjunction");
-        CaptureVerbs = List("capture-verb");
-        CaptureWith = List("capture-with");
         People = List("people");
         Determiners = List("determiner");
         ForStops = List("for-stop");
         NotActors = List("not-actor");
 
-        // Bigram lookups first check that the left word starts some bigram key, so most bigrams are never built.
+        // A bigram is built and looked up only when its left word starts some bigram key (LexFlags.StartsBigram).
         var firstWords = new HashSet<string>(StringComparer.Ordinal);
         foreach (var key in b.AllKeys())
         {
@@ -204,7 +198,6 @@ internal sealed class Lexicon
             }
         }
 
-        _bigramFirstWords = firstWords.ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         _entries = Entries(b, firstWords).ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -265,25 +258,11 @@ internal sealed class Lexicon
         return entries;
     }
 
-    /// <summary>Finds a tech alias; <paramref name="alias"/> indexes <see cref="TechAliases"/>.</summary>
-    public bool TryGetTech(ReadOnlySpan<char> key, out int alias) => _tech.TryGetValue(key, out alias);
-
-    public bool TryGetFeatureToken(ReadOnlySpan<char> key, out int name) => _featureTokens.TryGetValue(key, out name);
-
-    public bool TryGetPhrase(ReadOnlySpan<char> key, out int name) => _phrases.TryGetValue(key, out name);
-
-    public bool TryGetVerb(ReadOnlySpan<char> key, out FeatureAction action) => _verbs.TryGetValue(key, out action);
-
-    public bool TryGetDataFlow(ReadOnlySpan<char> key, out int flow) => _dataFlows.TryGetValue(key, out flow);
-
+    /// <summary>The actor a role word names (only asked for tokens whose entry has <see cref="LexFlags.Role"/>).</summary>
     public bool TryGetRole(ReadOnlySpan<char> key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? actor) =>
         _roles.TryGetValue(key, out actor);
 
-    public Signals GetSignals(ReadOnlySpan<char> key) => _signals.TryGetValue(key, out var s) ? s : Signals.None;
-
     public bool IsNegation(ReadOnlySpan<char> key) => _negation.Contains(key);
-
-    public bool StartsBigram(ReadOnlySpan<char> word) => _bigramFirstWords.Contains(word);
 
     /// <summary>Every fact about <paramref name="key"/> in one lookup; <see cref="LexEntry.None"/> when it is unknown.</summary>
     public LexEntry GetEntry(ReadOnlySpan<char> key) => _entries.TryGetValue(key, out var entry) ? entry : LexEntry.None;
