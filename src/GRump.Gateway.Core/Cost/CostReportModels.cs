@@ -13,6 +13,7 @@ public sealed record CostSummary(
     double TotalSavings,
     IReadOnlyDictionary<string, double> CostByModel,
     IReadOnlyDictionary<string, double> CostByOperation,
+    IReadOnlyDictionary<string, double> CostByProvider,
     IReadOnlyList<DailyCost> CostByDay);
 
 /// <summary>One UTC day of a <see cref="CostSummary"/>.</summary>
@@ -33,8 +34,14 @@ public sealed record BudgetReport(
 /// <summary>One advice computed from the ledger, with the saving it is estimated to bring.</summary>
 public sealed record CostRecommendation(string Kind, string Title, string Detail, string Severity, double EstimatedSavingsUsd = 0);
 
-/// <summary>Spend of the last hour and the last 24 hours (GetRealtime).</summary>
-public sealed record RealtimeCost(double LastHourCost, long LastHourRequests, double Last24HoursCost, long Last24HoursRequests, double CurrentRateUsdPerHour);
+/// <summary>Spend of the last hour and the last 24 hours (GetRealtime), with each of those 24 UTC hours (oldest first).</summary>
+public sealed record RealtimeCost(
+    double LastHourCost,
+    long LastHourRequests,
+    double Last24HoursCost,
+    long Last24HoursRequests,
+    double CurrentRateUsdPerHour,
+    IReadOnlyList<HourlyAggregate> CostByHour);
 
 /// <summary>What routing and the cache saved over the last 30 days (GetSavings).</summary>
 public sealed record SavingsReport(long TotalRequests, double CheapModelShare, double ModelRoutingSavings, double CacheSavings, double TotalSavings);

@@ -13,6 +13,10 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
 {
     private const int DefaultDays = 30;
     private const int MaxDays = 366;
+    private const int HourlyWindow = 24;
+
+    /// <summary>The provider of a model the registry does not know (cost by provider).</summary>
+    public const string OtherProvider = "other";
 
     public async Task<CostSummary> SummaryAsync(string tenant, string startDate, string endDate, CancellationToken cancellationToken)
     {
@@ -33,6 +37,7 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
         var routingSavings = days.Sum(d => d.RoutingSavingsUsd);
         var byModel = new Dictionary<string, double>(StringComparer.Ordinal);
         var byOperation = new Dictionary<string, double>(StringComparer.Ordinal);
+        var byProvider = new Dictionary<string, double>(StringComparer.Ordinal);
         var byDay = new DailyCost[days.Count];
         for (var i = 0; i < days.Count; i++)
         {
@@ -40,6 +45,9 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
             foreach (var (model, aggregate) in day.ByModel)
             {
                 byModel[model] = byModel.GetValueOrDefault(model) + aggregate.CostUsd;
+                // The ledger aggregates by model; each registry model has one provider, so this split is exact for them.
+                var provider = registry.TryGet(model, out var definition) ? definition.Provider : OtherProvider;
+                byProvider[provider] = byProvider.GetValueOrDefault(provider) + aggregate.CostUsd;
             }
             foreach (var (operation, cost) in day.CostByOperation)
             {
@@ -59,6 +67,7 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
             TotalSavings: cacheSavings + routingSavings,
             CostByModel: byModel,
             CostByOperation: byOperation,
+            CostByProvider: byProvider,
             CostByDay: byDay);
     }
 
@@ -105,12 +114,23 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
         var now = time.GetUtcNow();
         var hour = await ledger.Store.GetSinceAsync(tenant, now.AddHours(-1), cancellationToken).ConfigureAwait(false);
         var day = await ledger.Store.GetSinceAsync(tenant, now.AddHours(-24), cancellationToken).ConfigureAwait(false);
+        // The current hour and the 23 before it, each listed (0 when nothing was metered) so a chart has no gaps.
+        var firstHour = new DateTimeOffset(now.UtcDateTime.Ticks - (now.UtcDateTime.Ticks % TimeSpan.TicksPerHour), TimeSpan.Zero).AddHours(1 - HourlyWindow);
+        var hours = await ledger.Store.GetHourlyAsync(tenant, firstHour, cancellationToken).ConfigureAwait(false);
+        var byHour = new HourlyAggregate[HourlyWindow];
+        for (var i = 0; i < HourlyWindow; i++)
+        {
+            var start = firstHour.AddHours(i);
+            var metered = hours.FirstOrDefault(h => h.Hour == start);
+            byHour[i] = new HourlyAggregate(start, metered?.CostUsd ?? 0, metered?.Requests ?? 0);
+        }
         return new RealtimeCost(
             LastHourCost: hour.CostUsd,
             LastHourRequests: hour.Requests,
             Last24HoursCost: day.CostUsd,
             Last24HoursRequests: day.Requests,
-            CurrentRateUsdPerHour: hour.CostUsd);
+            CurrentRateUsdPerHour: hour.CostUsd,
+            CostByHour: byHour);
     }
 
     public async Task<SavingsReport> SavingsAsync(string tenant, CancellationToken cancellationToken)

@@ -45,7 +45,10 @@ public static class GatewayStatus
     };
 
     /// <summary>An <see cref="RpcException"/> carrying google.rpc.Status details (BadRequest, ErrorInfo, RetryInfo).</summary>
-    public static RpcException ToRpcException(GatewayException exception)
+    public static RpcException ToRpcException(GatewayException exception) => ToRpcStatus(exception).ToRpcException();
+
+    /// <summary>The google.rpc.Status of a failure (what transcoded REST routes answer as JSON), with its details.</summary>
+    public static Google.Rpc.Status ToRpcStatus(GatewayException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
         var status = new Google.Rpc.Status
@@ -74,6 +77,6 @@ public static class GatewayStatus
             status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) }));
         }
 
-        return status.ToRpcException();
+        return status;
     }
 }

@@ -34,6 +34,11 @@ internal static class CostMapper
             response.CostByOperation[operation] = cost;
         }
 
+        foreach (var (provider, cost) in summary.CostByProvider)
+        {
+            response.CostByProvider[provider] = cost;
+        }
+
         foreach (var day in summary.CostByDay)
         {
             response.CostByDay.Add(new V1.DailyCost { Date = Format(day.Day), Cost = day.Cost, Requests = day.Requests });
@@ -91,7 +96,7 @@ internal static class CostMapper
     public static V1.GetRealtimeResponse ToProto(RealtimeCost realtime)
     {
         ArgumentNullException.ThrowIfNull(realtime);
-        return new V1.GetRealtimeResponse
+        var response = new V1.GetRealtimeResponse
         {
             LastHourCost = realtime.LastHourCost,
             LastHourRequests = realtime.LastHourRequests,
@@ -99,6 +104,17 @@ internal static class CostMapper
             Last24HRequests = realtime.Last24HoursRequests,
             CurrentRateUsdPerHour = realtime.CurrentRateUsdPerHour,
         };
+        foreach (var hour in realtime.CostByHour)
+        {
+            response.CostByHour.Add(new V1.HourlyCost
+            {
+                Hour = hour.Hour.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                Cost = hour.CostUsd,
+                Requests = hour.Requests,
+            });
+        }
+
+        return response;
     }
 
     public static V1.GetSavingsResponse ToProto(SavingsReport savings)

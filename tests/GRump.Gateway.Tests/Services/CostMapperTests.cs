@@ -21,6 +21,7 @@ public sealed class CostMapperTests
             TotalSavings: 0.75,
             CostByModel: new Dictionary<string, double> { ["m1"] = 1.0, ["m2"] = 0.5 },
             CostByOperation: new Dictionary<string, double> { ["chat"] = 1.5 },
+            CostByProvider: new Dictionary<string, double> { ["nim"] = 1.5 },
             CostByDay: [new DailyCost(new DateOnly(2026, 1, 30), 1.0, 4), new DailyCost(new DateOnly(2026, 2, 1), 0.5, 3)]);
 
         // Act
@@ -33,6 +34,7 @@ public sealed class CostMapperTests
         Assert.Equal(["m1", "m2"], response.CostByModel.Keys);
         Assert.Equal(0.5, response.CostByModel["m2"]);
         Assert.Equal(1.5, response.CostByOperation["chat"]);
+        Assert.Equal(1.5, response.CostByProvider["nim"]);
         Assert.Equal([("2026-01-30", 1.0, 4L), ("2026-02-01", 0.5, 3L)], response.CostByDay.Select(d => (d.Date, d.Cost, d.Requests)));
     }
 
@@ -58,7 +60,7 @@ public sealed class CostMapperTests
     {
         // Act
         var recommendations = CostMapper.ToProto([new CostRecommendation("no_budget", "No budget is set", "Set one.", "medium", 3.5)]);
-        var realtime = CostMapper.ToProto(new RealtimeCost(1, 2, 3, 4, 5));
+        var realtime = CostMapper.ToProto(new RealtimeCost(1, 2, 3, 4, 5, [new HourlyAggregate(new DateTimeOffset(2026, 2, 1, 13, 0, 0, TimeSpan.Zero), 0.25, 3)]));
         var savings = CostMapper.ToProto(new SavingsReport(10, 0.6, 1.25, 0.75, 2.0));
         var snippet = CostMapper.ToProto(new CostSnippet(0.4, 12, 10));
 
@@ -67,6 +69,7 @@ public sealed class CostMapperTests
         Assert.Equal(("no_budget", "No budget is set", "Set one.", "medium", 3.5),
             (recommendation.Kind, recommendation.Title, recommendation.Detail, recommendation.Severity, recommendation.EstimatedSavingsUsd));
         Assert.Equal((1.0, 2L, 3.0, 4L, 5.0), (realtime.LastHourCost, realtime.LastHourRequests, realtime.Last24HCost, realtime.Last24HRequests, realtime.CurrentRateUsdPerHour));
+        Assert.Equal([("2026-02-01T13:00:00Z", 0.25, 3L)], realtime.CostByHour.Select(h => (h.Hour, h.Cost, h.Requests)));
         Assert.Equal((10L, 0.6, 1.25, 0.75, 2.0), (savings.TotalRequests, savings.CheapModelShare, savings.ModelRoutingSavings, savings.CacheSavings, savings.TotalSavings));
         Assert.Equal((0.4, 12L, 10.0), (snippet.TodayCost, snippet.TodayRequests, snippet.DailyLimitUsd));
     }
