@@ -8,6 +8,7 @@ using GRump.Gateway.Hosting;
 using GRump.Gateway.Intent;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Workers;
+using GRump.Gateway.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddGatewayHosting();
@@ -20,5 +21,6 @@ builder.Services.AddModelRouting();
 builder.Services.AddTieredCache();
 builder.Services.AddChat(builder.Configuration);
 builder.Services.AddEmbeddings();
+builder.Services.AddWorkflows();
 
 return await builder.BuildAndRunGatewayAsync(app => app.MapGatewayEndpoints());
