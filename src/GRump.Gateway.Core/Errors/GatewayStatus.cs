@@ -20,6 +20,7 @@ public static class GatewayStatus
         GatewayErrorKind.DeadlineExceeded => StatusCode.DeadlineExceeded,
         GatewayErrorKind.Cancelled => StatusCode.Cancelled,
         GatewayErrorKind.NotImplemented => StatusCode.Unimplemented,
+        GatewayErrorKind.NotFound => StatusCode.NotFound,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unmapped gateway error kind."),
     };
 
@@ -34,11 +35,15 @@ public static class GatewayStatus
         GatewayErrorKind.DeadlineExceeded => 504,
         GatewayErrorKind.Cancelled => 499,
         GatewayErrorKind.NotImplemented => 501,
+        GatewayErrorKind.NotFound => 404,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unmapped gateway error kind."),
     };
 
     /// <summary>An <see cref="RpcException"/> carrying google.rpc.Status details (BadRequest, ErrorInfo, RetryInfo).</summary>
-    public static RpcException ToRpcException(GatewayException exception)
+    public static RpcException ToRpcException(GatewayException exception) => ToRpcStatus(exception).ToRpcException();
+
+    /// <summary>The google.rpc.Status of a failure (what transcoded REST routes answer as JSON), with its details.</summary>
+    public static Google.Rpc.Status ToRpcStatus(GatewayException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
         var status = new Google.Rpc.Status
@@ -67,6 +72,6 @@ public static class GatewayStatus
             status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) }));
         }
 
-        return status.ToRpcException();
+        return status;
     }
 }

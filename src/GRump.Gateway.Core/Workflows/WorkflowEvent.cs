@@ -1,3 +1,5 @@
+using GRump.Gateway.Chat;
+
 namespace GRump.Gateway.Workflows;
 
 /// <summary>The steps of a workflow: the intent (compiled in-process), then chat phases in order.</summary>
@@ -13,7 +15,7 @@ public enum WorkflowPhase
 public abstract record WorkflowEvent(WorkflowPhase Phase);
 
 /// <summary>The request's intent, compiled before any model call (the first event of every workflow).</summary>
-public sealed record IntentCompiled(V1.Intent Intent) : WorkflowEvent(WorkflowPhase.Intent);
+public sealed record IntentCompiled(ParsedIntent Intent) : WorkflowEvent(WorkflowPhase.Intent);
 
 /// <summary>A chat phase is about to call its model.</summary>
 public sealed record PhaseStarted(WorkflowPhase Phase) : WorkflowEvent(Phase);
@@ -22,7 +24,8 @@ public sealed record PhaseStarted(WorkflowPhase Phase) : WorkflowEvent(Phase);
 public sealed record PhaseDelta(WorkflowPhase Phase, string Text) : WorkflowEvent(Phase);
 
 /// <summary>A chat phase ended cleanly: the model, route, cache tier, usage and cost the pipeline reported.</summary>
-public sealed record PhaseCompleted(WorkflowPhase Phase, V1.ChatOutcome Outcome) : WorkflowEvent(Phase);
+public sealed record PhaseCompleted(WorkflowPhase Phase, ChatOutcome Outcome) : WorkflowEvent(Phase);
 
-/// <summary>A workflow as asked: the text, an optional model for every phase, and how the phases may use the cache.</summary>
-public sealed record WorkflowRequest(string Message, string Model, V1.CacheMode Cache);
+/// <summary>A workflow as asked: the text, an optional model for every phase, and how the phases may use the cache
+/// (the doors map the contract's UNSPECIFIED to <see cref="ChatCacheMode.On"/>: a repeated workflow is a cache hit).</summary>
+public sealed record WorkflowRequest(string Message, string Model, ChatCacheMode Cache);

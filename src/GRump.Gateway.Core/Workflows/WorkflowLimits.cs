@@ -27,7 +27,7 @@ public static class WorkflowLimits
         }
         if (!Enum.IsDefined(request.Cache))
         {
-            GatewayErrors.ThrowInvalidArgument("cache", $"{(int)request.Cache} is not a cache mode (CACHE_MODE_ON, _OFF, _READ_ONLY, _WRITE_ONLY)");
+            GatewayErrors.ThrowInvalidArgument("cache", $"{(int)request.Cache} is not a cache mode (use CACHE_MODE_ON, _OFF, _READ_ONLY or _WRITE_ONLY)");
         }
     }
 }

@@ -34,7 +34,7 @@ public sealed class WorkflowRunner(IIntentCompiler intents, WorkerPool workers, 
     {
         WorkflowLimits.Validate(request);
         var intent = await CompileAsync(request.Message, cancellationToken).ConfigureAwait(false);
-        var plan = new PhaseCall(WorkflowPhase.Plan, Operations.Plan, V1.ChatMode.Plan, WorkflowPrompts.Plan, WorkflowPrompts.Task(request.Message, intent));
+        var plan = new PhaseCall(WorkflowPhase.Plan, Operations.Plan, ChatMode.Plan, WorkflowPrompts.Plan, WorkflowPrompts.Task(request.Message, intent));
         await foreach (var item in AfterAdmissionAsync(new IntentCompiled(intent), plan, request, caller, new StringBuilder(), cancellationToken).ConfigureAwait(false))
         {
             yield return item;
@@ -48,7 +48,7 @@ public sealed class WorkflowRunner(IIntentCompiler intents, WorkerPool workers, 
         var intent = await CompileAsync(request.Message, cancellationToken).ConfigureAwait(false);
 
         var architecture = new StringBuilder();
-        var first = new PhaseCall(WorkflowPhase.Architecture, Operations.ShipArchitecture, V1.ChatMode.Architecture, WorkflowPrompts.Architecture,
+        var first = new PhaseCall(WorkflowPhase.Architecture, Operations.ShipArchitecture, ChatMode.Architecture, WorkflowPrompts.Architecture,
             WorkflowPrompts.Task(request.Message, intent));
         await foreach (var item in AfterAdmissionAsync(new IntentCompiled(intent), first, request, caller, architecture, cancellationToken).ConfigureAwait(false))
         {
@@ -56,14 +56,14 @@ public sealed class WorkflowRunner(IIntentCompiler intents, WorkerPool workers, 
         }
 
         var plan = new StringBuilder();
-        var second = new PhaseCall(WorkflowPhase.Plan, Operations.ShipPlan, V1.ChatMode.Plan, WorkflowPrompts.ShipPlan,
+        var second = new PhaseCall(WorkflowPhase.Plan, Operations.ShipPlan, ChatMode.Plan, WorkflowPrompts.ShipPlan,
             WorkflowPrompts.Task(request.Message, intent, "Architecture", architecture.ToString()));
         await foreach (var item in CollectAsync(_phases.RunAsync(second, request, caller, cancellationToken), plan).ConfigureAwait(false))
         {
             yield return item;
         }
 
-        var third = new PhaseCall(WorkflowPhase.Code, Operations.ShipCode, V1.ChatMode.Ship, WorkflowPrompts.Code,
+        var third = new PhaseCall(WorkflowPhase.Code, Operations.ShipCode, ChatMode.Ship, WorkflowPrompts.Code,
             WorkflowPrompts.Task(request.Message, intent, "Plan", plan.ToString()));
         await foreach (var item in CollectAsync(_phases.RunAsync(third, request, caller, cancellationToken), new StringBuilder()).ConfigureAwait(false))
         {
@@ -104,8 +104,8 @@ public sealed class WorkflowRunner(IIntentCompiler intents, WorkerPool workers, 
         }
     }
 
-    private ValueTask<V1.Intent> CompileAsync(string message, CancellationToken cancellationToken) =>
+    private ValueTask<ParsedIntent> CompileAsync(string message, CancellationToken cancellationToken) =>
         message.Length <= intentOptions.Value.InlineMaxChars
             ? ValueTask.FromResult(intents.Compile(message))
-            : new ValueTask<V1.Intent>(workers.RunAsync(WorkKind.ParseIntent, (Compiler: intents, Text: message), static s => s.Compiler.Compile(s.Text), cancellationToken));
+            : new ValueTask<ParsedIntent>(workers.RunAsync(WorkKind.ParseIntent, (Compiler: intents, Text: message), static s => s.Compiler.Compile(s.Text), cancellationToken));
 }

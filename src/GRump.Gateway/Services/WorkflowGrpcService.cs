@@ -1,5 +1,6 @@
 using Grpc.Core;
 using GRump.Gateway.Auth;
+using GRump.Gateway.Chat;
 using GRump.Gateway.V1;
 using GRump.Gateway.Workflows;
 
@@ -13,14 +14,14 @@ internal sealed class WorkflowGrpcService(WorkflowRunner runner) : WorkflowServi
 {
     public override async Task Plan(PlanRequest request, IServerStreamWriter<PlanResponse> responseStream, ServerCallContext context)
     {
-        var workflow = new WorkflowRequest(request.Message, request.Model, request.Cache);
+        var workflow = new WorkflowRequest(request.Message, request.Model, ToDomain(request.Cache));
         await foreach (var item in runner.PlanAsync(workflow, context.GetHttpContext().GetCaller(), context.CancellationToken).ConfigureAwait(false))
         {
             PlanResponse? response = item switch
             {
                 IntentCompiled intent => new PlanResponse { Intent = intent.Intent },
                 PhaseDelta delta => new PlanResponse { Delta = new StreamDelta { Content = delta.Text } },
-                PhaseCompleted completed => new PlanResponse { Outcome = completed.Outcome },
+                PhaseCompleted completed => new PlanResponse { Outcome = ChatMapper.ToProto(completed.Outcome) },
                 _ => null,
             };
             if (response is not null)
@@ -32,7 +33,7 @@ internal sealed class WorkflowGrpcService(WorkflowRunner runner) : WorkflowServi
 
     public override async Task Ship(ShipRequest request, IServerStreamWriter<ShipResponse> responseStream, ServerCallContext context)
     {
-        var workflow = new WorkflowRequest(request.Message, request.Model, request.Cache);
+        var workflow = new WorkflowRequest(request.Message, request.Model, ToDomain(request.Cache));
         await foreach (var item in runner.ShipAsync(workflow, context.GetHttpContext().GetCaller(), context.CancellationToken).ConfigureAwait(false))
         {
             var response = new ShipResponse { Phase = ToProto(item.Phase) };
@@ -51,12 +52,22 @@ internal sealed class WorkflowGrpcService(WorkflowRunner runner) : WorkflowServi
                     break;
                 case PhaseCompleted completed:
                     response.Status = "completed";
-                    response.Outcome = completed.Outcome;
+                    response.Outcome = ChatMapper.ToProto(completed.Outcome);
                     break;
             }
             await responseStream.WriteAsync(response, context.CancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>UNSPECIFIED is ON for workflows (the proto's rule): a repeated workflow is served from the cache phase by phase.</summary>
+    private static ChatCacheMode ToDomain(CacheMode cache) => cache switch
+    {
+        CacheMode.Unspecified or CacheMode.On => ChatCacheMode.On,
+        CacheMode.Off => ChatCacheMode.Off,
+        CacheMode.ReadOnly => ChatCacheMode.ReadOnly,
+        CacheMode.WriteOnly => ChatCacheMode.WriteOnly,
+        _ => (ChatCacheMode)(-1),
+    };
 
     private static ShipPhase ToProto(WorkflowPhase phase) => phase switch
     {

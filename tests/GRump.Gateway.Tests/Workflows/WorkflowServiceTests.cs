@@ -68,6 +68,7 @@ public sealed class WorkflowServiceTests
         var summary = await SummaryAsync(h);
         Assert.Equal(2, summary.TotalRequests);
         Assert.Equal(outcome.CostUsd, summary.TotalCost, 9);
+        Assert.Equal(outcome.CostUsd, summary.CostByOperation["plan"], 9);
     }
 
     [Fact]
@@ -94,7 +95,9 @@ public sealed class WorkflowServiceTests
         Assert.Contains("software architect", requests[0].Body, StringComparison.Ordinal);
         Assert.Contains("ARCH: a queue and a db", requests[1].Body, StringComparison.Ordinal);
         Assert.Contains("PLAN: 1. db 2. queue", requests[2].Body, StringComparison.Ordinal);
-        Assert.Equal(3, (await SummaryAsync(h)).TotalRequests);
+        var summary = await SummaryAsync(h);
+        Assert.Equal(3, summary.TotalRequests);
+        Assert.Equal(["ship.architecture", "ship.code", "ship.plan"], summary.CostByOperation.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]

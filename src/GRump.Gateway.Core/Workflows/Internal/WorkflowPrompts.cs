@@ -25,7 +25,7 @@ internal static class WorkflowPrompts
         + "code block preceded by its path. Only code and file paths.";
 
     /// <summary>The user message of a phase: the request, what the gateway understood of it, and the previous phase's output.</summary>
-    public static string Task(string message, V1.Intent intent, string? previousTitle = null, string? previous = null)
+    public static string Task(string message, ParsedIntent intent, string? previousTitle = null, string? previous = null)
     {
         var text = new StringBuilder("Request: ").Append(message.Trim()).Append('\n');
         if (intent.Features.Count > 0)
