@@ -1,5 +1,6 @@
 using Google.Protobuf.Reflection;
 using Google.Rpc;
+using GRump.Gateway.Anthropic;
 using GRump.Gateway.Auth;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.OpenAi;
@@ -61,6 +62,7 @@ public static class GrpcServiceCollectionExtensions
             app.MapPrometheusScrapingEndpoint("/metrics");
         }
         app.MapOpenAiEndpoints();
+        app.MapAnthropicEndpoints();
         app.MapReverseProxy();
         return app;
     }
