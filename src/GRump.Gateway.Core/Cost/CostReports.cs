@@ -40,6 +40,21 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
             ModelRoutingSavings = days.Sum(d => d.RoutingSavingsUsd),
         };
         var hits = days.Sum(d => d.CacheHits);
+        var tokens = TokenTotals.Zero;
+        foreach (var day in days)
+        {
+            tokens = tokens.Add(day.Tokens);
+        }
+
+        response.Tokens = new TokenBreakdown
+        {
+            InputTokens = tokens.Input,
+            OutputTokens = tokens.Output,
+            CacheReadTokens = tokens.CacheRead,
+            CacheWriteTokens = tokens.CacheWrite,
+            CacheWrite1HTokens = tokens.CacheWrite1h,
+            ReasoningTokens = tokens.Reasoning,
+        };
         response.CacheHitRate = response.TotalRequests == 0 ? 0 : (double)hits / response.TotalRequests;
         response.TotalSavings = response.CacheSavings + response.ModelRoutingSavings;
         foreach (var day in days)

@@ -48,6 +48,7 @@ internal static class MessagesReader
         }
     }
 
+    /// <param name="body">The request body (a JSON object).</param>
     /// <param name="countTokens">For <c>/v1/messages/count_tokens</c>: no max_tokens, no stream.</param>
     public static Read Parse(JsonElement body, bool countTokens)
     {

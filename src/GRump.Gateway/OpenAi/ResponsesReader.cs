@@ -23,6 +23,7 @@ internal static class ResponsesReader
         [".function.parameters"] = ".parameters",
         [".function.arguments"] = ".arguments",
         [".tool_call_id"] = ".call_id",
+        [".id"] = ".call_id",
         [".image_url.url"] = ".image_url",
         [".image_url.detail"] = ".detail",
         ["tool_choice.function.name"] = "tool_choice.name",

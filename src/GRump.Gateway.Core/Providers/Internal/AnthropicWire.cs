@@ -522,11 +522,13 @@ internal static class AnthropicWire
                     _cacheWrite1h = Number(split, "ephemeral_1h_input_tokens") ?? 0;
                     _cacheWrite = creation - _cacheWrite1h;
                 }
-                else
+                else if (creation != _cacheWrite + _cacheWrite1h)
                 {
                     _cacheWrite = creation;
                     _cacheWrite1h = 0;
                 }
+
+                // Else: the same total repeated without its split (message_delta after message_start): keep the split.
             }
         }
 
