@@ -148,7 +148,7 @@ public sealed class GoldenCostTests
     /// Posts a request and returns the usage object and the gateway's cost: from the JSON body, or from the stream's
     /// events (the last one that has a usage object, and x_grump.cost_usd).
     /// </summary>
-    public static async Task<(JsonElement Usage, double CostUsd)> PostAsync(UpstreamHarness h, string path, string body, bool stream, string usageField)
+    internal static async Task<(JsonElement Usage, double CostUsd)> PostAsync(UpstreamHarness h, string path, string body, bool stream, string usageField)
     {
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
         using var response = await h.App.Http.PostAsync(path, content, Ct).DefaultTimeout();
