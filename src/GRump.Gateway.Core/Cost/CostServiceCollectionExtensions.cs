@@ -36,6 +36,7 @@ public static class CostServiceCollectionExtensions
         services.AddOptions<Diagnostics.PerformanceMonitorOptions>().BindConfiguration(Diagnostics.PerformanceMonitorOptions.SectionName);
         services.TryAddSingleton<Diagnostics.RequestCounter>();
         services.TryAddSingleton<Diagnostics.PerformanceMonitor>();
+        services.TryAddSingleton<Diagnostics.RecentActivity>();
         services.AddHostedService(sp => sp.GetRequiredService<Diagnostics.PerformanceMonitor>());
         return services;
     }

@@ -2,6 +2,7 @@ using Google.Protobuf.Reflection;
 using Google.Rpc;
 using GRump.Gateway.Anthropic;
 using GRump.Gateway.Auth;
+using GRump.Gateway.Dashboard;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.OpenAi;
 using GRump.Gateway.Services;
@@ -63,6 +64,7 @@ public static class GrpcServiceCollectionExtensions
         }
         app.MapOpenAiEndpoints();
         app.MapAnthropicEndpoints();
+        app.MapDashboard();
         app.MapReverseProxy();
         return app;
     }

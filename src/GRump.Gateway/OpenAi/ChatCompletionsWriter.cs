@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GRump.Gateway.Chat;
 using GRump.Gateway.Endpoints;
+using GRump.Gateway.Providers;
 
 namespace GRump.Gateway.OpenAi;
 
@@ -38,23 +39,7 @@ internal static class ChatCompletionsWriter
             writer.WriteString("reasoning_content", result.Reasoning);
         }
 
-        if (result.ToolCalls.Count > 0)
-        {
-            writer.WriteStartArray("tool_calls");
-            foreach (var call in result.ToolCalls)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("id", call.Id);
-                writer.WriteString("type", "function");
-                writer.WriteStartObject("function");
-                writer.WriteString("name", call.Name);
-                writer.WriteString("arguments", call.ArgumentsJson);
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-        }
+        OpenAiToolCalls.Write(writer, result.ToolCalls);
 
         writer.WriteEndObject();
         writer.WriteNull("logprobs");

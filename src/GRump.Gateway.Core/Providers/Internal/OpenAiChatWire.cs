@@ -105,23 +105,7 @@ internal static class OpenAiChatWire
                 writer.WriteNull("content");
             }
 
-            if (message.ToolCalls.Count > 0)
-            {
-                writer.WriteStartArray("tool_calls");
-                foreach (var call in message.ToolCalls)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("id", call.Id);
-                    writer.WriteString("type", "function");
-                    writer.WriteStartObject("function");
-                    writer.WriteString("name", call.Name);
-                    writer.WriteString("arguments", call.ArgumentsJson);
-                    writer.WriteEndObject();
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
-            }
+            OpenAiToolCalls.Write(writer, message.ToolCalls);
         }
         else if (message.Content.Count == 1 && message.Content[0] is TextPart only)
         {
