@@ -1,4 +1,5 @@
 using GRump.Gateway.Chat;
+using GRump.Gateway.Intent;
 
 namespace GRump.Gateway.Workflows;
 

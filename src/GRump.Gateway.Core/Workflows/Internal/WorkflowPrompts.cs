@@ -1,4 +1,5 @@
 using System.Text;
+using GRump.Gateway.Intent;
 
 namespace GRump.Gateway.Workflows.Internal;
 
