@@ -150,6 +150,8 @@ public sealed class ModelRouter
 
         var ask = new Ask(tier, score, required, inputTokens, maxOutputTokens, maxCost, request.Routing?.PreferCheaper == true);
         var (chosen, reason) = request.Model.Length > 0 ? ChooseExplicit(request.Model, ask) : ChooseRouted(ask);
+        // The reservation is the cap: what the chosen model may produce is what goes upstream and what is reserved.
+        maxOutputTokens = chosen.OutputLimit(request.MaxTokens, _defaultMaxOutputTokens);
         decision.Model = chosen.Id;
         decision.Provider = chosen.Provider;
         decision.Reason = reason;

@@ -23,7 +23,10 @@ public sealed class RoutingResult
     /// <summary>Prompt input tokens (TokenCounter.CountPrompt over every message).</summary>
     public int InputTokens { get; }
 
-    /// <summary>Output tokens the estimate assumed: the request's max_tokens, or Routing:DefaultMaxOutputTokens when it is 0.</summary>
+    /// <summary>
+    /// The output limit sent upstream and reserved for: the request's max_tokens (or Routing:DefaultMaxOutputTokens when
+    /// it is 0), at most the model's <see cref="ModelDefinition.MaxOutputTokens"/>.
+    /// </summary>
     public int MaxOutputTokens { get; }
 
     /// <summary>The compiled intent of the task text (passed in, or compiled by the router).</summary>
