@@ -57,6 +57,18 @@ public sealed record FakeBehavior
     /// <summary>Reported completion tokens; default the number of content chunks.</summary>
     public int? CompletionTokens { get; init; }
 
+    /// <summary>
+    /// An upstream that produces as much as it is allowed: report the request's <c>max_tokens</c> as completion tokens, or
+    /// this many when the request sets none. <see cref="CompletionTokens"/> wins when both are set.
+    /// </summary>
+    public int? CompletionTokensUpToLimit { get; init; }
+
+    /// <summary>Any other <c>/v1/</c> path: answer 200 with this body (and <see cref="RawContentType"/>) instead of the echo.</summary>
+    public string? RawBody { get; init; }
+
+    /// <summary>The content type of <see cref="RawBody"/>; default <c>application/json</c>.</summary>
+    public string RawContentType { get; init; } = "application/json";
+
     /// <summary>Send this many content chunks, then abort the connection (no finish, no <c>[DONE]</c>/<c>message_stop</c>).</summary>
     public int? CutAfterChunks { get; init; }
 

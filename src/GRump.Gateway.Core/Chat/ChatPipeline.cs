@@ -257,7 +257,7 @@ public sealed partial class ChatPipeline(
             span?.SetTag("grump.tier", route.Decision.Tier.ToString());
             span?.SetTag("gen_ai.request.model", route.Model.Id);
         }
-        rateLimiter.Admit(caller.Tenant, route.InputTokens + route.MaxOutputTokens);
+        await rateLimiter.AdmitAsync(caller.Tenant, route.InputTokens + route.MaxOutputTokens, cancellationToken).ConfigureAwait(false);
 
         var call = new ChatCall(request, caller, operation, route, started)
         {
@@ -265,7 +265,7 @@ public sealed partial class ChatPipeline(
             Access = CacheAccessModes.FromProto(request.Cache),
         };
         call.WorstCaseUsd = call.Candidates.Max(m => m.Cost(route.InputTokens, route.MaxOutputTokens));
-        var upstreamRequest = ToProvider(request, route.Model);
+        var upstreamRequest = ToProvider(request, route.Model, route.MaxOutputTokens);
         call.UpstreamRequest = upstreamRequest;
         call.Cacheable = ChatCachePolicy.IsCacheable(upstreamRequest, call.Access, optIn: request.Cache == CacheMode.On);
         if (call.Cacheable)
@@ -490,13 +490,14 @@ public sealed partial class ChatPipeline(
     private static bool CanFallBack(GatewayException error) =>
         error.Kind is GatewayErrorKind.Unavailable or GatewayErrorKind.DeadlineExceeded or GatewayErrorKind.ResourceExhausted;
 
-    private static ProviderChatRequest ToProvider(ChatRequest request, ModelDefinition model) => new()
+    /// <summary>The upstream request; its max_tokens is the output limit the budget reservation covers (never left open).</summary>
+    private static ProviderChatRequest ToProvider(ChatRequest request, ModelDefinition model, int maxOutputTokens) => new()
     {
         Model = model.Id,
         Messages = [.. request.Messages.Select(m => new ChatTurn(m.Role, m.Content))],
         Temperature = request.HasTemperature ? request.Temperature : null,
         TopP = request.HasTopP ? request.TopP : null,
-        MaxTokens = request.MaxTokens,
+        MaxTokens = model.OutputLimit(maxOutputTokens, maxOutputTokens),
         Seed = request.HasSeed ? request.Seed : null,
         Stop = [.. request.Stop],
     };
@@ -552,7 +553,7 @@ public sealed partial class ChatPipeline(
 
         /// <summary>The upstream request for <paramref name="model"/>: the routed one, or a fallback's.</summary>
         public ProviderChatRequest RequestFor(ModelDefinition model) =>
-            UpstreamRequest is { } routed && routed.Model == model.Id ? routed : ToProvider(request, model);
+            UpstreamRequest is { } routed && routed.Model == model.Id ? routed : ToProvider(request, model, route.MaxOutputTokens);
 
         public BudgetReservation? Reservation { get; set; }
 

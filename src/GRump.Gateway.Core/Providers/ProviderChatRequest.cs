@@ -12,7 +12,10 @@ public sealed record ProviderChatRequest
 
     public float? TopP { get; init; }
 
-    /// <summary>0 = the model's default.</summary>
+    /// <summary>
+    /// The output cap sent upstream (OpenAI <c>max_tokens</c>, Anthropic <c>max_tokens</c>): the chat pipeline always sets
+    /// it to the limit its budget reservation covers. 0 (direct adapter use only) = the adapter's default.
+    /// </summary>
     public int MaxTokens { get; init; }
 
     public long? Seed { get; init; }

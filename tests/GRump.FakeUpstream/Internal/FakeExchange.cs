@@ -126,6 +126,13 @@ internal sealed class FakeExchange(
         return FlushAsync();
     }
 
+    /// <summary>Writes a programmed body as it is (UTF-8) and flushes it.</summary>
+    public Task WriteRawAsync(string body)
+    {
+        Body.Write(System.Text.Encoding.UTF8.GetBytes(body));
+        return FlushAsync();
+    }
+
     public Task WriteDoneAsync()
     {
         Body.Write("data: [DONE]\n\n"u8);
