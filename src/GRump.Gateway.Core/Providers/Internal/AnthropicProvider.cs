@@ -125,7 +125,7 @@ internal sealed class AnthropicProvider(UpstreamSender sender, ProviderMetrics m
     }
 
     /// <summary>One event (its <c>type</c> field says which; the <c>event:</c> line repeats it).</summary>
-    private static string Parse(ReadOnlySpan<byte> json, ref StreamState state)
+    private string Parse(ReadOnlySpan<byte> json, ref StreamState state)
     {
         try
         {
@@ -164,7 +164,8 @@ internal sealed class AnthropicProvider(UpstreamSender sender, ProviderMetrics m
                     return string.Empty;
                 case "error":
                     var error = root.TryGetProperty("error", out var e) && e.TryGetProperty("message", out var m) ? m.GetString() : "unknown error";
-                    throw new GatewayException(GatewayErrorKind.Unavailable, $"Anthropic sent an error in the stream: {error}") { Reason = "UPSTREAM_STREAM_ERROR" };
+                    throw new GatewayException(GatewayErrorKind.Unavailable,
+                        $"Upstream '{Name}' (Anthropic) sent an error in the stream: {SecretRedactor.Redact(error, [sender.Provider.ApiKey])}") { Reason = "UPSTREAM_STREAM_ERROR" };
                 default:
                     return string.Empty;
             }

@@ -220,7 +220,7 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
     }
 
     /// <summary>One <c>chat.completion.chunk</c>: returns its text; keeps the finish reason and usage when present (both may share a chunk).</summary>
-    private static string ParseChunk(ReadOnlySpan<byte> json, ref string finish, ref ProviderUsage? usage)
+    private string ParseChunk(ReadOnlySpan<byte> json, ref string finish, ref ProviderUsage? usage)
     {
         var reader = new Utf8JsonReader(json);
         var delta = string.Empty;
@@ -257,7 +257,8 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
                     using var document = JsonDocument.ParseValue(ref reader);
                     var message = document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("message", out var m)
                         ? m.GetString() : document.RootElement.ToString();
-                    throw new GatewayException(GatewayErrorKind.Unavailable, $"The upstream sent an error in the stream: {message}") { Reason = "UPSTREAM_STREAM_ERROR" };
+                    throw new GatewayException(GatewayErrorKind.Unavailable,
+                        $"Upstream '{Name}' sent an error in the stream: {SecretRedactor.Redact(message, [sender.Provider.ApiKey])}") { Reason = "UPSTREAM_STREAM_ERROR" };
                 }
                 else
                 {
