@@ -4,6 +4,7 @@ using Grpc.Core;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Tests.Infrastructure;
+using GRump.Gateway.Tokens;
 using GRump.Gateway.V1;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +28,8 @@ public sealed class CacheServiceTests(SharedGateway shared)
         // Act
         var warmed = await client.WarmCacheAsync(new WarmCacheRequest { Entries = { entry } }, cancellationToken: Ct);
         var cache = app.Services.GetRequiredService<ITieredCache>();
-        var request = new ProviderChatRequest { Model = entry.Model, Messages = [new ChatTurn("user", entry.Prompt)], Temperature = 0f };
+        // Keyed as the chat pipeline keys the same request: temperature 0 and the output limit it reserves for (1024).
+        var request = new ProviderChatRequest { Model = entry.Model, Messages = [new ChatTurn("user", entry.Prompt)], Temperature = 0f, MaxTokens = 1024 };
         var hit = await cache.GetAsync(CacheNamespace.Chat, CacheKeys.ForChat("default", "nim", request), CacheAccess.On, Ct).AsTask().DefaultTimeout();
         var stats = await client.GetCacheStatsAsync(new GetCacheStatsRequest(), cancellationToken: Ct);
         var cleared = await client.ClearCacheAsync(new ClearCacheRequest { Namespace = "chat" }, cancellationToken: Ct);
@@ -42,7 +44,10 @@ public sealed class CacheServiceTests(SharedGateway shared)
         Assert.Equal(["L1", "L2", "L3"], stats.Tiers.Select(t => t.Layer));
         Assert.Equal([true, false, true], stats.Tiers.Select(t => t.Enabled));
         Assert.Equal(1.0, stats.Namespaces.Single(n => n.Namespace == "chat").HitRate);
-        Assert.Equal(0.001, stats.SavingsUsd, 12);
+        // Credited at the registry's prices for the entry's tokens (less than the $0.001 claimed), not at the claim.
+        var priced = ((TokenCounter.Shared.CountPrompt([new ChatTurn("user", entry.Prompt)]) * 0.60) + (TokenCounter.Shared.Count("4") * 2.50)) / 1e6;
+        Assert.Equal(priced, completion.CostUsd, 12);
+        Assert.Equal(priced, stats.SavingsUsd, 12);
         Assert.Equal(2, cleared.Removed); // L1 and the disk file
         Assert.False(miss.IsHit);
     }
@@ -56,7 +61,7 @@ public sealed class CacheServiceTests(SharedGateway shared)
 
         // Act
         await using var app = new GatewayApp(new Dictionary<string, string?> { ["Cache:WarmFile"] = file }).Start();
-        var found = await app.Services.GetRequiredService<ITieredCache>().GetAsync(CacheNamespace.Plans, CacheKeys.ForText(CacheNamespace.Plans, "m", "p"), CacheAccess.On, Ct).AsTask().DefaultTimeout();
+        var found = await app.Services.GetRequiredService<ITieredCache>().GetAsync(CacheNamespace.Plans, CacheKeys.ForText(CacheNamespace.Plans, CacheWarmer.DefaultTenant, "m", "p"), CacheAccess.On, Ct).AsTask().DefaultTimeout();
 
         // Assert
         Assert.Equal(CacheLayer.L1, found.Layer);
