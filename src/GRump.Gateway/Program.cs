@@ -6,6 +6,7 @@ using GRump.Gateway.Embeddings;
 using GRump.Gateway.Endpoints;
 using GRump.Gateway.Hosting;
 using GRump.Gateway.Intent;
+using GRump.Gateway.Passthrough;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Workers;
 
@@ -20,5 +21,6 @@ builder.Services.AddModelRouting();
 builder.Services.AddTieredCache();
 builder.Services.AddChat(builder.Configuration);
 builder.Services.AddEmbeddings();
+builder.Services.AddPassthrough();
 
 return await builder.BuildAndRunGatewayAsync(app => app.MapGatewayEndpoints());

@@ -3,6 +3,7 @@ using Google.Rpc;
 using GRump.Gateway.Auth;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.OpenAi;
+using GRump.Gateway.Passthrough;
 using GRump.Gateway.Services;
 using GRump.Gateway.Workers;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -38,6 +39,7 @@ public static class GrpcServiceCollectionExtensions
     public static WebApplication MapGatewayEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseRequestPathGuard();
         var requests = app.Services.GetRequiredService<RequestCounter>();
         app.Use((context, next) =>
         {
@@ -61,6 +63,8 @@ public static class GrpcServiceCollectionExtensions
             app.MapPrometheusScrapingEndpoint("/metrics");
         }
         app.MapOpenAiEndpoints();
+        app.MapPassthrough();
+        // No routes: this activates the provider clusters' health checks (the chat path and passthrough send through them).
         app.MapReverseProxy();
         return app;
     }

@@ -18,7 +18,7 @@ namespace GRump.Gateway.OpenAi;
 /// (JSON, or SSE <c>data:</c> chunks ending <c>data: [DONE]</c>), <c>POST /v1/embeddings</c>, <c>GET /v1/models</c>.
 /// Responses carry <c>x-grump-model</c>, <c>x-grump-provider</c>, <c>x-grump-cache</c>, <c>x-grump-cost-usd</c> and
 /// <c>x-grump-overhead-ms</c>; a stream's cost is in its last chunk's <c>x_grump</c> object (headers are gone by then).
-/// Other <c>/v1/*</c> paths fall through to the YARP passthrough.
+/// Other <c>/v1/*</c> paths fall through to the passthrough (<c>Passthrough/</c>): allow-listed ones are forwarded, the rest are 404.
 /// </summary>
 internal static class OpenAiEndpoints
 {
@@ -362,7 +362,9 @@ internal static class OpenAiEndpoints
             MaxTokens = body.MaxCompletionTokens ?? body.MaxTokens ?? 0,
             Cache = body.Cache?.ToUpperInvariant() switch
             {
-                null or "" or "ON" => CacheMode.On,
+                // No x_grump_cache is no opt-in: like gRPC's UNSPECIFIED, only a deterministic request is cached.
+                null or "" => CacheMode.Unspecified,
+                "ON" => CacheMode.On,
                 "OFF" => CacheMode.Off,
                 "READ_ONLY" => CacheMode.ReadOnly,
                 "WRITE_ONLY" => CacheMode.WriteOnly,
@@ -476,7 +478,7 @@ internal static class OpenAiEndpoints
         }
     }
 
-    private static async Task WriteErrorAsync(HttpContext context, GatewayException error)
+    internal static async Task WriteErrorAsync(HttpContext context, GatewayException error)
     {
         var response = context.Response;
         response.StatusCode = GatewayStatus.ToHttpStatus(error.Kind);
@@ -497,7 +499,7 @@ internal static class OpenAiEndpoints
         writer.WriteString("message", error.Message);
         writer.WriteString("type", error.Kind switch
         {
-            GatewayErrorKind.InvalidArgument or GatewayErrorKind.FailedPrecondition => "invalid_request_error",
+            GatewayErrorKind.InvalidArgument or GatewayErrorKind.FailedPrecondition or GatewayErrorKind.NotFound => "invalid_request_error",
             GatewayErrorKind.Unauthenticated => "authentication_error",
             GatewayErrorKind.PermissionDenied => "permission_error",
             GatewayErrorKind.ResourceExhausted => "rate_limit_error",
