@@ -23,9 +23,9 @@ namespace GRump.Gateway.Tests.Auth;
 /// </summary>
 public sealed class RoleTests(RedisFixture redis) : IClassFixture<RedisFixture>, IAsyncLifetime
 {
-    private const string KeyA = "tenant-a-key-0123456789";
-    private const string KeyB = "tenant-b-key-0123456789";
-    private const string AdminKey = "admin-key-0123456789abc";
+    private const string KeyA = TestKeys.A;
+    private const string KeyB = TestKeys.B;
+    private const string AdminKey = TestKeys.Admin;
 
     private UpstreamHarness _h = null!;
 
@@ -33,16 +33,7 @@ public sealed class RoleTests(RedisFixture redis) : IClassFixture<RedisFixture>,
 
     private CostService.CostServiceClient Cost => new(_h.App.Channel);
 
-    public async ValueTask InitializeAsync() => _h = await UpstreamHarness.StartAsync(new Dictionary<string, string?>
-    {
-        ["Auth:Keys:0:Key"] = KeyA,
-        ["Auth:Keys:0:Tenant"] = "a",
-        ["Auth:Keys:1:Key"] = KeyB,
-        ["Auth:Keys:1:Tenant"] = "b",
-        ["Auth:Keys:2:Key"] = AdminKey,
-        ["Auth:Keys:2:Tenant"] = "ops",
-        ["Auth:Keys:2:Role"] = "admin",
-    });
+    public async ValueTask InitializeAsync() => _h = await UpstreamHarness.StartAsync(TestKeys.Settings());
 
     public async ValueTask DisposeAsync() => await _h.DisposeAsync();
 
@@ -165,7 +156,7 @@ public sealed class RoleTests(RedisFixture redis) : IClassFixture<RedisFixture>,
         Assert.Equal(1e-9, warmer.Credit(new CacheWarmEntry("chat", ModelRegistry.KimiK25, "p", "r", 1e-9), CacheNamespace.Chat));
     }
 
-    private static Metadata Key(string key) => new() { { "authorization", "Bearer " + key } };
+    private static Metadata Key(string key) => TestKeys.Bearer(key);
 
     private async Task<HttpResponseMessage> PostAsync(string path, string key, string json)
     {

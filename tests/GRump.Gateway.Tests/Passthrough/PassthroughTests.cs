@@ -6,6 +6,7 @@ using System.Text.Json;
 using Grpc.Core;
 using GRump.Fakes;
 using GRump.Gateway.Routing;
+using GRump.Gateway.Tests.Auth;
 using GRump.Gateway.Tests.Infrastructure;
 using GRump.Gateway.Tests.Providers;
 using GRump.Gateway.V1;
@@ -18,24 +19,17 @@ namespace GRump.Gateway.Tests.Passthrough;
 /// </summary>
 public sealed class PassthroughTests : IAsyncLifetime
 {
-    private const string KeyA = "tenant-a-key-0123456789";
-    private const string KeyB = "tenant-b-key-0123456789";
-    private const string AdminKey = "admin-key-0123456789abc";
+    private const string KeyA = TestKeys.A;
+    private const string KeyB = TestKeys.B;
+    private const string AdminKey = TestKeys.Admin;
     private const double PerCallPrice = 0.002;
 
     private UpstreamHarness _h = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync() => _h = await UpstreamHarness.StartAsync(new Dictionary<string, string?>
+    public async ValueTask InitializeAsync() => _h = await UpstreamHarness.StartAsync(TestKeys.Settings(new Dictionary<string, string?>
     {
-        ["Auth:Keys:0:Key"] = KeyA,
-        ["Auth:Keys:0:Tenant"] = "a",
-        ["Auth:Keys:1:Key"] = KeyB,
-        ["Auth:Keys:1:Tenant"] = "b",
-        ["Auth:Keys:2:Key"] = AdminKey,
-        ["Auth:Keys:2:Tenant"] = "ops",
-        ["Auth:Keys:2:Role"] = "admin",
         ["Passthrough:Routes:0:Path"] = "/v1/completions",
         ["Passthrough:Routes:0:Metering"] = "usage",
         ["Passthrough:Routes:1:Path"] = "/v1/moderations",
@@ -45,7 +39,7 @@ public sealed class PassthroughTests : IAsyncLifetime
         ["Passthrough:Routes:2:Methods:0"] = "GET",
         ["Passthrough:Routes:2:Metering"] = "per-call",
         ["Passthrough:Routes:2:PricePerCallUsd"] = "0",
-    });
+    }));
 
     public async ValueTask DisposeAsync() => await _h.DisposeAsync();
 
@@ -359,7 +353,7 @@ public sealed class PassthroughTests : IAsyncLifetime
         return error.RootElement.GetProperty("error").GetProperty("message").GetString()!;
     }
 
-    private static Metadata Key(string key) => new() { { "authorization", "Bearer " + key } };
+    private static Metadata Key(string key) => TestKeys.Bearer(key);
 
     private async Task<GetSummaryResponse> Summary(string key) =>
         await new CostService.CostServiceClient(_h.App.Channel).GetSummaryAsync(new GetSummaryRequest(), Key(key), cancellationToken: Ct).ResponseAsync.DefaultTimeout();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GRump.Gateway.Caching.Internal;
 using StackExchange.Redis;
 
 namespace GRump.Gateway.Auth.Internal;
@@ -67,20 +68,13 @@ internal sealed class RedisRateLimiter : IAsyncDisposable
         return {'ok'}
         """;
 
-    private readonly ConfigurationOptions _configuration;
+    private readonly LazyRedisConnection _connection;
     private readonly string _prefix;
     private readonly TimeSpan _timeout;
-    private readonly Lock _lock = new();
-    private Task<ConnectionMultiplexer>? _connecting;
 
     public RedisRateLimiter(string configuration, string prefix, TimeSpan timeout)
     {
-        _configuration = ConfigurationOptions.Parse(configuration);
-        _configuration.AbortOnConnectFail = false;
-        _configuration.BacklogPolicy = BacklogPolicy.FailFast;
-        _configuration.AsyncTimeout = (int)Math.Max(50, timeout.TotalMilliseconds);
-        _configuration.ReconnectRetryPolicy ??= new LinearRetry(1000);
-        _configuration.ClientName ??= "grump-ratelimit";
+        _connection = LazyRedisConnection.FailFast(configuration, timeout, "grump-ratelimit");
         _prefix = prefix;
         _timeout = timeout;
     }
@@ -89,7 +83,7 @@ internal sealed class RedisRateLimiter : IAsyncDisposable
     public async Task<RateDecision> AdmitAsync(string tenant, RateAsk ask, long nowMs, CancellationToken cancellationToken)
     {
         // A first connect to a Redis that is down would wait for the connect timeout: bound it like a command.
-        var connection = await ConnectAsync().WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+        var connection = await _connection.ConnectAsync().WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
         if (!connection.IsConnected)
         {
             throw new RedisException("Redis is not connected.");
@@ -111,62 +105,11 @@ internal sealed class RedisRateLimiter : IAsyncDisposable
         };
     }
 
-    /// <summary>Completes when the connection is, or next becomes, up (or down): a signal from the client's own events.</summary>
-    public async Task WaitForConnectionAsync(bool connected, CancellationToken cancellationToken)
-    {
-        var connection = await ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Check(object? sender, ConnectionFailedEventArgs? e)
-        {
-            if (connection.IsConnected == connected)
-            {
-                reached.TrySetResult();
-            }
-        }
+    /// <summary>Completes when the connection is, or next becomes, up (or down).</summary>
+    public Task WaitForConnectionAsync(bool connected, CancellationToken cancellationToken) => _connection.WaitForConnectionAsync(connected, cancellationToken);
 
-        connection.ConnectionFailed += Check;
-        connection.ConnectionRestored += Check;
-        try
-        {
-            Check(null, null);
-            await reached.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            connection.ConnectionFailed -= Check;
-            connection.ConnectionRestored -= Check;
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        var connecting = _connecting;
-        if (connecting is { IsCompletedSuccessfully: true })
-        {
-            await connecting.Result.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
     private static long ParseMs(RedisResult value) =>
         (long)Math.Ceiling(double.Parse((string)value!, NumberStyles.Float, CultureInfo.InvariantCulture));
-
-    private Task<ConnectionMultiplexer> ConnectAsync()
-    {
-        var connecting = _connecting;
-        if (connecting is { IsFaulted: false, IsCanceled: false })
-        {
-            return connecting;
-        }
-
-        lock (_lock)
-        {
-            // A connect that threw (bad configuration, DNS) is retried on the next call, not cached forever.
-            if (_connecting is null || _connecting.IsFaulted || _connecting.IsCanceled)
-            {
-                _connecting = ConnectionMultiplexer.ConnectAsync(_configuration);
-            }
-
-            return _connecting;
-        }
-    }
 }
