@@ -1,6 +1,7 @@
 using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Chat;
+using GRump.Gateway.Dashboard;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Embeddings;
 using GRump.Gateway.Endpoints;
@@ -9,6 +10,7 @@ using GRump.Gateway.Intent;
 using GRump.Gateway.Passthrough;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Workers;
+using GRump.Gateway.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddGatewayHosting();
@@ -22,5 +24,7 @@ builder.Services.AddTieredCache();
 builder.Services.AddChat(builder.Configuration);
 builder.Services.AddEmbeddings();
 builder.Services.AddPassthrough();
+builder.Services.AddDashboard();
+builder.Services.AddWorkflows();
 
 return await builder.BuildAndRunGatewayAsync(app => app.MapGatewayEndpoints());

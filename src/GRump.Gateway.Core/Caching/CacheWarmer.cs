@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using GRump.Gateway.Chat;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Tokens;
@@ -85,7 +86,7 @@ public sealed class CacheWarmer(ITieredCache cache, IOptions<ModelRegistryOption
 
         var priced = ns switch
         {
-            CacheNamespace.Chat or CacheNamespace.Plans => model.Cost(TokenCounter.Shared.CountPrompt([new ChatTurn("user", entry.Prompt)]), TokenCounter.Shared.Count(entry.Response)),
+            CacheNamespace.Chat or CacheNamespace.Plans => model.Cost(ChatTokens.CountPrompt([ChatMessage.FromText(ChatRole.User, entry.Prompt)], []), TokenCounter.Shared.Count(entry.Response)),
             CacheNamespace.Embeddings => model.Cost(TokenCounter.Shared.Count(entry.Prompt), 0),
             _ => 0,
         };
@@ -117,17 +118,18 @@ public sealed class CacheWarmer(ITieredCache cache, IOptions<ModelRegistryOption
 
         var provider = ResolveProvider(entry)
             ?? throw new ArgumentException($"Model '{entry.Model}' is not in the model registry; give its provider.", nameof(entry));
-        // Keyed as the chat pipeline keys a deterministic one-message request, whose max_tokens is the model's output limit.
-        var maxTokens = _registry.TryGet(entry.Model, out var model) ? model.OutputLimit(0, _defaultMaxOutputTokens) : _defaultMaxOutputTokens;
-        var request = new ProviderChatRequest { Model = entry.Model, Messages = [new ChatTurn("user", entry.Prompt)], Temperature = 0f, MaxTokens = maxTokens };
+        // Keyed as the chat pipeline keys a deterministic one-message request: max_tokens is the model's output limit.
+        var cap = _registry.TryGet(entry.Model, out var known) ? known.OutputLimit(0, _defaultMaxOutputTokens) : _defaultMaxOutputTokens;
+        var chat = new ChatRequest { Messages = [ChatMessage.FromText(ChatRole.User, entry.Prompt)], Model = entry.Model, Temperature = 0f };
+        var request = new ProviderChatRequest(entry.Model, chat, cap, Stream: false);
         var completion = new CachedCompletion
         {
             Model = entry.Model,
             Provider = provider,
-            FinishReason = "stop",
+            FinishReason = FinishReasons.Stop,
             CostUsd = credit,
-            Usage = new ProviderUsage(TokenCounter.Shared.CountPrompt(request.Messages), TokenCounter.Shared.Count(entry.Response), Estimated: true),
-            Chunks = [entry.Response],
+            Usage = new TokenUsage(ChatTokens.CountPrompt(chat), TokenCounter.Shared.Count(entry.Response), Estimated: true),
+            Deltas = [new TextDelta(entry.Response)],
         };
         return (ns, CacheKeys.ForChat(tenant, provider, request), completion.Serialize(), credit);
     }

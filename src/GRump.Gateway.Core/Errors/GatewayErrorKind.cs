@@ -30,6 +30,6 @@ public enum GatewayErrorKind
     /// <summary>A contract method whose feature has not been built yet. UNIMPLEMENTED, 501.</summary>
     NotImplemented,
 
-    /// <summary>No such route (e.g. a <c>/v1</c> path the passthrough does not forward). NOT_FOUND, 404.</summary>
+    /// <summary>No such thing here (a model id, a path). NOT_FOUND, 404.</summary>
     NotFound,
 }

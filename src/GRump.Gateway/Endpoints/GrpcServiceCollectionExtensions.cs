@@ -1,6 +1,7 @@
 using Google.Protobuf.Reflection;
 using Google.Rpc;
 using GRump.Gateway.Auth;
+using GRump.Gateway.Dashboard;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.OpenAi;
 using GRump.Gateway.Passthrough;
@@ -64,6 +65,7 @@ public static class GrpcServiceCollectionExtensions
         }
         app.MapOpenAiEndpoints();
         app.MapPassthrough();
+        app.MapDashboard();
         // No routes: this activates the provider clusters' health checks (the chat path and passthrough send through them).
         app.MapReverseProxy();
         return app;

@@ -17,7 +17,7 @@ internal static class RequestPathGuard
     {
         if (Violation(context) is { } why)
         {
-            await OpenAiEndpoints.WriteErrorAsync(context, new GatewayException(GatewayErrorKind.InvalidArgument,
+            await OpenAiErrors.WriteAsync(context, new GatewayException(GatewayErrorKind.InvalidArgument,
                 $"path: {why} are not allowed; send the path in its normal form.", [new FieldViolation("path", why)]) { Reason = "INVALID_PATH" }).ConfigureAwait(false);
             return;
         }

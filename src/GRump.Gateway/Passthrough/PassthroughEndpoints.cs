@@ -34,7 +34,7 @@ internal static class PassthroughEndpoints
         }
         catch (GatewayException ex) when (!context.Response.HasStarted)
         {
-            await OpenAiEndpoints.WriteErrorAsync(context, ex).ConfigureAwait(false);
+            await OpenAiErrors.WriteAsync(context, ex).ConfigureAwait(false);
         }
         catch (GatewayException)
         {

@@ -132,7 +132,7 @@ public sealed class RoleTests(RedisFixture redis) : IClassFixture<RedisFixture>,
         var bSummary = await Cost.GetSummaryAsync(new GetSummaryRequest(), Key(KeyB), cancellationToken: Ct);
 
         // Assert: b gets the warmed answer; a's identical request is a miss that goes upstream.
-        var priced = ((TokenCounter.Shared.CountPrompt([new ChatTurn("user", prompt)]) * 0.60) + (TokenCounter.Shared.Count("Paris.") * 2.50)) / 1e6;
+        var priced = ((Gateway.Chat.ChatTokens.CountPrompt([Gateway.Chat.ChatMessage.FromText(Gateway.Chat.ChatRole.User, prompt)], []) * 0.60) + (TokenCounter.Shared.Count("Paris.") * 2.50)) / 1e6;
         Assert.Equal("Paris.", b.Content);
         Assert.Equal(CacheTier.L1, b.Outcome.Cache);
         Assert.Equal(priced, b.Outcome.CacheSavingsUsd, 12);

@@ -28,8 +28,8 @@ public sealed class CacheServiceTests(SharedGateway shared)
         // Act
         var warmed = await client.WarmCacheAsync(new WarmCacheRequest { Entries = { entry } }, cancellationToken: Ct);
         var cache = app.Services.GetRequiredService<ITieredCache>();
-        // Keyed as the chat pipeline keys the same request: temperature 0 and the output limit it reserves for (1024).
-        var request = new ProviderChatRequest { Model = entry.Model, Messages = [new ChatTurn("user", entry.Prompt)], Temperature = 0f, MaxTokens = 1024 };
+        var chat = new Gateway.Chat.ChatRequest { Messages = [Gateway.Chat.ChatMessage.FromText(Gateway.Chat.ChatRole.User, entry.Prompt)], Model = entry.Model, Temperature = 0f };
+        var request = new ProviderChatRequest(entry.Model, chat, MaxOutputTokens: 1024, Stream: false);
         var hit = await cache.GetAsync(CacheNamespace.Chat, CacheKeys.ForChat("default", "nim", request), CacheAccess.On, Ct).AsTask().DefaultTimeout();
         var stats = await client.GetCacheStatsAsync(new GetCacheStatsRequest(), cancellationToken: Ct);
         var cleared = await client.ClearCacheAsync(new ClearCacheRequest { Namespace = "chat" }, cancellationToken: Ct);
@@ -45,7 +45,7 @@ public sealed class CacheServiceTests(SharedGateway shared)
         Assert.Equal([true, false, true], stats.Tiers.Select(t => t.Enabled));
         Assert.Equal(1.0, stats.Namespaces.Single(n => n.Namespace == "chat").HitRate);
         // Credited at the registry's prices for the entry's tokens (less than the $0.001 claimed), not at the claim.
-        var priced = ((TokenCounter.Shared.CountPrompt([new ChatTurn("user", entry.Prompt)]) * 0.60) + (TokenCounter.Shared.Count("4") * 2.50)) / 1e6;
+        var priced = ((Gateway.Chat.ChatTokens.CountPrompt(chat) * 0.60) + (TokenCounter.Shared.Count("4") * 2.50)) / 1e6;
         Assert.Equal(priced, completion.CostUsd, 12);
         Assert.Equal(priced, stats.SavingsUsd, 12);
         Assert.Equal(2, cleared.Removed); // L1 and the disk file
