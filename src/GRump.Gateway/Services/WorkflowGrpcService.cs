@@ -19,7 +19,7 @@ internal sealed class WorkflowGrpcService(WorkflowRunner runner) : WorkflowServi
         {
             PlanResponse? response = item switch
             {
-                IntentCompiled intent => new PlanResponse { Intent = intent.Intent },
+                IntentCompiled intent => new PlanResponse { Intent = IntentMapper.ToProto(intent.Intent, null) },
                 PhaseDelta delta => new PlanResponse { Delta = new StreamDelta { Content = delta.Text } },
                 PhaseCompleted completed => new PlanResponse { Outcome = ChatMapper.ToProto(completed.Outcome) },
                 _ => null,
@@ -41,7 +41,7 @@ internal sealed class WorkflowGrpcService(WorkflowRunner runner) : WorkflowServi
             {
                 case IntentCompiled intent:
                     response.Status = "completed";
-                    response.Intent = intent.Intent;
+                    response.Intent = IntentMapper.ToProto(intent.Intent, null);
                     break;
                 case PhaseStarted:
                     response.Status = "started";
