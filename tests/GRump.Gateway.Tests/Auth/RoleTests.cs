@@ -5,7 +5,6 @@ using Grpc.Core;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Cost;
 using GRump.Gateway.Cost.Internal;
-using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Tests.Caching;
 using GRump.Gateway.Tests.Infrastructure;
