@@ -63,12 +63,6 @@ public sealed record FakeBehavior
     /// </summary>
     public int? CompletionTokensUpToLimit { get; init; }
 
-    /// <summary>Any other <c>/v1/</c> path: answer 200 with this body (and <see cref="RawContentType"/>) instead of the echo.</summary>
-    public string? RawBody { get; init; }
-
-    /// <summary>The content type of <see cref="RawBody"/>; default <c>application/json</c>.</summary>
-    public string RawContentType { get; init; } = "application/json";
-
     /// <summary>Send this many content chunks, then abort the connection (no finish, no <c>[DONE]</c>/<c>message_stop</c>).</summary>
     public int? CutAfterChunks { get; init; }
 
@@ -80,6 +74,15 @@ public sealed record FakeBehavior
 
     /// <summary>Overrides <c>finish_reason</c> (OpenAI, default <c>stop</c>) / <c>stop_reason</c> (Anthropic, default <c>end_turn</c>).</summary>
     public string? FinishReason { get; init; }
+
+    /// <summary>
+    /// Serve exactly this body (a recorded wire response: a JSON completion or a whole SSE stream) with status 200 (or
+    /// <see cref="StatusCode"/>) and <see cref="RawContentType"/>, whatever the request asked. For golden fixtures.
+    /// </summary>
+    public string? RawBody { get; init; }
+
+    /// <summary>The content type of <see cref="RawBody"/>; default <c>text/event-stream</c> when it starts with <c>event:</c> or <c>data:</c>, else JSON.</summary>
+    public string? RawContentType { get; init; }
 
     /// <summary>Embedding vector length; default the request's <c>dimensions</c>, else <see cref="FakeUpstream.DefaultEmbeddingDimensions"/>.</summary>
     public int? EmbeddingDimensions { get; init; }

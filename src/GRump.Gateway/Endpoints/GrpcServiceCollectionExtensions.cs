@@ -1,5 +1,6 @@
 using Google.Protobuf.Reflection;
 using Google.Rpc;
+using GRump.Gateway.Anthropic;
 using GRump.Gateway.Auth;
 using GRump.Gateway.Dashboard;
 using GRump.Gateway.Diagnostics;
@@ -64,6 +65,7 @@ public static class GrpcServiceCollectionExtensions
             app.MapPrometheusScrapingEndpoint("/metrics");
         }
         app.MapOpenAiEndpoints();
+        app.MapAnthropicEndpoints();
         app.MapPassthrough();
         app.MapDashboard();
         // No routes: this activates the provider clusters' health checks (the chat path and passthrough send through them).

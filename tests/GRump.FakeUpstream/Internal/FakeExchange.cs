@@ -82,6 +82,13 @@ internal sealed class FakeExchange(
         owner.Update(record, status, static (r, s) => r.StatusCode = s);
     }
 
+    /// <summary>Writes bytes as they are and flushes them.</summary>
+    public async Task WriteRawAsync(ReadOnlyMemory<byte> bytes)
+    {
+        await Body.WriteAsync(bytes, cancellationToken);
+        await FlushAsync();
+    }
+
     public async Task FlushAsync()
     {
         await Body.FlushAsync(cancellationToken);
@@ -123,13 +130,6 @@ internal sealed class FakeExchange(
     {
         EndJson();
         Body.Write("\n\n"u8);
-        return FlushAsync();
-    }
-
-    /// <summary>Writes a programmed body as it is (UTF-8) and flushes it.</summary>
-    public Task WriteRawAsync(string body)
-    {
-        Body.Write(System.Text.Encoding.UTF8.GetBytes(body));
         return FlushAsync();
     }
 

@@ -243,13 +243,6 @@ internal static class OpenAiResponder
             return;
         }
 
-        if (x.Behavior.RawBody is { } raw)
-        {
-            x.StartResponse(200, x.Behavior.RawContentType);
-            await x.WriteRawAsync(raw);
-            return;
-        }
-
         x.StartResponse(200, "application/json");
         var json = x.BeginJson();
         json.WriteStartObject();
