@@ -107,7 +107,7 @@ public sealed class RateLimitTests(RedisFixture redis) : IClassFixture<RedisFixt
     }
 
     [Fact]
-    public async Task Gateway_5PerMinute_HoldsAcrossChatEmbeddingsAndPassthrough()
+    public async Task Gateway_5PerMinute_HoldsOnEveryCostedDoor()
     {
         // Arrange: keyed mode, 5 requests a minute; the limiter's clock is fake.
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
@@ -139,6 +139,10 @@ public sealed class RateLimitTests(RedisFixture redis) : IClassFixture<RedisFixt
         var embedding = await Assert.ThrowsAsync<RpcException>(() => embed.EmbedAsync(new EmbedRequest { Inputs = { "seven" } }, Auth(), cancellationToken: Ct).ResponseAsync);
         using var passthrough = await PostAsync(h.App.Http, "/v1/moderations", """{"input":"eight"}""");
         using var v1Chat = await PostAsync(h.App.Http, "/v1/chat/completions", """{"model":"moonshotai/kimi-k2.5","messages":[{"role":"user","content":"nine"}]}""");
+        using var messages = await PostAsync(h.App.Http, "/v1/messages", """{"model":"moonshotai/kimi-k2.5","max_tokens":64,"messages":[{"role":"user","content":"nine"}]}""");
+        using var countTokens = await PostAsync(h.App.Http, "/v1/messages/count_tokens", """{"model":"moonshotai/kimi-k2.5","messages":[{"role":"user","content":"nine"}]}""");
+        using var responses = await PostAsync(h.App.Http, "/v1/responses", """{"model":"moonshotai/kimi-k2.5","input":"nine"}""");
+        using var plan = await PostAsync(h.App.Http, "/api/plan", """{"message":"Todo app"}""");
         var refusedForwards = h.Fake.RequestCount - forwarded;
 
         time.Advance(TimeSpan.FromSeconds(60));
@@ -150,6 +154,10 @@ public sealed class RateLimitTests(RedisFixture redis) : IClassFixture<RedisFixt
         Assert.Equal(StatusCode.ResourceExhausted, embedding.StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, passthrough.StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, v1Chat.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, messages.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, countTokens.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, responses.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, plan.StatusCode);
         Assert.NotNull(passthrough.Headers.RetryAfter);
         Assert.Equal(0, refusedForwards);
         Assert.NotNull(afterAMinute.Content);

@@ -26,6 +26,8 @@ public sealed class PassthroughOptionsTests
     [InlineData("/v1/chat/completions", "usage", null, "POST", "served by the gateway itself")]
     [InlineData("/v1/chat/*", "per-call", 1.0, "POST", "served by the gateway itself")]
     [InlineData("/v1/models/*", "per-call", 0.0, "GET", "served by the gateway itself")]
+    [InlineData("/v1/responses", "usage", null, "POST", "served by the gateway itself")]
+    [InlineData("/v1/messages/*", "per-call", 0.0, "POST", "served by the gateway itself")]
     [InlineData("/v1/moderations", "per-call", null, "POST", "needs PricePerCallUsd")]
     [InlineData("/v1/moderations", "per-call", -1.0, "POST", "needs PricePerCallUsd")]
     [InlineData("/v1/moderations", "free", null, "POST", "Metering 'free' is unknown")]

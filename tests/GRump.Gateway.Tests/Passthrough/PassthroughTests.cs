@@ -281,6 +281,11 @@ public sealed class PassthroughTests : IAsyncLifetime
             ("/v1/chat/completions", """{"model":"moonshotai/kimi-k2.5","messages":[{"role":"user","content":"hi"}]}"""),
             ("/v1/chat/completions", """{"model":"moonshotai/kimi-k2.5","stream":true,"messages":[{"role":"user","content":"hi"}]}"""),
             ("/v1/embeddings", """{"input":"hello"}"""),
+            ("/v1/messages", """{"model":"moonshotai/kimi-k2.5","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}"""),
+            ("/v1/messages", """{"model":"moonshotai/kimi-k2.5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}"""),
+            ("/v1/responses", """{"model":"moonshotai/kimi-k2.5","input":"hi"}"""),
+            ("/v1/responses", """{"model":"moonshotai/kimi-k2.5","stream":true,"input":"hi"}"""),
+            ("/api/plan", """{"message":"Todo app"}"""),
             ("/v1/completions", """{"model":"moonshotai/kimi-k2.5","prompt":"hi"}"""),
             ("/v1/moderations", """{"input":"x"}"""),
         })

@@ -13,7 +13,7 @@ namespace GRump.Gateway.Passthrough.Internal;
 internal sealed class PassthroughOptionsValidator : IValidateOptions<PassthroughOptions>
 {
     /// <summary>Served by the gateway's own endpoints: never forwarded.</summary>
-    public static readonly string[] NativePaths = ["/v1/chat/completions", "/v1/embeddings", "/v1/models"];
+    public static readonly string[] NativePaths = ["/v1/chat/completions", "/v1/embeddings", "/v1/models", "/v1/responses", "/v1/messages"];
 
     private static readonly SearchValues<char> PathChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789/-_.");
     private static readonly string[] KnownMethods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
