@@ -29,6 +29,10 @@ public static class GatewayTelemetry
         public const string CostPerRequest = "llm_cost_per_request_usd";
         public const string TokensTotal = "llm_tokens_total";
         public const string BudgetAlerts = "budget_alerts_total";
+        public const string BudgetOverrun = "budget_overrun_usd_total";
+        public const string RateLimited = "rate_limited_requests_total";
+        public const string RateLimitFallback = "rate_limit_fallback_total";
+        public const string RateLimitShared = "rate_limit_shared";
         public const string ModelSelection = "model_selection_total";
         public const string RoutingSavings = "model_routing_savings_usd_total";
         public const string TaskComplexity = "task_complexity_score";

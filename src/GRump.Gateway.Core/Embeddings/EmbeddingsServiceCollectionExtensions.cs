@@ -1,3 +1,4 @@
+using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Cost;
 using GRump.Gateway.Embeddings.Internal;
@@ -19,6 +20,7 @@ public static class EmbeddingsServiceCollectionExtensions
     {
         services.AddOptions<EmbeddingOptions>().BindConfiguration(EmbeddingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddMetrics();
+        services.AddApiKeyAuth();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EmbeddingMetrics>();
         services.TryAddSingleton<EmbeddingCoalescers>();
@@ -32,7 +34,8 @@ public static class EmbeddingsServiceCollectionExtensions
             sp.GetRequiredService<EmbeddingMetrics>(),
             sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value,
             sp.GetRequiredService<ITieredCache>(),
-            sp.GetRequiredService<CostMeter>()));
+            sp.GetRequiredService<CostMeter>(),
+            sp.GetRequiredService<TenantRateLimiter>()));
         return services;
     }
 }

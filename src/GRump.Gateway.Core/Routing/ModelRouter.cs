@@ -128,7 +128,7 @@ public sealed class ModelRouter
         var (chosen, reason) = request.Model.Length > 0 ? ChooseExplicit(request.Model, ask) : ChooseRouted(ask);
 
         // The output budget is the reservation's and the upstream's cap: never above what the model can produce.
-        var outputCap = chosen.MaxOutputTokens > 0 ? Math.Min(maxOutputTokens, chosen.MaxOutputTokens) : maxOutputTokens;
+        var outputCap = chosen.OutputLimit(request.MaxTokens, _defaultMaxOutputTokens);
         var decision = new RoutingDecision(score, tier, chosen.Id, chosen.Provider, reason)
         {
             EstimatedCostUsd = chosen.Cost(inputTokens, outputCap),

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 
 namespace GRump.Gateway.Tests.Infrastructure;
 
@@ -76,6 +77,10 @@ public sealed class GatewayApp : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+        // OpenTelemetry subscribes to meters by name process-wide, and a MeterProvider counts every instrument it ever
+        // saw against its stream limit (1,000), disposed ones included: the long-lived shared gateway would otherwise
+        // stop exporting its own late-created instruments once the run has started enough other gateways.
+        builder.ConfigureServices(services => services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.SetMaxMetricStreams(50_000)));
         builder.ConfigureLogging(logging =>
         {
             logging.ClearProviders();
