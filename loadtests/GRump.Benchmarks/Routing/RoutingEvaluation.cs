@@ -5,7 +5,7 @@ using System.Text;
 using GRump.Gateway.Intent;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Routing.Internal;
-using GRump.Gateway.V1;
+using GRump.Gateway.Chat;
 
 namespace GRump.Benchmarks.Routing;
 
@@ -85,7 +85,7 @@ internal static class RoutingEvaluation
         var folds = split.Train(examples, l2);
         var items = folds.Sum(f => f.Items.Count);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"routing-eval: {title}; {items} prompts ({Count(folds, TaskTier.Simple)} simple, {Count(folds, TaskTier.Medium)} medium, {Count(folds, TaskTier.Complex)} complex); " +
+            $"routing-eval: {title}; {items} prompts ({Count(folds, ComplexityTier.Simple)} simple, {Count(folds, ComplexityTier.Medium)} medium, {Count(folds, ComplexityTier.Complex)} complex); " +
             $"complex from P ≥ {settings.ComplexProbability:0.00}, hybrid embeds from P ≥ {settings.EmbedAbove:0.00}, exemplar match ≥ {settings.ExemplarMatch:0.00}, L2 {l2[0]}/{l2[1]}; " +
             $"{examples.Count} exemplars embedded in {embedded.TotalSeconds:0.0} s, trained in {(Stopwatch.GetElapsedTime(started) - embedded).TotalSeconds:0.0} s"));
 
@@ -185,24 +185,15 @@ internal static class RoutingEvaluation
         static string[] Row(StrategyResult r, string complexFrom, string embedFrom) =>
         [
             RoutingStrategies.Name(r.Strategy), complexFrom, embedFrom,
-            Fraction(r.ComplexToCheap, r.Labelled(TaskTier.Complex)), Percent(r.SimpleToCheapRate), Percent(r.Rate(TaskTier.Simple, premium: true)),
-            Percent(r.Accuracy(TaskTier.Medium)), Percent(r.Rate(TaskTier.Medium, premium: true)), Percent(r.TierAccuracy), Percent(r.CostRatio),
+            Fraction(r.ComplexToCheap, r.Labelled(ComplexityTier.Complex)), Percent(r.SimpleToCheapRate), Percent(r.Rate(ComplexityTier.Simple, premium: true)),
+            Percent(r.Accuracy(ComplexityTier.Medium)), Percent(r.Rate(ComplexityTier.Medium, premium: true)), Percent(r.TierAccuracy), Percent(r.CostRatio),
             Percent(r.Total == 0 ? 0 : (double)r.Embedded / r.Total),
         ];
     }
 
-    private static ChatRequest Request(RoutingExemplar exemplar)
-    {
-        var request = new ChatRequest();
-        foreach (var turn in exemplar.Messages)
-        {
-            request.Messages.Add(new ChatMessage { Role = turn.Role, Content = turn.Content });
-        }
+    private static ChatRequest Request(RoutingExemplar exemplar) => new() { Messages = exemplar.Messages };
 
-        return request;
-    }
-
-    private static int Count(List<Fold> folds, TaskTier tier) => folds.Sum(f => f.Items.Count(e => e.Tier == tier));
+    private static int Count(List<Fold> folds, ComplexityTier tier) => folds.Sum(f => f.Items.Count(e => e.Tier == tier));
 
     private static void Print(TextWriter output, StrategyResult r, EvalOptions options)
     {
@@ -210,20 +201,20 @@ internal static class RoutingEvaluation
         output.WriteLine(options.Markdown ? $"### {RoutingStrategies.Name(r.Strategy)}" : $"== {RoutingStrategies.Name(r.Strategy)} ==");
         output.WriteLine();
         var matrix = new Table("label \\ routed", "simple", "medium", "complex", "cheap model", "premium model");
-        foreach (var label in new[] { TaskTier.Simple, TaskTier.Medium, TaskTier.Complex })
+        foreach (var label in new[] { ComplexityTier.Simple, ComplexityTier.Medium, ComplexityTier.Complex })
         {
-            matrix.Add(TaskTiers.Name(label), N(r.Confusion[(int)label, 0]), N(r.Confusion[(int)label, 1]), N(r.Confusion[(int)label, 2]),
+            matrix.Add(ComplexityTiers.Name(label), N(r.Confusion[(int)label, 0]), N(r.Confusion[(int)label, 1]), N(r.Confusion[(int)label, 2]),
                 N(r.Cheap[(int)label]), N(r.Labelled(label) - r.Cheap[(int)label]));
         }
 
         matrix.Write(output, options.Markdown);
         output.WriteLine();
         var lines = new Table("measure", "value") { AlignNumbers = false };
-        lines.Add("complex → cheap model", Fraction(r.ComplexToCheap, r.Labelled(TaskTier.Complex)));
-        lines.Add("simple → cheap model", Fraction(r.Cheap[0], r.Labelled(TaskTier.Simple)));
-        lines.Add("simple → premium model", Fraction(r.Labelled(TaskTier.Simple) - r.Cheap[0], r.Labelled(TaskTier.Simple)));
-        lines.Add("medium → medium tier (accuracy)", Fraction(r.Confusion[1, 1], r.Labelled(TaskTier.Medium)));
-        lines.Add("medium → premium model", Fraction(r.Labelled(TaskTier.Medium) - r.Cheap[1], r.Labelled(TaskTier.Medium)));
+        lines.Add("complex → cheap model", Fraction(r.ComplexToCheap, r.Labelled(ComplexityTier.Complex)));
+        lines.Add("simple → cheap model", Fraction(r.Cheap[0], r.Labelled(ComplexityTier.Simple)));
+        lines.Add("simple → premium model", Fraction(r.Labelled(ComplexityTier.Simple) - r.Cheap[0], r.Labelled(ComplexityTier.Simple)));
+        lines.Add("medium → medium tier (accuracy)", Fraction(r.Confusion[1, 1], r.Labelled(ComplexityTier.Medium)));
+        lines.Add("medium → premium model", Fraction(r.Labelled(ComplexityTier.Medium) - r.Cheap[1], r.Labelled(ComplexityTier.Medium)));
         lines.Add("tier accuracy", Fraction(r.Correct, r.Total));
         lines.Add("routed cost vs all-premium", string.Create(CultureInfo.InvariantCulture,
             $"${r.RoutedCost:0.0000} vs ${r.PremiumCost:0.0000} = {r.CostRatio:P1} (output tokens assumed {string.Join("/", r.OutputTokens)} for simple/medium/complex)"));
@@ -237,7 +228,7 @@ internal static class RoutingEvaluation
             var errors = new Table("id", "label", "routed", "model", "score", "tags", "task") { AlignNumbers = false };
             foreach (var miss in r.Misroutes.OrderByDescending(m => m.Label).ThenBy(m => m.Routed))
             {
-                errors.Add(miss.Id, TaskTiers.Name(miss.Label), TaskTiers.Name(miss.Routed), miss.Cheap ? "cheap" : "premium", N(miss.Score), miss.Tags, miss.Excerpt);
+                errors.Add(miss.Id, ComplexityTiers.Name(miss.Label), ComplexityTiers.Name(miss.Routed), miss.Cheap ? "cheap" : "premium", N(miss.Score), miss.Tags, miss.Excerpt);
             }
 
             errors.Write(output, options.Markdown);
@@ -252,8 +243,8 @@ internal static class RoutingEvaluation
         var table = new Table("strategy", "complex→cheap", "simple→cheap", "simple→premium", "medium accuracy", "medium→premium", "tier accuracy", "cost vs all-premium", "p50", "p99");
         foreach (var r in results)
         {
-            table.Add(RoutingStrategies.Name(r.Strategy), Fraction(r.ComplexToCheap, r.Labelled(TaskTier.Complex)), Percent(r.SimpleToCheapRate),
-                Percent(r.Rate(TaskTier.Simple, premium: true)), Percent(r.Accuracy(TaskTier.Medium)), Percent(r.Rate(TaskTier.Medium, premium: true)),
+            table.Add(RoutingStrategies.Name(r.Strategy), Fraction(r.ComplexToCheap, r.Labelled(ComplexityTier.Complex)), Percent(r.SimpleToCheapRate),
+                Percent(r.Rate(ComplexityTier.Simple, premium: true)), Percent(r.Accuracy(ComplexityTier.Medium)), Percent(r.Rate(ComplexityTier.Medium, premium: true)),
                 Percent(r.TierAccuracy), Percent(r.CostRatio), Ms(r.Percentile(0.50)), Ms(r.Percentile(0.99)));
         }
 
@@ -301,7 +292,7 @@ internal static class RoutingEvaluation
             _folds.Select(f => new Fold(TierModels.Train(f.TrainOn.Select(i => examples[i]).ToArray(), l2[0], l2[1]), f.Items)).ToList();
     }
 
-    private sealed record Misroute(string Id, TaskTier Label, TaskTier Routed, bool Cheap, int Score, string Tags, string Excerpt);
+    private sealed record Misroute(string Id, ComplexityTier Label, ComplexityTier Routed, bool Cheap, int Score, string Tags, string Excerpt);
 
     /// <summary>The tallies of one strategy over the evaluated prompts.</summary>
     private sealed class StrategyResult(RoutingStrategy strategy, int[] outputTokens)
@@ -313,10 +304,10 @@ internal static class RoutingEvaluation
         public int[] OutputTokens { get; } = outputTokens;
 
         /// <summary>[label, routed tier].</summary>
-        public int[,] Confusion { get; } = new int[TaskTiers.Count, TaskTiers.Count];
+        public int[,] Confusion { get; } = new int[ComplexityTiers.Count, ComplexityTiers.Count];
 
         /// <summary>Prompts of each label routed to a model other than the premium one.</summary>
-        public int[] Cheap { get; } = new int[TaskTiers.Count];
+        public int[] Cheap { get; } = new int[ComplexityTiers.Count];
 
         public List<Misroute> Misroutes { get; } = [];
 
@@ -330,19 +321,19 @@ internal static class RoutingEvaluation
 
         public double PremiumCost { get; private set; }
 
-        public int ComplexToCheap => Cheap[(int)TaskTier.Complex];
+        public int ComplexToCheap => Cheap[(int)ComplexityTier.Complex];
 
-        public double SimpleToCheapRate => Rate(TaskTier.Simple, premium: false);
+        public double SimpleToCheapRate => Rate(ComplexityTier.Simple, premium: false);
 
         public double TierAccuracy => Total == 0 ? 0 : (double)Correct / Total;
 
         public double CostRatio => PremiumCost == 0 ? 0 : RoutedCost / PremiumCost;
 
-        public int Labelled(TaskTier label) => Confusion[(int)label, 0] + Confusion[(int)label, 1] + Confusion[(int)label, 2];
+        public int Labelled(ComplexityTier label) => Confusion[(int)label, 0] + Confusion[(int)label, 1] + Confusion[(int)label, 2];
 
-        public double Accuracy(TaskTier label) => Labelled(label) == 0 ? 0 : (double)Confusion[(int)label, (int)label] / Labelled(label);
+        public double Accuracy(ComplexityTier label) => Labelled(label) == 0 ? 0 : (double)Confusion[(int)label, (int)label] / Labelled(label);
 
-        public double Rate(TaskTier label, bool premium)
+        public double Rate(ComplexityTier label, bool premium)
         {
             var all = Labelled(label);
             var cheap = Cheap[(int)label];
@@ -351,12 +342,7 @@ internal static class RoutingEvaluation
 
         public void Add(RoutingExemplar exemplar, RoutingResult routed, ModelDefinition premium, TimeSpan elapsed, bool embedded)
         {
-            var tier = routed.Decision.Tier switch
-            {
-                ComplexityTier.Complex => TaskTier.Complex,
-                ComplexityTier.Medium => TaskTier.Medium,
-                _ => TaskTier.Simple,
-            };
+            var tier = routed.Decision.Tier;
             var cheap = !string.Equals(routed.Model.Id, premium.Id, StringComparison.Ordinal);
             Confusion[(int)exemplar.Tier, (int)tier]++;
             if (cheap)
@@ -581,8 +567,8 @@ internal static class RoutingEvaluation
         private static bool TryTokens(string value, out int[] tokens)
         {
             var parts = value.Split(',');
-            tokens = new int[TaskTiers.Count];
-            if (parts.Length != TaskTiers.Count)
+            tokens = new int[ComplexityTiers.Count];
+            if (parts.Length != ComplexityTiers.Count)
             {
                 return false;
             }

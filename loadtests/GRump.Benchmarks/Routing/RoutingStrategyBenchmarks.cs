@@ -11,7 +11,7 @@ using GRump.Gateway.Embeddings;
 using GRump.Gateway.Intent;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Routing.Internal;
-using GRump.Gateway.V1;
+using GRump.Gateway.Chat;
 
 namespace GRump.Benchmarks.Routing;
 
@@ -26,7 +26,7 @@ namespace GRump.Benchmarks.Routing;
 public class RoutingStrategyBenchmarks
 {
     private ChatRequest[] _requests = [];
-    private GRump.Gateway.V1.Intent[] _intents = [];
+    private ParsedIntent[] _intents = [];
     private ModelRouter _router = null!;
     private LocalSentenceModel? _model;
     private int _next;
@@ -41,16 +41,7 @@ public class RoutingStrategyBenchmarks
     {
         var compiler = new IntentCompiler();
         var holdout = RoutingCorpus.ReadFile(Path.Combine(RoutingSetup.CorpusDirectory(null), "holdout.jsonl"));
-        _requests = holdout.Select(e =>
-        {
-            var request = new ChatRequest();
-            foreach (var turn in e.Messages)
-            {
-                request.Messages.Add(new ChatMessage { Role = turn.Role, Content = turn.Content });
-            }
-
-            return request;
-        }).ToArray();
+        _requests = holdout.Select(e => new ChatRequest { Messages = e.Messages }).ToArray();
         _intents = _requests.Select(r => compiler.Compile(ComplexityAnalyzer.TaskText(r))).ToArray();
 
         var strategy = RoutingStrategies.Parse(Case.Split(',')[0]);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using GRump.Gateway.Providers;
+using GRump.Gateway.Chat;
 
 namespace GRump.Gateway.Routing;
 
@@ -21,7 +21,6 @@ public static class RoutingCorpus
 
     private const string TrainingResource = "GRump.Gateway.Routing.Corpus.train.jsonl";
 
-    private static readonly string[] Roles = ["system", "user", "assistant", "tool"];
 
     /// <summary>The corpus's training split, as shipped in the gateway.</summary>
     public static IReadOnlyList<RoutingExemplar> BuiltInTraining()
@@ -90,7 +89,7 @@ public static class RoutingCorpus
             throw Bad(source, number, "not a JSON object");
         }
 
-        if (!TaskTiers.TryParse(row.Tier, out var tier))
+        if (!ComplexityTiers.TryParse(row.Tier, out var tier))
         {
             throw Bad(source, number, $"tier '{row.Tier}' is not simple, medium or complex");
         }
@@ -105,13 +104,12 @@ public static class RoutingCorpus
             throw Bad(source, number, string.Create(CultureInfo.InvariantCulture, $"more than {MaxMessages} messages"));
         }
 
-        var turns = new ChatTurn[messages.Count];
+        var turns = new ChatMessage[messages.Count];
         var hasUser = false;
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i];
-            var role = message?.Role?.Trim().ToLowerInvariant();
-            if (role is null || Array.IndexOf(Roles, role) < 0)
+            if (!TryRole(message?.Role, out var role))
             {
                 throw Bad(source, number, string.Create(CultureInfo.InvariantCulture, $"messages[{i}].role '{message?.Role}' is not system, user, assistant or tool"));
             }
@@ -126,8 +124,8 @@ public static class RoutingCorpus
                 throw Bad(source, number, string.Create(CultureInfo.InvariantCulture, $"messages[{i}].content is over {MaxContentChars} characters"));
             }
 
-            hasUser |= role == "user";
-            turns[i] = new ChatTurn(role, message.Content);
+            hasUser |= role == ChatRole.User;
+            turns[i] = ChatMessage.FromText(role, message.Content);
         }
 
         if (!hasUser)
@@ -143,6 +141,28 @@ public static class RoutingCorpus
             Tags = row.Tags ?? [],
             Group = string.IsNullOrWhiteSpace(row.Group) ? id : row.Group,
         };
+    }
+
+    private static bool TryRole(string? name, out ChatRole role)
+    {
+        switch (name?.Trim().ToLowerInvariant())
+        {
+            case "system":
+                role = ChatRole.System;
+                return true;
+            case "user":
+                role = ChatRole.User;
+                return true;
+            case "assistant":
+                role = ChatRole.Assistant;
+                return true;
+            case "tool":
+                role = ChatRole.Tool;
+                return true;
+            default:
+                role = default;
+                return false;
+        }
     }
 
     private static FormatException Bad(string source, int line, string problem) =>

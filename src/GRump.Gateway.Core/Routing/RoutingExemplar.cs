@@ -1,11 +1,11 @@
-using GRump.Gateway.Providers;
+using GRump.Gateway.Chat;
 
 namespace GRump.Gateway.Routing;
 
 /// <summary>
 /// One labelled chat request: a line of the routing corpus (Routing/Corpus/README.md) or of an operator's exemplar file.
 /// </summary>
-public sealed record RoutingExemplar(string Id, TaskTier Tier, IReadOnlyList<ChatTurn> Messages)
+public sealed record RoutingExemplar(string Id, ComplexityTier Tier, IReadOnlyList<ChatMessage> Messages)
 {
     public string Domain { get; init; } = string.Empty;
 
@@ -17,6 +17,6 @@ public sealed record RoutingExemplar(string Id, TaskTier Tier, IReadOnlyList<Cha
     /// <summary>Prompts sharing pasted content share a group; it defaults to the id.</summary>
     public string Group { get; init; } = string.Empty;
 
-    /// <summary>What the learned routers read of this request (<see cref="RoutingText.ForClassifier(IReadOnlyList{ChatTurn})"/>).</summary>
+    /// <summary>What the learned routers read of this request (<see cref="RoutingText.ForClassifier"/>).</summary>
     public RoutingPrompt ClassifierPrompt => RoutingText.ForClassifier(Messages);
 }

@@ -1,4 +1,4 @@
-using GRump.Gateway.Providers;
+using GRump.Gateway.Chat;
 
 namespace GRump.Gateway.Routing;
 
@@ -19,41 +19,35 @@ public static class RoutingText
     /// <summary>A paste shorter than this is part of the ask (a quoted sentence, a short snippet), not a document.</summary>
     public const int MinPastedChars = 200;
 
-    /// <summary>The classifier input of <paramref name="messages"/> (any message type, read through the two accessors).</summary>
-    public static RoutingPrompt ForClassifier<T>(IReadOnlyList<T> messages, Func<T, string> role, Func<T, string> content)
+    /// <summary>The classifier input of a conversation (the text parts of its messages).</summary>
+    public static RoutingPrompt ForClassifier(IReadOnlyList<ChatMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        ArgumentNullException.ThrowIfNull(role);
-        ArgumentNullException.ThrowIfNull(content);
         string? task = null;
         string? previous = null;
         for (var i = messages.Count - 1; i >= 0; i--)
         {
-            if (!string.Equals(role(messages[i]), "user", StringComparison.OrdinalIgnoreCase))
+            if (messages[i].Role != ChatRole.User)
             {
                 continue;
             }
 
             if (task is null)
             {
-                task = content(messages[i]);
+                task = messages[i].Text;
             }
             else
             {
-                previous = content(messages[i]);
+                previous = messages[i].Text;
                 break;
             }
         }
 
         // No user message at all: the last message is the task, as ComplexityAnalyzer.TaskText reads it.
-        task ??= messages.Count > 0 ? content(messages[^1]) : string.Empty;
+        task ??= messages.Count > 0 ? messages[^1].Text : string.Empty;
         var askLength = AskLength(task);
         return new RoutingPrompt(Compose(task.AsSpan(0, askLength), previous), task.Length - askLength);
     }
-
-    /// <summary>The classifier input of provider-neutral messages.</summary>
-    public static RoutingPrompt ForClassifier(IReadOnlyList<ChatTurn> messages) =>
-        ForClassifier(messages, static m => m.Role, static m => m.Content);
 
     /// <summary>
     /// Where the ask ends when a document is pasted after it: at the first blank line or the first colon that ends a line

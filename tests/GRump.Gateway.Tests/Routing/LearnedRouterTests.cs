@@ -1,9 +1,9 @@
 using System.Globalization;
+using GRump.Gateway.Chat;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Tests.Infrastructure;
-using GRump.Gateway.V1;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace GRump.Gateway.Tests.Routing;
@@ -22,17 +22,24 @@ public sealed class LearnedRouterTests(LearnedRouterFixture fixture) : IClassFix
 
     private const string HeuristicComplex = "Design a scalable, fault-tolerant architecture for a multi-tenant SaaS billing platform using event sourcing, Kafka, PostgreSQL and Kubernetes, and explain the trade-offs of each choice.";
 
-    private static ChatRequest Chat(string text, Action<RoutingOptions>? routing = null, string model = "")
+    private static ChatRequest Chat(string text, Action<RoutingBuilder>? routing = null, string model = "")
     {
-        var request = RoutingTestHelpers.Chat(text);
-        request.Model = model;
-        if (routing is not null)
+        var builder = new RoutingBuilder();
+        routing?.Invoke(builder);
+        return RoutingTestHelpers.Chat(text) with
         {
-            request.Routing = new RoutingOptions();
-            routing(request.Routing);
-        }
+            Model = model,
+            Routing = new RoutingPreferences(builder.MaxCostPerRequestUsd, builder.PreferCheaper) { RequiredCapabilities = builder.RequiredCapabilities },
+        };
+    }
 
-        return request;
+    private sealed class RoutingBuilder
+    {
+        public double MaxCostPerRequestUsd { get; set; }
+
+        public bool PreferCheaper { get; set; }
+
+        public List<string> RequiredCapabilities { get; } = [];
     }
 
     private static ComplexityFactor? Learned(RoutingDecision decision) => decision.Factors.FirstOrDefault(f => f.Name == ModelRouter.LearnedFactor);

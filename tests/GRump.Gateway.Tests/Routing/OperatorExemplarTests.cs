@@ -2,7 +2,6 @@ using GRump.Gateway.Embeddings;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Routing.Internal;
 using GRump.Gateway.Tests.Infrastructure;
-using GRump.Gateway.V1;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -31,14 +31,14 @@ public sealed class RoutingCorpusTests
 
         // Assert
         Assert.True(all.Count >= 400, $"{all.Count} prompts");
-        foreach (var tier in new[] { TaskTier.Simple, TaskTier.Medium, TaskTier.Complex })
+        foreach (var tier in new[] { ComplexityTier.Simple, ComplexityTier.Medium, ComplexityTier.Complex })
         {
             Assert.True(all.Count(e => e.Tier == tier) >= 100, $"{tier}: {all.Count(e => e.Tier == tier)}");
         }
 
         Assert.True(all.Select(e => e.Domain).Distinct().Count() >= 6);
         Assert.True(all.Count(e => e.Language != "en") >= 30);
-        Assert.True(all.Count(e => e.Messages.Count(m => m.Role == "user") > 1) >= 20);
+        Assert.True(all.Count(e => e.Messages.Count(m => m.Role == GRump.Gateway.Chat.ChatRole.User) > 1) >= 20);
         foreach (var tag in new[] { "misleading-up", "misleading-down", "long", "short" })
         {
             Assert.Contains(all, e => e.Tags.Contains(tag));
@@ -104,7 +104,7 @@ public sealed class RoutingCorpusTests
 
         // Assert
         Assert.Equal(["line-1", "line-3"], read.Select(e => e.Id));
-        Assert.Equal(TaskTier.Complex, read[0].Tier);
+        Assert.Equal(ComplexityTier.Complex, read[0].Tier);
         Assert.Equal("line-1", read[0].Group);
         Assert.Contains("id 'a' appears twice", duplicate.Message, StringComparison.Ordinal);
     }

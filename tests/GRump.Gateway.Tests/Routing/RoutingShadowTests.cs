@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using GRump.Gateway.Chat;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Routing.Internal;
@@ -54,8 +55,8 @@ public sealed class RoutingShadowTests(SentenceModelFixture fixture) : IClassFix
         return (new RoutingShadow(classifier, new RoutingMetrics(meters), options, factory.CreateLogger<RoutingShadow>()), meters, logs);
     }
 
-    private static ShadowItem Item(string text, TaskTier active) =>
-        new(RoutingText.ForClassifier([new GRump.Gateway.Providers.ChatTurn("user", text)]), new HeuristicSignals(score: 5, promptTokens: 20), active);
+    private static ShadowItem Item(string text, GRump.Gateway.Routing.ComplexityTier active) =>
+        new(RoutingText.ForClassifier([GRump.Gateway.Chat.ChatMessage.FromText(ChatRole.User, text)]), new HeuristicSignals(score: 5, promptTokens: 20), active);
 
     [Fact]
     public void Compare_Disagreement_IsCountedByStrategiesAndTiers_AndLoggedWithoutThePrompt()
@@ -67,11 +68,11 @@ public sealed class RoutingShadowTests(SentenceModelFixture fixture) : IClassFix
         using var compared = new MetricCollector<long>(meters, GatewayTelemetry.Name, GatewayTelemetry.Metrics.RoutingShadowCompared);
 
         // Act
-        var verdict = shadow.Compare(Item(OurTemplate, TaskTier.Simple));
+        var verdict = shadow.Compare(Item(OurTemplate, GRump.Gateway.Routing.ComplexityTier.Simple));
 
         // Assert
         Assert.True(shadow.Enabled);
-        Assert.Equal(TaskTier.Complex, verdict.Tier);
+        Assert.Equal(GRump.Gateway.Routing.ComplexityTier.Complex, verdict.Tier);
         var counted = Assert.Single(disagreements.GetMeasurementSnapshot());
         Assert.Equal("heuristic", counted.Tags["active"]);
         Assert.Equal("embedding", counted.Tags["shadow"]);
@@ -93,7 +94,7 @@ public sealed class RoutingShadowTests(SentenceModelFixture fixture) : IClassFix
         using var _ = meters;
 
         // Act
-        shadow.Compare(Item(OurTemplate, TaskTier.Simple));
+        shadow.Compare(Item(OurTemplate, GRump.Gateway.Routing.ComplexityTier.Simple));
 
         // Assert
         Assert.Contains(logs.Entries, e => e.Message.EndsWith(": " + OurTemplate, StringComparison.Ordinal));
@@ -109,7 +110,7 @@ public sealed class RoutingShadowTests(SentenceModelFixture fixture) : IClassFix
         using var compared = new MetricCollector<long>(meters, GatewayTelemetry.Name, GatewayTelemetry.Metrics.RoutingShadowCompared);
 
         // Act
-        shadow.Compare(Item(OurTemplate, TaskTier.Complex));
+        shadow.Compare(Item(OurTemplate, GRump.Gateway.Routing.ComplexityTier.Complex));
 
         // Assert
         Assert.Empty(disagreements.GetMeasurementSnapshot());
@@ -124,7 +125,7 @@ public sealed class RoutingShadowTests(SentenceModelFixture fixture) : IClassFix
         var (shadow, meters, _) = Shadow("heuristic", "embedding");
         using var __ = meters;
         using var dropped = new MetricCollector<long>(meters, GatewayTelemetry.Name, GatewayTelemetry.Metrics.RoutingShadowDropped);
-        var item = Item("hello", TaskTier.Simple);
+        var item = Item("hello", GRump.Gateway.Routing.ComplexityTier.Simple);
 
         // Act
         for (var i = 0; i < ShadowQueue.Capacity + 3; i++)

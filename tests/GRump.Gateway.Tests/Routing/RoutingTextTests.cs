@@ -1,4 +1,4 @@
-using GRump.Gateway.Providers;
+using GRump.Gateway.Chat;
 using GRump.Gateway.Routing;
 
 namespace GRump.Gateway.Tests.Routing;
@@ -11,10 +11,10 @@ public sealed class RoutingTextTests
     {
         // Act
         var prompt = RoutingText.ForClassifier([
-            new ChatTurn("system", "You are a helpful assistant."),
-            new ChatTurn("user", "Write a function that validates IPv4."),
-            new ChatTurn("assistant", "def is_ipv4(s): ..."),
-            new ChatTurn("user", "now IPv6 too"),
+            ChatMessage.FromText(ChatRole.System, "You are a helpful assistant."),
+            ChatMessage.FromText(ChatRole.User, "Write a function that validates IPv4."),
+            ChatMessage.FromText(ChatRole.Assistant, "def is_ipv4(s): ..."),
+            ChatMessage.FromText(ChatRole.User, "now IPv6 too"),
         ]);
 
         // Assert
@@ -29,9 +29,9 @@ public sealed class RoutingTextTests
         var article = string.Concat(Enumerable.Repeat("The council voted to extend the library's hours. ", 10));
 
         // Act
-        var colon = RoutingText.ForClassifier([new ChatTurn("user", "Summarize this in two sentences:\n" + article)]);
-        var blank = RoutingText.ForClassifier([new ChatTurn("user", "Translate into Spanish\n\n" + article)]);
-        var shortQuote = RoutingText.ForClassifier([new ChatTurn("user", "Fix the grammar:\nMe and him goes.")]);
+        var colon = RoutingText.ForClassifier([ChatMessage.FromText(ChatRole.User, "Summarize this in two sentences:\n" + article)]);
+        var blank = RoutingText.ForClassifier([ChatMessage.FromText(ChatRole.User, "Translate into Spanish\n\n" + article)]);
+        var shortQuote = RoutingText.ForClassifier([ChatMessage.FromText(ChatRole.User, "Fix the grammar:\nMe and him goes.")]);
 
         // Assert
         Assert.Equal("Summarize this in two sentences:", colon.Text);
@@ -49,8 +49,8 @@ public sealed class RoutingTextTests
         var previous = new string('p', 500);
 
         // Act
-        var prompt = RoutingText.ForClassifier([new ChatTurn("user", previous), new ChatTurn("user", task)]);
-        var huge = RoutingText.ForClassifier([new ChatTurn("user", new string('x', 10_000))]);
+        var prompt = RoutingText.ForClassifier([ChatMessage.FromText(ChatRole.User, previous), ChatMessage.FromText(ChatRole.User, task)]);
+        var huge = RoutingText.ForClassifier([ChatMessage.FromText(ChatRole.User, new string('x', 10_000))]);
 
         // Assert
         Assert.Equal(RoutingText.MaxChars, prompt.Text.Length);
@@ -65,7 +65,7 @@ public sealed class RoutingTextTests
         var text = new string('a', RoutingText.MaxChars - 1) + "🙂" + "tail";
 
         // Act
-        var prompt = RoutingText.ForClassifier([new ChatTurn("user", text)]);
+        var prompt = RoutingText.ForClassifier([ChatMessage.FromText(ChatRole.User, text)]);
 
         // Assert
         Assert.Equal(RoutingText.MaxChars - 1, prompt.Text.Length);
@@ -75,7 +75,7 @@ public sealed class RoutingTextTests
     [Fact]
     public void ForClassifier_NoUserMessage_ReadsTheLastMessage()
     {
-        var prompt = RoutingText.ForClassifier([new ChatTurn("system", "rules"), new ChatTurn("assistant", "How can I help?")]);
+        var prompt = RoutingText.ForClassifier([ChatMessage.FromText(ChatRole.System, "rules"), ChatMessage.FromText(ChatRole.Assistant, "How can I help?")]);
         Assert.Equal("How can I help?", prompt.Text);
     }
 }

@@ -10,11 +10,11 @@ namespace GRump.Gateway.Routing.Internal;
 internal sealed class ExemplarIndex
 {
     private readonly float[] _vectors;
-    private readonly TaskTier[] _tiers;
+    private readonly ComplexityTier[] _tiers;
     private readonly string[] _ids;
     private readonly int _dimensions;
 
-    public ExemplarIndex(IReadOnlyList<float[]> vectors, IReadOnlyList<TaskTier> tiers, IReadOnlyList<string> ids)
+    public ExemplarIndex(IReadOnlyList<float[]> vectors, IReadOnlyList<ComplexityTier> tiers, IReadOnlyList<string> ids)
     {
         ArgumentNullException.ThrowIfNull(vectors);
         ArgumentNullException.ThrowIfNull(tiers);
@@ -45,7 +45,7 @@ internal sealed class ExemplarIndex
     /// <summary>Exemplars per tier (simple, medium, complex).</summary>
     public int[] TierCounts()
     {
-        var counts = new int[TaskTiers.Count];
+        var counts = new int[ComplexityTiers.Count];
         foreach (var tier in _tiers)
         {
             counts[(int)tier]++;
@@ -79,4 +79,4 @@ internal sealed class ExemplarIndex
     }
 }
 
-internal readonly record struct NearestExemplar(string Id, TaskTier Tier, float Similarity);
+internal readonly record struct NearestExemplar(string Id, ComplexityTier Tier, float Similarity);

@@ -47,7 +47,7 @@ internal sealed class RoutingShadow : BackgroundService
     public RoutingStrategy Strategy { get; }
 
     /// <summary>Queues a routed decision for comparison; never blocks (a full queue drops it, counted).</summary>
-    public void Observe(RoutingPrompt prompt, HeuristicSignals signals, TaskTier activeTier)
+    public void Observe(RoutingPrompt prompt, HeuristicSignals signals, ComplexityTier activeTier)
     {
         if (!_queue.TryEnqueue(new ShadowItem(prompt, signals, activeTier)))
         {
@@ -68,8 +68,8 @@ internal sealed class RoutingShadow : BackgroundService
             return verdict;
         }
 
-        var activeTier = TaskTiers.Name(item.ActiveTier);
-        var shadowTier = TaskTiers.Name(verdict.Tier);
+        var activeTier = ComplexityTiers.Name(item.ActiveTier);
+        var shadowTier = ComplexityTiers.Name(verdict.Tier);
         _metrics.RecordShadow(_activeName, _shadowName, activeTier, shadowTier);
         if (verdict.Tier != item.ActiveTier)
         {

@@ -3,7 +3,7 @@ using System.Threading.Channels;
 namespace GRump.Gateway.Routing.Internal;
 
 /// <summary>A routed decision waiting for the shadow strategy: the classifier text, the heuristic's signals, the active verdict.</summary>
-internal readonly record struct ShadowItem(RoutingPrompt Prompt, HeuristicSignals Signals, TaskTier ActiveTier);
+internal readonly record struct ShadowItem(RoutingPrompt Prompt, HeuristicSignals Signals, ComplexityTier ActiveTier);
 
 /// <summary>
 /// Decisions for the shadow strategy. Writers (request threads) never wait: a full queue drops the comparison, which is

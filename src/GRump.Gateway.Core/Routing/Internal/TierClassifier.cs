@@ -149,14 +149,14 @@ internal sealed class TierClassifier
     {
         ArgumentNullException.ThrowIfNull(prompt.Text);
         ArgumentNullException.ThrowIfNull(signals);
-        var heuristic = TaskTiers.FromScore(signals.Score);
+        var heuristic = ComplexityTiers.FromScore(signals.Score);
         if (strategy == RoutingStrategy.Heuristic)
         {
             return new TierVerdict(strategy, heuristic, heuristic, TierSource.Heuristic);
         }
 
         // Hybrid never lowers the heuristic's "complex": escalation only goes up.
-        if (strategy == RoutingStrategy.Hybrid && heuristic == TaskTier.Complex)
+        if (strategy == RoutingStrategy.Hybrid && heuristic == ComplexityTier.Complex)
         {
             return new TierVerdict(strategy, heuristic, heuristic, TierSource.Heuristic);
         }
@@ -173,8 +173,8 @@ internal sealed class TierClassifier
             return new TierVerdict(strategy, heuristic, heuristic, TierSource.Heuristic) { Unavailable = true };
         }
 
-        Span<float> p = stackalloc float[TaskTiers.Count];
-        Span<float> q = stackalloc float[TaskTiers.Count];
+        Span<float> p = stackalloc float[ComplexityTiers.Count];
+        Span<float> q = stackalloc float[ComplexityTiers.Count];
         Span<float> surface = stackalloc float[TaskFeatures.SurfaceCount];
         TaskFeatures.Surface(prompt, signals, surface);
         surfaceModel.Predict(surface, p);
@@ -187,7 +187,7 @@ internal sealed class TierClassifier
 
         var vector = Embedder.Embed(prompt.Text, out var cached);
         models.Semantic.Predict(vector, q);
-        for (var c = 0; c < TaskTiers.Count; c++)
+        for (var c = 0; c < ComplexityTiers.Count; c++)
         {
             p[c] = strategy == RoutingStrategy.Hybrid ? SurfaceWeight * p[c] + (1 - SurfaceWeight) * q[c] : q[c];
         }
@@ -220,8 +220,8 @@ internal sealed class TierClassifier
     }
 
     /// <summary>Complex at or above the threshold (asymmetric: a miss there is a quality incident); else the likelier of simple and medium.</summary>
-    private TaskTier Rule(ReadOnlySpan<float> p) =>
-        p[2] >= Settings.ComplexProbability ? TaskTier.Complex : p[1] >= p[0] ? TaskTier.Medium : TaskTier.Simple;
+    private ComplexityTier Rule(ReadOnlySpan<float> p) =>
+        p[2] >= Settings.ComplexProbability ? ComplexityTier.Complex : p[1] >= p[0] ? ComplexityTier.Medium : ComplexityTier.Simple;
 
     private static TierProbabilities Copy(ReadOnlySpan<float> p) => new(p[0], p[1], p[2]);
 
@@ -271,7 +271,7 @@ internal enum TierSource
 internal readonly record struct TierProbabilities(float Simple, float Medium, float Complex);
 
 /// <summary>A strategy's decision: the tier, the heuristic's own tier, which model decided and with what probabilities.</summary>
-internal readonly record struct TierVerdict(RoutingStrategy Strategy, TaskTier Tier, TaskTier HeuristicTier, TierSource Source)
+internal readonly record struct TierVerdict(RoutingStrategy Strategy, ComplexityTier Tier, ComplexityTier HeuristicTier, TierSource Source)
 {
     public TierProbabilities? Probabilities { get; init; }
 

@@ -1,7 +1,7 @@
 namespace GRump.Gateway.Routing.Internal;
 
 /// <summary>One exemplar as the models see it: its label, surface features and sentence vector.</summary>
-internal sealed record TrainingExample(string Id, TaskTier Tier, float[] Surface, float[] Embedding);
+internal sealed record TrainingExample(string Id, ComplexityTier Tier, float[] Surface, float[] Embedding);
 
 /// <summary>
 /// The learned routers, trained together from the exemplars: <see cref="Surface"/> (the heuristic's signals and the
@@ -38,7 +38,7 @@ internal sealed class TierModels
     public int Count => Nearest.Count;
 
     /// <summary>The surface model alone, from the exemplars' surface features (no sentence model needed: usable while the embeddings load).</summary>
-    public static SoftmaxRegression TrainSurface(IReadOnlyList<float[]> surface, IReadOnlyList<TaskTier> tiers, float l2 = SurfaceL2)
+    public static SoftmaxRegression TrainSurface(IReadOnlyList<float[]> surface, IReadOnlyList<ComplexityTier> tiers, float l2 = SurfaceL2)
     {
         ArgumentNullException.ThrowIfNull(tiers);
         var labels = new int[tiers.Count];
@@ -47,14 +47,14 @@ internal sealed class TierModels
             labels[i] = (int)tiers[i];
         }
 
-        return SoftmaxRegression.Fit(surface, labels, TaskTiers.Count, l2, Steps);
+        return SoftmaxRegression.Fit(surface, labels, ComplexityTiers.Count, l2, Steps);
     }
 
     public static TierModels Train(IReadOnlyList<TrainingExample> examples, float surfaceL2 = SurfaceL2, float semanticL2 = SemanticL2)
     {
         ArgumentNullException.ThrowIfNull(examples);
         var labels = new int[examples.Count];
-        var tiers = new TaskTier[examples.Count];
+        var tiers = new ComplexityTier[examples.Count];
         var ids = new string[examples.Count];
         var surface = new float[examples.Count][];
         var semantic = new float[examples.Count][];
@@ -68,8 +68,8 @@ internal sealed class TierModels
         }
 
         return new TierModels(
-            SoftmaxRegression.Fit(surface, labels, TaskTiers.Count, surfaceL2, Steps),
-            SoftmaxRegression.Fit(semantic, labels, TaskTiers.Count, semanticL2, Steps),
+            SoftmaxRegression.Fit(surface, labels, ComplexityTiers.Count, surfaceL2, Steps),
+            SoftmaxRegression.Fit(semantic, labels, ComplexityTiers.Count, semanticL2, Steps),
             new ExemplarIndex(semantic, tiers, ids));
     }
 }

@@ -1,10 +1,15 @@
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
+using GRump.Gateway.Errors;
 
-namespace GRump.Gateway.Errors;
+namespace GRump.Gateway.Endpoints;
 
-/// <summary>The one mapping from <see cref="GatewayErrorKind"/> to gRPC status codes (with rich error details) and HTTP statuses.</summary>
+/// <summary>
+/// The one mapping of Core's error taxonomy (<see cref="GatewayErrorKind"/>) to the wire: gRPC status codes with rich
+/// error details (what <see cref="GatewayExceptionInterceptor"/> throws, and JSON transcoding turns into HTTP), and the
+/// HTTP status for the endpoints that are not transcoded gRPC. It lives in the host because Core speaks no protocol.
+/// </summary>
 public static class GatewayStatus
 {
     public const string ErrorDomain = "grump.gateway";
@@ -20,6 +25,7 @@ public static class GatewayStatus
         GatewayErrorKind.DeadlineExceeded => StatusCode.DeadlineExceeded,
         GatewayErrorKind.Cancelled => StatusCode.Cancelled,
         GatewayErrorKind.NotImplemented => StatusCode.Unimplemented,
+        GatewayErrorKind.NotFound => StatusCode.NotFound,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unmapped gateway error kind."),
     };
 
@@ -34,11 +40,15 @@ public static class GatewayStatus
         GatewayErrorKind.DeadlineExceeded => 504,
         GatewayErrorKind.Cancelled => 499,
         GatewayErrorKind.NotImplemented => 501,
+        GatewayErrorKind.NotFound => 404,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unmapped gateway error kind."),
     };
 
     /// <summary>An <see cref="RpcException"/> carrying google.rpc.Status details (BadRequest, ErrorInfo, RetryInfo).</summary>
-    public static RpcException ToRpcException(GatewayException exception)
+    public static RpcException ToRpcException(GatewayException exception) => ToRpcStatus(exception).ToRpcException();
+
+    /// <summary>The google.rpc.Status of a failure (what transcoded REST routes answer as JSON), with its details.</summary>
+    public static Google.Rpc.Status ToRpcStatus(GatewayException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
         var status = new Google.Rpc.Status
@@ -67,6 +77,6 @@ public static class GatewayStatus
             status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) }));
         }
 
-        return status.ToRpcException();
+        return status;
     }
 }
