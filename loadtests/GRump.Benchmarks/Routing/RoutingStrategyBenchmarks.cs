@@ -75,14 +75,15 @@ public class RoutingStrategyBenchmarks
 
     /// <summary>
     /// One decision per iteration, 2,000 iterations (12 passes over the holdout), percentiles including p99. In-process:
-    /// the generated project's build takes minutes on 2 shared cores and measures nothing this benchmark needs.
+    /// the generated project's build takes minutes on 2 shared cores and measures nothing this benchmark needs; the
+    /// in-process default timeout (5 min) is too short for 2,000 sentence-model runs plus training on loaded cores.
     /// </summary>
     private sealed class PerDecisionConfig : ManualConfig
     {
         public PerDecisionConfig()
         {
             AddJob(Job.Default
-                .WithToolchain(InProcessEmitToolchain.Instance)
+                .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(30), logOutput: true))
                 .WithStrategy(RunStrategy.Monitoring)
                 .WithLaunchCount(1)
                 .WithWarmupCount(50)
