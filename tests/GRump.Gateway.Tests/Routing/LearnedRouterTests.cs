@@ -22,25 +22,8 @@ public sealed class LearnedRouterTests(LearnedRouterFixture fixture) : IClassFix
 
     private const string HeuristicComplex = "Design a scalable, fault-tolerant architecture for a multi-tenant SaaS billing platform using event sourcing, Kafka, PostgreSQL and Kubernetes, and explain the trade-offs of each choice.";
 
-    private static ChatRequest Chat(string text, Action<RoutingBuilder>? routing = null, string model = "")
-    {
-        var builder = new RoutingBuilder();
-        routing?.Invoke(builder);
-        return RoutingTestHelpers.Chat(text) with
-        {
-            Model = model,
-            Routing = new RoutingPreferences(builder.MaxCostPerRequestUsd, builder.PreferCheaper) { RequiredCapabilities = builder.RequiredCapabilities },
-        };
-    }
-
-    private sealed class RoutingBuilder
-    {
-        public double MaxCostPerRequestUsd { get; set; }
-
-        public bool PreferCheaper { get; set; }
-
-        public List<string> RequiredCapabilities { get; } = [];
-    }
+    private static ChatRequest Chat(string text, Action<RoutingBuilder>? routing = null, string model = "") =>
+        RoutingTestHelpers.WithRouting(text, routing, model: model);
 
     private static ComplexityFactor? Learned(RoutingDecision decision) => decision.Factors.FirstOrDefault(f => f.Name == ModelRouter.LearnedFactor);
 
