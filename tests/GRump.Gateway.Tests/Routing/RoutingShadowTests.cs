@@ -2,11 +2,13 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using GRump.Gateway.Chat;
 using GRump.Gateway.Diagnostics;
+using GRump.Gateway.Embeddings;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Routing.Internal;
 using GRump.Gateway.Tests.Infrastructure;
 using GRump.Gateway.Tests.Providers;
 using GRump.Gateway.V1;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -195,6 +197,25 @@ public sealed class RoutingShadowTests(SentenceModelFixture fixture) : IClassFix
         Assert.Equal("COMPLEXITY_TIER_COMPLEX", root.GetProperty("tier").GetString());
         Assert.Equal(ModelRegistry.ClaudeSonnet, root.GetProperty("model").GetString());
         Assert.Contains(root.GetProperty("factors").EnumerateArray(), f => f.GetProperty("name").GetString() == ModelRouter.LearnedFactor);
+    }
+
+    [Fact]
+    public async Task Gateway_HeuristicStrategy_RoutesWithoutLoadingTheSentenceModel()
+    {
+        // Arrange: no learned strategy, active or shadow, so nothing may load MiniLM (its memory is paid only when needed).
+        await using var h = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Routing:Strategy"] = "heuristic" });
+
+        // Act
+        var answer = await h.Chat.CompleteAsync(new CompleteRequest { Chat = UpstreamHarness.Ask(OurTemplate) }, cancellationToken: Ct);
+        var analyze = await h.App.Http.PostAsJsonAsync("/api/routing/analyze", new { messages = new[] { new { role = "user", content = OurTemplate } } }, Ct);
+        using var json = JsonDocument.Parse(await analyze.Content.ReadAsStringAsync(Ct));
+
+        // Assert
+        Assert.Equal(ModelRegistry.KimiK25, answer.Outcome.Model);
+        Assert.Equal(System.Net.HttpStatusCode.OK, analyze.StatusCode);
+        Assert.DoesNotContain(json.RootElement.GetProperty("factors").EnumerateArray(), f => f.GetProperty("name").GetString() == ModelRouter.LearnedFactor);
+        Assert.False(h.App.Services.GetRequiredService<LocalSentenceModel>().IsLoaded);
+        Assert.DoesNotContain(h.App.Logs.Entries, e => e.Message.StartsWith("Learned router", StringComparison.Ordinal));
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
