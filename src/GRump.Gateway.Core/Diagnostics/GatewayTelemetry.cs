@@ -36,6 +36,10 @@ public static class GatewayTelemetry
         public const string ModelSelection = "model_selection_total";
         public const string RoutingSavings = "model_routing_savings_usd_total";
         public const string TaskComplexity = "task_complexity_score";
+        public const string RoutingDisagreement = "routing_disagreement_total";
+        public const string RoutingShadowCompared = "routing_shadow_compared_total";
+        public const string RoutingShadowDropped = "routing_shadow_dropped_total";
+        public const string RoutingEmbeddingLookups = "routing_embedding_lookups_total";
         public const string CacheHits = "tiered_cache_hits_total";
         public const string CacheMisses = "tiered_cache_misses_total";
         public const string CacheSize = "tiered_cache_size_bytes";

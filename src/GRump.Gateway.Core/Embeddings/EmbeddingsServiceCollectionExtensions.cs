@@ -25,6 +25,7 @@ public static class EmbeddingsServiceCollectionExtensions
         services.TryAddSingleton<EmbeddingMetrics>();
         services.TryAddSingleton<EmbeddingCoalescers>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddingCoalescers>());
+        services.TryAddSingleton<LocalSentenceModel>();
         // The provider directory collects every IEmbeddingProvider: this makes GetEmbedding("local") work.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmbeddingProvider, LocalEmbeddingProvider>());
         services.TryAddSingleton(sp => new EmbeddingPipeline(

@@ -28,6 +28,9 @@ public sealed class GatewayApp : WebApplicationFactory<Program>
             ["Gateway:GrpcPort"] = "0",
             ["Gateway:HttpPort"] = "0",
             ["Gateway:DataPath"] = _dataPath,
+            // The learned router embeds and trains on its exemplars at start (seconds of CPU on 2 shared cores); tests of
+            // other features route with the heuristic. Routing tests set Routing:Strategy themselves.
+            ["Routing:Strategy"] = "heuristic",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
