@@ -29,9 +29,14 @@ public static class ProvidersServiceCollectionExtensions
         services.TryAddSingleton<ProviderMetrics>();
         services.TryAddSingleton<UpstreamHealth>();
         // An upstream tripping its circuit is a known failure (GetStats and the dashboard show it), not an unexpected
-        // one: Polly's telemetry would log it at Error.
-        services.Configure<TelemetryOptions>(telemetry => telemetry.SeverityProvider = args =>
-            args.Event.EventName == "OnCircuitOpened" ? ResilienceEventSeverity.Warning : args.Event.Severity);
+        // one: Polly's telemetry would log it at Error. Every attempt is an Information line by default — one per
+        // upstream call, a measurable share of the gateway's CPU under load; retries and breaks are logged on their own.
+        services.Configure<TelemetryOptions>(telemetry => telemetry.SeverityProvider = args => args.Event.EventName switch
+        {
+            "OnCircuitOpened" => ResilienceEventSeverity.Warning,
+            "ExecutionAttempt" => ResilienceEventSeverity.Debug,
+            _ => args.Event.Severity,
+        });
         services.TryAddSingleton<UpstreamClusters>();
         services.TryAddSingleton<IProviderDirectory, ProviderDirectory>();
         services.AddSingleton<IChatProvider, LocalChatProvider>();
