@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using GRump.Gateway.Cost.Internal;
+using GRump.Gateway.Errors;
 using Microsoft.Extensions.Logging;
 
 namespace GRump.Gateway.Cost;
@@ -41,7 +42,15 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
         await store.CommitAsync(record, reservation, cancellationToken).ConfigureAwait(false);
         metrics.Record(record);
         Publish(record.Tenant, new CostEvent(record, null));
-        await CheckAlertsAsync(record.Tenant).ConfigureAwait(false);
+        try
+        {
+            await CheckAlertsAsync(record.Tenant).ConfigureAwait(false);
+        }
+        catch (GatewayException ex) when (ex.Reason == "LEDGER_UNAVAILABLE")
+        {
+            // The record is safe (journaled); the alert is checked again at the next commit once the ledger answers.
+            Log.AlertCheckSkipped(logger, record.Tenant, ex.Message);
+        }
     }
 
     /// <summary>
@@ -105,5 +114,8 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
     {
         [LoggerMessage(1, LogLevel.Warning, "Budget alert: tenant {Tenant} spent ${Spent} of its {Period} budget ${Limit} for {Key} (threshold {Threshold} %)")]
         public static partial void BudgetAlert(ILogger logger, string tenant, string period, string key, double spent, double limit, double threshold);
+
+        [LoggerMessage(2, LogLevel.Debug, "Budget alert check for tenant {Tenant} skipped: {Error}")]
+        public static partial void AlertCheckSkipped(ILogger logger, string tenant, string error);
     }
 }

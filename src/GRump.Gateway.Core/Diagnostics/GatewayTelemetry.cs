@@ -29,6 +29,11 @@ public static class GatewayTelemetry
         public const string CostPerRequest = "llm_cost_per_request_usd";
         public const string TokensTotal = "llm_tokens_total";
         public const string BudgetAlerts = "budget_alerts_total";
+        public const string LedgerJournalDepth = "ledger_journal_depth";
+        public const string LedgerJournalReplayed = "ledger_journal_replayed_total";
+        public const string LedgerOutageActive = "ledger_outage_active";
+        public const string LedgerOutages = "ledger_outages_total";
+        public const string LedgerOutageAdmissions = "ledger_outage_admissions_total";
         public const string ModelSelection = "model_selection_total";
         public const string RoutingSavings = "model_routing_savings_usd_total";
         public const string TaskComplexity = "task_complexity_score";

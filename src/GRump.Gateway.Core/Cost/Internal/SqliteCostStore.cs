@@ -16,10 +16,9 @@ namespace GRump.Gateway.Cost.Internal;
 internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
 {
     private const int MaxBatch = 512;
-    private static readonly string[] RecordColumns = ["$id", "$tenant", "$session", "$model", "$provider", "$operation", "$in", "$out", "$cost", "$hit", "$cs", "$rs", "$ts", "$day"];
 
     private readonly string _connectionString;
-    private readonly LedgerWriteQueue _queue;
+    private readonly LedgerWriteQueue<PendingRecord> _queue;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, BudgetSettings> _budgets = new(StringComparer.Ordinal);
@@ -34,7 +33,7 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
-        _queue = new LedgerWriteQueue(queueCapacity);
+        _queue = new LedgerWriteQueue<PendingRecord>(queueCapacity);
         _logger = logger;
         Initialize();
         _writer = Task.Run(WriteLoopAsync);
@@ -263,10 +262,8 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
         using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync().ConfigureAwait(false);
         using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT OR IGNORE INTO records(id, tenant, session, model, provider, operation, input_tokens, output_tokens, cost, " +
-            "cache_hit, cache_savings, routing_savings, ts, day) VALUES ($id, $tenant, $session, $model, $provider, $operation, $in, $out, $cost, " +
-            "$hit, $cs, $rs, $ts, $day)";
-        var parameters = RecordColumns.Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
+        insert.CommandText = $"INSERT OR IGNORE INTO records({LedgerRecordRows.Columns}) VALUES ({LedgerRecordRows.Values})";
+        var parameters = LedgerRecordRows.AddParameters(insert);
 
         while (await _queue.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
@@ -281,7 +278,7 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
                     insert.Transaction = transaction;
                     foreach (var (record, _, _) in batch)
                     {
-                        Bind(parameters, record);
+                        LedgerRecordRows.Bind(parameters, record);
                         insert.ExecuteNonQuery();
                     }
                     transaction.Commit();
@@ -315,24 +312,6 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
             }
             batch.Clear();
         }
-    }
-
-    private static void Bind(SqliteParameter[] p, CostRecord r)
-    {
-        p[0].Value = r.Id.ToString("N");
-        p[1].Value = r.Tenant;
-        p[2].Value = r.Session;
-        p[3].Value = r.Model;
-        p[4].Value = r.Provider;
-        p[5].Value = r.Operation;
-        p[6].Value = r.InputTokens;
-        p[7].Value = r.OutputTokens;
-        p[8].Value = r.CostUsd;
-        p[9].Value = r.CacheHit ? 1 : 0;
-        p[10].Value = r.CacheSavingsUsd;
-        p[11].Value = r.RoutingSavingsUsd;
-        p[12].Value = r.Timestamp.ToUnixTimeMilliseconds();
-        p[13].Value = Periods.Day(r.Timestamp);
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
