@@ -33,6 +33,7 @@ public static class CostServiceCollectionExtensions
             }
             return new SqliteCostStore(Path.Combine(dataPath, "ledger.db"), options.WriteQueueCapacity, logger);
         });
+        services.AddHostedService<LedgerStartup>();
         services.TryAddSingleton<CostLedger>();
         services.TryAddSingleton<CostReports>();
         services.AddOptions<Diagnostics.PerformanceMonitorOptions>().BindConfiguration(Diagnostics.PerformanceMonitorOptions.SectionName);
