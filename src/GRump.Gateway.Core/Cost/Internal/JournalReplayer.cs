@@ -160,9 +160,10 @@ internal sealed partial class JournalReplayer : IAsyncDisposable
             {
                 entries = _journal.Append(items);
             }
-            catch (SqliteException ex)
+            catch (Exception ex)
             {
-                Log.JournalWriteFailed(_logger, batch.Count, ex.Message);
+                // Disk full, a broken file, a bug: these callers fail (their calls were not billed), the loop lives on.
+                Log.JournalWriteFailed(_logger, batch.Count, ex);
                 foreach (var write in batch)
                 {
                     write.Settled.TrySetException(new Errors.GatewayException(Errors.GatewayErrorKind.Unavailable,
@@ -369,8 +370,8 @@ internal sealed partial class JournalReplayer : IAsyncDisposable
         [LoggerMessage(4, LogLevel.Debug, "Replayed {Count} journaled records up to #{Seq} to Redis ({Depth} left)")]
         public static partial void Replayed(ILogger logger, int count, long seq, long depth);
 
-        [LoggerMessage(5, LogLevel.Error, "The cost ledger journal failed to write {Count} records (they were not billed): {Error}")]
-        public static partial void JournalWriteFailed(ILogger logger, int count, string error);
+        [LoggerMessage(5, LogLevel.Error, "The cost ledger journal failed to write {Count} records (they were not billed)")]
+        public static partial void JournalWriteFailed(ILogger logger, int count, Exception exception);
 
         [LoggerMessage(6, LogLevel.Error, "The cost ledger journal could not be read or cleaned (retrying): {Error}")]
         public static partial void JournalReadFailed(ILogger logger, string error);
