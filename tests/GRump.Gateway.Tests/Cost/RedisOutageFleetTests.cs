@@ -56,12 +56,12 @@ public sealed class RedisOutageFleetTests
             await new CostService.CostServiceClient(channelA).SetBudgetAsync(
                 new SetBudgetRequest { DailyLimitUsd = 1_000, MonthlyLimitUsd = 10_000 }, cancellationToken: ct).ResponseAsync.DefaultTimeout();
 
-            Step("// Act 1:");
             // Act 1: load on both replicas; Redis killed for ≥ 5 s of it, then back.
+            Step("replicas up; load on both");
             var load = new ChatLoad([channelA, channelB], workers: 8, ct);
             await load.WaitForCompletedAsync(100);
-            Step("await redis.KillAsync();");
             await redis.KillAsync();
+            Step("Redis killed");
             var outage = Stopwatch.StartNew();
             var atKill = load.Completed;
             while (outage.Elapsed < Outage)
@@ -71,34 +71,40 @@ public sealed class RedisOutageFleetTests
             }
             var servedInOutage = load.Completed - atKill;
             var outageActive = (await ScrapeAsync(a, "ledger_outage_active"), await ScrapeAsync(b, "ledger_outage_active"));
-            Step("await redis.StartAgainAsync(ct);");
+            Step($"Redis restarting after {outage.Elapsed.TotalSeconds:0.0} s, {servedInOutage} requests served meanwhile");
             await redis.StartAgainAsync(ct);
             outage.Stop();
             await a.WaitForOutputAsync(line => line.Contains("is back after", StringComparison.Ordinal), ct);
             await b.WaitForOutputAsync(line => line.Contains("is back after", StringComparison.Ordinal), ct);
-            Step("await load.WaitForCompletedAsync(load.Co");
+            Step("both replicas back on Redis");
             await load.WaitForCompletedAsync(load.Completed + 100);
             await load.StopAsync();
+            Step("load stopped");
 
-            Step("// Assert 1:");
             // Assert 1: not one request failed; the ledger is every completed response, once.
             Assert.True(load.Failures.IsEmpty, $"{load.Failures.Count} requests failed, e.g. {load.Failures.FirstOrDefault()}");
-            Assert.True(servedInOutage >= 100, $"only {servedInOutage} requests were served in the {outage.Elapsed.TotalSeconds:0.0} s outage");
             Assert.Equal((1.0, 1.0), outageActive);
+            foreach (var replica in new[] { a, b })
+            {
+                Assert.Equal(0, await ScrapeAsync(replica, "ledger_outage_active"));
+                Assert.Equal(0, await ScrapeAsync(replica, "ledger_journal_depth"));
+                Assert.True(await ScrapeAsync(replica, "ledger_journal_replayed_total") > 0, "a replica replayed nothing");
+                Assert.True(await ScrapeAsync(replica, "ledger_outage_admissions_total", "result=\"admitted\"") > 0, "a replica admitted nothing locally");
+            }
             await AssertLedgerAsync(channelB, [load], ct);
 
-            Step("// Act 2:");
             // Act 2: Redis out again, load on A only (its journal fills), then A is killed while it replays.
+            Step("checked; Redis killed again, load on A");
             await redis.KillAsync();
             var second = new ChatLoad([channelA], workers: 8, ct);
             await second.WaitForCompletedAsync(1_500);
             await second.StopAsync();
             Assert.True(second.Failures.IsEmpty, $"{second.Failures.Count} requests failed, e.g. {second.Failures.FirstOrDefault()}");
-            Step("await redis.StartAgainAsync(ct);");
+            Step($"{second.Completed} requests journaled on A; Redis restarting");
             await redis.StartAgainAsync(ct);
             var batches = 0;
             await a.WaitForOutputAsync(line => line.Contains("journaled records up to #", StringComparison.Ordinal) && ++batches >= 3, ct);
-            Step("await a.KillAsync();");
+            Step("A replaying: SIGKILL");
             await a.KillAsync();
 
             // The kill came mid-replay: Redis has some of A's journal and the journal still holds the rest.
@@ -106,13 +112,14 @@ public sealed class RedisOutageFleetTests
             var applied = await WatermarkAsync(redis, prefix, journalId);
             Assert.True(left > 0 && applied > 0, $"not killed mid-replay: {left} records left in the journal, Redis applied up to #{applied}");
 
-            Step("// A restarts");
             // A restarts on its data folder and replays the rest.
+            Step($"A killed with {left} records in its journal, Redis had up to #{applied}; restarting A");
             await a.DisposeAsync();
             a = await GatewayProcess.StartAsync(Settings(dataA, 4), ct);
             await a.WaitForOutputAsync(line => line.Contains("is back after", StringComparison.Ordinal), ct);
 
-            Step("// Assert 2:");
+            Step("A replayed the rest");
+
             // Assert 2: the ledger is still exactly every completed response of both runs.
             Assert.Equal(0, ReadJournal(dataA).Left);
             await AssertLedgerAsync(channelB, [load, second], ct);
@@ -142,10 +149,10 @@ public sealed class RedisOutageFleetTests
         Assert.Equal(loads.Sum(l => l.CostUsd), summary.TotalCost, 1e-9);
     }
 
-    private static async Task<double> ScrapeAsync(GatewayProcess gateway, string metric)
+    private static async Task<double> ScrapeAsync(GatewayProcess gateway, string metric, string? labels = null)
     {
         using var http = new HttpClient { BaseAddress = gateway.HttpUrl, Timeout = TestTimeouts.Default };
-        return await PrometheusScrape.SumAsync(http, metric);
+        return await PrometheusScrape.SumAsync(http, metric, labels);
     }
 
     /// <summary>The journal's id and how many records it still holds (read from the file of a stopped gateway).</summary>

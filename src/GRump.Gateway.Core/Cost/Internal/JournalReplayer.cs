@@ -119,7 +119,7 @@ internal sealed partial class JournalReplayer : IAsyncDisposable
             waiter.TrySetResult(false);
         }
         _metrics.OutageStarted();
-        Log.OutageStarted(_logger, error.InnerException?.Message ?? error.Message, _journal.Path);
+        Log.OutageStarted(_logger, Describe(error), _journal.Path);
         _wake.Set();
     }
 
@@ -140,6 +140,22 @@ internal sealed partial class JournalReplayer : IAsyncDisposable
         _draining = true;
         _wake.Set();
         await _sender.ConfigureAwait(false);
+    }
+
+    /// <summary>The cause without StackExchange.Redis's connection diagnostics (thread pools, counters), which fill a screen.</summary>
+    private static string Describe(Exception error)
+    {
+        var message = error.InnerException?.Message ?? error.Message;
+        var end = message.Length;
+        foreach (var marker in (ReadOnlySpan<string>)[", mc: ", ", Idle/", ", last: ", ", IOCP: "])
+        {
+            var at = message.IndexOf(marker, StringComparison.Ordinal);
+            if (at > 0 && at < end)
+            {
+                end = at;
+            }
+        }
+        return message[..end];
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

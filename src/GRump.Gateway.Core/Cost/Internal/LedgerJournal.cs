@@ -12,12 +12,14 @@ internal sealed record JournalEntry(long Seq, CostRecord Record, string Hold);
 /// in that order (one writer); together with the journal's random id that number is what makes Redis apply each
 /// record once (<see cref="RedisLedger.ApplyAsync"/>). One gateway per file.
 /// <para>
-/// Not thread-safe per operation kind: <see cref="Append"/> is called by one writer, <see cref="ReadOldest"/> and
-/// <see cref="Delete"/> by one replayer; each kind has its own connection (WAL lets the reader run beside the writer).
+/// <see cref="Append"/> (the writer) and <see cref="Delete"/> (the replayer) share one connection under a lock:
+/// two writing connections would meet SQLite's BUSY, which Microsoft.Data.Sqlite answers by sleeping 150 ms.
+/// <see cref="ReadOldest"/> (the replayer) has a connection of its own (WAL lets it read beside the writer).
 /// </para>
 /// </summary>
 internal sealed class LedgerJournal : IDisposable
 {
+    private readonly Lock _writing = new();
     private readonly SqliteConnection _writer;
     private readonly SqliteConnection _reader;
     private readonly SqliteCommand _insert;
@@ -67,7 +69,7 @@ internal sealed class LedgerJournal : IDisposable
         _select = _reader.CreateCommand();
         _select.CommandText = $"SELECT seq, hold, {LedgerRecordRows.Columns} FROM pending ORDER BY seq LIMIT $limit";
         _select.Parameters.Add(new SqliteParameter { ParameterName = "$limit" });
-        _delete = _reader.CreateCommand();
+        _delete = _writer.CreateCommand();
         _delete.CommandText = "DELETE FROM pending WHERE seq = $seq";
         _delete.Parameters.Add(new SqliteParameter { ParameterName = "$seq" });
     }
@@ -87,8 +89,9 @@ internal sealed class LedgerJournal : IDisposable
     public IReadOnlyList<JournalEntry> Append(IReadOnlyList<(CostRecord Record, string Hold)> items)
     {
         var entries = new JournalEntry[items.Count];
-        using (var transaction = _writer.BeginTransaction())
+        lock (_writing)
         {
+            using var transaction = _writer.BeginTransaction();
             _insert.Transaction = transaction;
             for (var i = 0; i < items.Count; i++)
             {
@@ -125,8 +128,9 @@ internal sealed class LedgerJournal : IDisposable
             return;
         }
         var deleted = 0;
-        using (var transaction = _reader.BeginTransaction())
+        lock (_writing)
         {
+            using var transaction = _writer.BeginTransaction();
             _delete.Transaction = transaction;
             foreach (var seq in seqs)
             {
