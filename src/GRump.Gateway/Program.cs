@@ -1,6 +1,7 @@
 using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Chat;
+using GRump.Gateway.Dashboard;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Embeddings;
 using GRump.Gateway.Endpoints;
@@ -8,6 +9,7 @@ using GRump.Gateway.Hosting;
 using GRump.Gateway.Intent;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Workers;
+using GRump.Gateway.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddGatewayHosting();
@@ -20,5 +22,7 @@ builder.Services.AddModelRouting();
 builder.Services.AddTieredCache();
 builder.Services.AddChat(builder.Configuration);
 builder.Services.AddEmbeddings();
+builder.Services.AddDashboard();
+builder.Services.AddWorkflows();
 
 return await builder.BuildAndRunGatewayAsync(app => app.MapGatewayEndpoints());

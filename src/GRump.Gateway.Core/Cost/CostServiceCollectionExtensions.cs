@@ -35,10 +35,12 @@ public static class CostServiceCollectionExtensions
         });
         services.AddHostedService<LedgerStartup>();
         services.TryAddSingleton<CostLedger>();
+        services.TryAddSingleton<CostMeter>();
         services.TryAddSingleton<CostReports>();
         services.AddOptions<Diagnostics.PerformanceMonitorOptions>().BindConfiguration(Diagnostics.PerformanceMonitorOptions.SectionName);
         services.TryAddSingleton<Diagnostics.RequestCounter>();
         services.TryAddSingleton<Diagnostics.PerformanceMonitor>();
+        services.TryAddSingleton<Diagnostics.RecentActivity>();
         services.AddHostedService(sp => sp.GetRequiredService<Diagnostics.PerformanceMonitor>());
         return services;
     }

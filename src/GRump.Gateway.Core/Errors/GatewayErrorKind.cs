@@ -29,4 +29,7 @@ public enum GatewayErrorKind
 
     /// <summary>A contract method whose feature has not been built yet. UNIMPLEMENTED, 501.</summary>
     NotImplemented,
+
+    /// <summary>No such thing here (a model id, a path). NOT_FOUND, 404.</summary>
+    NotFound,
 }

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using GRump.Gateway.Chat;
+using GRump.Gateway.Intent;
 using GRump.Gateway.Routing.Internal;
-using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Routing;
 
@@ -38,13 +39,13 @@ public static class ComplexityAnalyzer
         var messages = request.Messages;
         for (var i = messages.Count - 1; i >= 0; i--)
         {
-            if (string.Equals(messages[i].Role, "user", StringComparison.OrdinalIgnoreCase))
+            if (messages[i].Role == ChatRole.User)
             {
-                return messages[i].Content;
+                return messages[i].Text;
             }
         }
 
-        return messages.Count > 0 ? messages[^1].Content : string.Empty;
+        return messages.Count > 0 ? messages[^1].Text : string.Empty;
     }
 
     /// <summary>
@@ -52,7 +53,7 @@ public static class ComplexityAnalyzer
     /// <paramref name="intent"/> the compiled <see cref="TaskText"/> (null = the intent factor is skipped).
     /// Adds the factors to <paramref name="factors"/> and returns the score.
     /// </summary>
-    public static int Analyze(ChatRequest request, int promptTokens, V1.Intent? intent, ICollection<ComplexityFactor> factors)
+    public static int Analyze(ChatRequest request, int promptTokens, ParsedIntent? intent, ICollection<ComplexityFactor> factors)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(factors);
@@ -128,7 +129,7 @@ public static class ComplexityAnalyzer
     };
 
     /// <summary>15 × the intent's complexity (0..1) + min(6, 1.5 × features) + min(4, 2 × dependency edges), one decimal.</summary>
-    public static double IntentPoints(V1.Intent intent)
+    public static double IntentPoints(ParsedIntent intent)
     {
         ArgumentNullException.ThrowIfNull(intent);
         var points = 15d * Math.Clamp(intent.ComplexityScore, 0f, 1f)
@@ -142,7 +143,7 @@ public static class ComplexityAnalyzer
         var turns = 0;
         foreach (var message in request.Messages)
         {
-            if (!string.Equals(message.Role, "system", StringComparison.OrdinalIgnoreCase))
+            if (message.Role != ChatRole.System)
             {
                 turns++;
             }
@@ -257,6 +258,5 @@ public static class ComplexityAnalyzer
         return handler.ToStringAndClear();
     }
 
-    private static ComplexityFactor Factor(string name, double points, string detail) =>
-        new() { Name = name, Points = points, Detail = detail };
+    private static ComplexityFactor Factor(string name, double points, string detail) => new(name, points, detail);
 }

@@ -1,6 +1,7 @@
 using Google.Protobuf.Reflection;
 using Google.Rpc;
 using GRump.Gateway.Auth;
+using GRump.Gateway.Dashboard;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.OpenAi;
 using GRump.Gateway.Services;
@@ -61,6 +62,7 @@ public static class GrpcServiceCollectionExtensions
             app.MapPrometheusScrapingEndpoint("/metrics");
         }
         app.MapOpenAiEndpoints();
+        app.MapDashboard();
         app.MapReverseProxy();
         return app;
     }

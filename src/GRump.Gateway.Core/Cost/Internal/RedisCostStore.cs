@@ -147,6 +147,9 @@ internal sealed class RedisCostStore : ICostStore, IAsyncDisposable
     public async ValueTask<(double CostUsd, long Requests)> GetSinceAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken) =>
         await _redis.GetSinceAsync(tenant, since, cancellationToken).ConfigureAwait(false);
 
+    public async ValueTask<IReadOnlyList<HourlyAggregate>> GetHourlyAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken) =>
+        await _redis.GetHourlyAsync(tenant, since, cancellationToken).ConfigureAwait(false);
+
     public async ValueTask DisposeAsync()
     {
         await _replayer.DisposeAsync().ConfigureAwait(false);

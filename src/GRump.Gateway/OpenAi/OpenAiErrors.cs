@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.Json;
+using GRump.Gateway.Endpoints;
+using GRump.Gateway.Errors;
+
+namespace GRump.Gateway.OpenAi;
+
+/// <summary>
+/// Errors in OpenAI's shape — <c>{"error": {"message", "type", "param", "code"}}</c> — with the gateway's one status
+/// mapping (413 for an oversized body), for the OpenAI doors: as a response, or as a stream's last event.
+/// </summary>
+internal static class OpenAiErrors
+{
+    public static async Task WriteAsync(HttpContext context, GatewayException error)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(error);
+        var response = context.Response;
+        response.StatusCode = StatusOf(error);
+        if (error.RetryAfter is { } retryAfter)
+        {
+            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        response.ContentType = "application/json";
+        using var writer = new Utf8JsonWriter(response.BodyWriter);
+        WriteObject(writer, error);
+        await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public static int StatusOf(GatewayException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.Reason == JsonBody.TooLargeReason ? StatusCodes.Status413PayloadTooLarge : GatewayStatus.ToHttpStatus(error.Kind);
+    }
+
+    public static void WriteObject(Utf8JsonWriter writer, GatewayException error)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(error);
+        writer.WriteStartObject();
+        writer.WriteStartObject("error");
+        writer.WriteString("message", error.Message);
+        writer.WriteString("type", error.Kind switch
+        {
+            GatewayErrorKind.InvalidArgument or GatewayErrorKind.FailedPrecondition => "invalid_request_error",
+            GatewayErrorKind.Unauthenticated => "authentication_error",
+            GatewayErrorKind.PermissionDenied => "permission_error",
+            GatewayErrorKind.ResourceExhausted => "rate_limit_error",
+            GatewayErrorKind.NotImplemented => "not_implemented_error",
+            _ => "server_error",
+        });
+        if (error.FieldViolations.Count > 0)
+        {
+            writer.WriteString("param", error.FieldViolations[0].Field);
+        }
+        else
+        {
+            writer.WriteNull("param");
+        }
+
+        writer.WriteString("code", Code(error));
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>snake_case: the error's reason (<c>budget_exhausted</c>), else its kind (<c>invalid_argument</c>).</summary>
+    public static string Code(GatewayException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (error.Reason is { Length: > 0 } reason)
+        {
+            return reason.ToLowerInvariant();
+        }
+
+        var kind = error.Kind.ToString();
+        var snake = new System.Text.StringBuilder(kind.Length + 4);
+        for (var i = 0; i < kind.Length; i++)
+        {
+            if (char.IsUpper(kind[i]) && i > 0)
+            {
+                snake.Append('_');
+            }
+
+            snake.Append(char.ToLowerInvariant(kind[i]));
+        }
+
+        return snake.ToString();
+    }
+}
