@@ -9,34 +9,27 @@ namespace GRump.Gateway.Caching.Internal;
 /// </summary>
 internal sealed class RedisTier : IAsyncDisposable
 {
-    private readonly ConfigurationOptions _configuration;
+    private readonly RedisConnection _connection;
     private readonly string _prefix;
     private readonly RedisChannel _channel;
-    private readonly Lock _lock = new();
-    private Task<ConnectionMultiplexer>? _connecting;
     private Action<string>? _onMessage;
     private int _subscribed;
 
     public RedisTier(string configuration, string prefix, TimeSpan commandTimeout)
     {
-        _configuration = ConfigurationOptions.Parse(configuration);
-        _configuration.AbortOnConnectFail = false;
-        _configuration.BacklogPolicy = BacklogPolicy.FailFast;
-        _configuration.AsyncTimeout = (int)Math.Max(100, commandTimeout.TotalMilliseconds);
-        _configuration.ReconnectRetryPolicy ??= new LinearRetry(1000);
-        _configuration.ClientName ??= "grump-cache";
+        _connection = new RedisConnection(configuration, "grump-cache", options => options.AsyncTimeout = (int)Math.Max(100, commandTimeout.TotalMilliseconds));
         _prefix = prefix;
         _channel = RedisChannel.Literal(prefix + "invalidate");
     }
 
     public string Prefix => _prefix;
 
-    public bool IsConnected => _connecting is { IsCompletedSuccessfully: true } task && task.Result.IsConnected;
+    public bool IsConnected => _connection.IsConnected;
 
     /// <summary>Completes when the connection is, or next becomes, up (or down): a signal from the client's own events.</summary>
     public async Task WaitForConnectionAsync(bool connected, CancellationToken cancellationToken)
     {
-        var connection = await ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _connection.ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Check(object? sender, ConnectionFailedEventArgs e)
         {
@@ -84,7 +77,7 @@ internal sealed class RedisTier : IAsyncDisposable
     /// <summary>Deletes this cache's keys of one namespace (or all), by SCAN over the prefix on every primary.</summary>
     public async ValueTask<long> ClearAsync(CacheNamespace? ns, CancellationToken cancellationToken)
     {
-        var connection = await ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _connection.ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         var db = connection.GetDatabase();
         var pattern = ns is { } one ? string.Concat(_prefix, one.Name(), ":*") : _prefix + "*";
         long removed = 0;
@@ -117,7 +110,7 @@ internal sealed class RedisTier : IAsyncDisposable
 
     public async ValueTask<long> PublishAsync(string message, CancellationToken cancellationToken)
     {
-        var connection = await ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _connection.ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         return await connection.GetSubscriber().PublishAsync(_channel, message).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -125,7 +118,7 @@ internal sealed class RedisTier : IAsyncDisposable
     public async Task SubscribeAsync(Action<string> onMessage)
     {
         _onMessage = onMessage;
-        var connection = await ConnectAsync().ConfigureAwait(false);
+        var connection = await _connection.ConnectAsync().ConfigureAwait(false);
         connection.ConnectionRestored += (_, _) => _ = TrySubscribeAsync(connection);
         await TrySubscribeAsync(connection).ConfigureAwait(false);
     }
@@ -154,34 +147,7 @@ internal sealed class RedisTier : IAsyncDisposable
     }
 
     private async ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken) =>
-        (await ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
+        (await _connection.ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
 
-    private Task<ConnectionMultiplexer> ConnectAsync()
-    {
-        var connecting = _connecting;
-        if (connecting is { IsFaulted: false, IsCanceled: false })
-        {
-            return connecting;
-        }
-
-        lock (_lock)
-        {
-            // A connect that threw (bad configuration, DNS) is retried on the next call, not cached forever.
-            if (_connecting is null || _connecting.IsFaulted || _connecting.IsCanceled)
-            {
-                _connecting = ConnectionMultiplexer.ConnectAsync(_configuration);
-            }
-
-            return _connecting;
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        var connecting = _connecting;
-        if (connecting is { IsCompletedSuccessfully: true })
-        {
-            await connecting.Result.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GRump.Gateway.Caching;
 using GRump.Gateway.Errors;
 using StackExchange.Redis;
 
@@ -135,27 +136,20 @@ internal sealed class RedisLedger : IAsyncDisposable
         return {redis.call('HGET', KEYS[1], 'cost') or '0', redis.call('GET', KEYS[2]) or '0', string.format('%.17g', held)}
         """;
 
-    private readonly ConfigurationOptions _configuration;
+    private readonly RedisConnection _connection;
     private readonly string _prefix;
     private readonly TimeSpan _reservationTtl;
     private readonly TimeSpan _watermarkTtl;
-    private readonly Action _restored;
-    private readonly Lock _lock = new();
-    private Task<ConnectionMultiplexer>? _connecting;
 
     /// <summary><paramref name="restored"/> is called when the connection comes back after a failure (the replayer wakes up).</summary>
     public RedisLedger(string configuration, string prefix, TimeSpan reservationTtl, TimeSpan watermarkTtl, Action restored)
     {
-        _configuration = ConfigurationOptions.Parse(configuration);
-        _configuration.AbortOnConnectFail = false;
-        // No backlog: while Redis is unreachable a command fails at once and the store journals and admits locally,
-        // rather than every request waiting out the command timeout first.
-        _configuration.BacklogPolicy = BacklogPolicy.FailFast;
-        _configuration.ClientName ??= "grump-ledger";
+        // Fails fast while Redis is unreachable: the store journals and admits locally at once, rather than every
+        // request waiting out the command timeout first.
+        _connection = new RedisConnection(configuration, "grump-ledger", connected: connection => connection.ConnectionRestored += (_, _) => restored());
         _prefix = prefix;
         _reservationTtl = reservationTtl;
         _watermarkTtl = watermarkTtl;
-        _restored = restored;
     }
 
     /// <summary>Holds <paramref name="amountUsd"/> if the budget allows; says what it saw either way.</summary>
@@ -358,14 +352,7 @@ internal sealed class RedisLedger : IAsyncDisposable
         return result;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        var connecting = _connecting;
-        if (connecting is { IsCompletedSuccessfully: true })
-        {
-            await connecting.Result.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
     private static DailyAggregate ToAggregate(DateOnly day, HashEntry[] fields)
     {
@@ -443,7 +430,7 @@ internal sealed class RedisLedger : IAsyncDisposable
     {
         try
         {
-            var connection = await ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await _connection.ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             // Redis commands take no token: WaitAsync ends the wait (the command itself is bounded by AsyncTimeout).
             return await call(connection.GetDatabase()).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -456,31 +443,6 @@ internal sealed class RedisLedger : IAsyncDisposable
     /// <summary>The one error an unreachable or failing ledger surfaces as.</summary>
     public static GatewayException Unavailable(Exception? cause) =>
         new(GatewayErrorKind.Unavailable, "The cost ledger (Redis) is unreachable; retry later.", null, cause) { Reason = "LEDGER_UNAVAILABLE" };
-
-    private Task<ConnectionMultiplexer> ConnectAsync()
-    {
-        var connecting = _connecting;
-        if (connecting is { IsFaulted: false, IsCanceled: false })
-        {
-            return connecting;
-        }
-        lock (_lock)
-        {
-            // A connect that threw (bad configuration, DNS) is retried on the next call, not cached forever.
-            if (_connecting is null || _connecting.IsFaulted || _connecting.IsCanceled)
-            {
-                _connecting = ConnectCoreAsync();
-            }
-            return _connecting;
-        }
-    }
-
-    private async Task<ConnectionMultiplexer> ConnectCoreAsync()
-    {
-        var connection = await ConnectionMultiplexer.ConnectAsync(_configuration).ConfigureAwait(false);
-        connection.ConnectionRestored += (_, _) => _restored();
-        return connection;
-    }
 }
 
 /// <summary>What a reserve saw: the hold (null when refused or when the tenant has no budget), the tenant's budget
