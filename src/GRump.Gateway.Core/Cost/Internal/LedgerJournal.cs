@@ -48,11 +48,15 @@ internal sealed class LedgerJournal : IDisposable
                   id TEXT NOT NULL, tenant TEXT NOT NULL, session TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
                   operation TEXT NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost REAL NOT NULL,
                   cache_hit INTEGER NOT NULL, cache_savings REAL NOT NULL, routing_savings REAL NOT NULL, ts INTEGER NOT NULL,
-                  day TEXT NOT NULL, hold TEXT NOT NULL);
+                  day TEXT NOT NULL, hold TEXT NOT NULL,
+                  cache_read_tokens INTEGER NOT NULL DEFAULT 0, cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+                  cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0, reasoning_tokens INTEGER NOT NULL DEFAULT 0);
                 """;
             setup.Parameters.AddWithValue("$id", Guid.CreateVersion7().ToString("N"));
             setup.ExecuteNonQuery();
             setup.Parameters.Clear();
+            // A journal left by a build before the token kinds (a record written then replays with 0 for them).
+            LedgerRecordRows.AddMissingColumns(setup, "pending");
             setup.CommandText = "SELECT value FROM meta WHERE key = 'journal_id'";
             Id = (string)setup.ExecuteScalar()!;
             setup.CommandText = "SELECT COUNT(*) FROM pending";

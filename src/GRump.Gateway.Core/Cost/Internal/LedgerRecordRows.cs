@@ -9,9 +9,13 @@ namespace GRump.Gateway.Cost.Internal;
 internal static class LedgerRecordRows
 {
     /// <summary>The record's columns, in <see cref="Bind"/>'s and <see cref="Read"/>'s order.</summary>
-    public const string Columns = "id, tenant, session, model, provider, operation, input_tokens, output_tokens, cost, cache_hit, cache_savings, routing_savings, ts, day";
+    public const string Columns = "id, tenant, session, model, provider, operation, input_tokens, output_tokens, cost, cache_hit, cache_savings, routing_savings, ts, day, " +
+        "cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens";
 
-    private static readonly string[] ParameterNames = ["$id", "$tenant", "$session", "$model", "$provider", "$operation", "$in", "$out", "$cost", "$hit", "$cs", "$rs", "$ts", "$day"];
+    private static readonly string[] ParameterNames = ["$id", "$tenant", "$session", "$model", "$provider", "$operation", "$in", "$out", "$cost", "$hit", "$cs", "$rs", "$ts", "$day", "$crt", "$cwt", "$cw1", "$rt"];
+
+    /// <summary>Columns added after the first schema: a table from before gains them (0 for its old rows).</summary>
+    private static readonly string[] AddedColumns = ["cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens"];
 
     /// <summary><c>$id, $tenant, …</c>: the VALUES list for <see cref="Columns"/>.</summary>
     public static readonly string Values = string.Join(", ", ParameterNames);
@@ -36,6 +40,10 @@ internal static class LedgerRecordRows
         p[11].Value = r.RoutingSavingsUsd;
         p[12].Value = r.Timestamp.ToUnixTimeMilliseconds();
         p[13].Value = Periods.Day(r.Timestamp);
+        p[14].Value = r.CacheReadTokens;
+        p[15].Value = r.CacheWriteTokens;
+        p[16].Value = r.CacheWrite1hTokens;
+        p[17].Value = r.ReasoningTokens;
     }
 
     /// <summary>The record in <see cref="Columns"/> starting at column <paramref name="first"/>.</summary>
@@ -54,5 +62,31 @@ internal static class LedgerRecordRows
         CacheSavingsUsd = reader.GetDouble(first + 10),
         RoutingSavingsUsd = reader.GetDouble(first + 11),
         Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 12)),
+        CacheReadTokens = reader.GetInt64(first + 14),
+        CacheWriteTokens = reader.GetInt64(first + 15),
+        CacheWrite1hTokens = reader.GetInt64(first + 16),
+        ReasoningTokens = reader.GetInt64(first + 17),
     };
+
+    /// <summary>
+    /// Adds the record columns <paramref name="table"/> lacks (it was created by an older schema): integers, 0 for the
+    /// rows already there. <paramref name="table"/> is one of ours, never input.
+    /// </summary>
+    public static void AddMissingColumns(SqliteCommand command, string table)
+    {
+        var columns = new HashSet<string>(StringComparer.Ordinal);
+        command.CommandText = $"SELECT name FROM pragma_table_info('{table}')";
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                columns.Add(reader.GetString(0));
+            }
+        }
+        foreach (var column in AddedColumns.Where(column => !columns.Contains(column)))
+        {
+            command.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0";
+            command.ExecuteNonQuery();
+        }
+    }
 }

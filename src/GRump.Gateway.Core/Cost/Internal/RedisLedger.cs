@@ -28,7 +28,7 @@ namespace GRump.Gateway.Cost.Internal;
 internal sealed class RedisLedger : IAsyncDisposable
 {
     /// <summary>Values per record in <see cref="ApplyScript"/>'s ARGV.</summary>
-    private const int ApplyFields = 15;
+    private const int ApplyFields = 19;
     private static readonly TimeSpan HourBucketTtl = TimeSpan.FromHours(26);
     private static readonly TimeSpan AlertTtl = TimeSpan.FromDays(62);
 
@@ -80,20 +80,28 @@ internal sealed class RedisLedger : IAsyncDisposable
     // KEYS: records stream, holds, hold expiries, watermark, then per record: day aggregate, month spend, hour buckets.
     // ARGV: watermark ttl (ms), hour bucket ttl (ms), record count, then per record (ApplyFields values): seq, hold id
     //       ('' = none), id, session, model, provider, operation, input tokens, output tokens, cost, cache hit (0/1),
-    //       cache savings, routing savings, timestamp (ms), minute.
+    //       cache savings, routing savings, timestamp (ms), minute, cache read tokens, cache write tokens (5m),
+    //       cache write tokens (1h), reasoning tokens.
     // Returns the watermark as it was before: records numbered above it were applied now.
     private const string ApplyScript = """
         local before = redis.call('GET', KEYS[4]) or '0'
         local mark = tonumber(before)
         local last = nil
+        local kinds = {'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens'}
+        local kindAt = {7, 8, 15, 16, 17, 18}
         for i = 0, tonumber(ARGV[3]) - 1 do
-          local a = 4 + i * 15
+          local a = 4 + i * 19
           local k = 5 + i * 3
           if tonumber(ARGV[a]) > mark then
             local cost, model, op, minute = ARGV[a + 9], ARGV[a + 4], ARGV[a + 6], ARGV[a + 14]
             redis.call('XADD', KEYS[1], '*', 'id', ARGV[a + 2], 'session', ARGV[a + 3], 'model', model, 'provider', ARGV[a + 5],
               'operation', op, 'input_tokens', ARGV[a + 7], 'output_tokens', ARGV[a + 8], 'cost', cost, 'cache_hit', ARGV[a + 10],
-              'cache_savings', ARGV[a + 11], 'routing_savings', ARGV[a + 12], 'ts', ARGV[a + 13])
+              'cache_savings', ARGV[a + 11], 'routing_savings', ARGV[a + 12], 'ts', ARGV[a + 13],
+              'cache_read_tokens', ARGV[a + 15], 'cache_write_tokens', ARGV[a + 16], 'cache_write_1h_tokens', ARGV[a + 17],
+              'reasoning_tokens', ARGV[a + 18])
+            for j, kind in ipairs(kinds) do
+              if ARGV[a + kindAt[j]] ~= '0' then redis.call('HINCRBY', KEYS[k], kind, ARGV[a + kindAt[j]]) end
+            end
             redis.call('HINCRBYFLOAT', KEYS[k], 'cost', cost)
             redis.call('HINCRBY', KEYS[k], 'requests', 1)
             redis.call('HINCRBY', KEYS[k], 'cache_hits', ARGV[a + 10])
@@ -217,6 +225,10 @@ internal sealed class RedisLedger : IAsyncDisposable
             values[a + 12] = Number(record.RoutingSavingsUsd);
             values[a + 13] = ts;
             values[a + 14] = minute;
+            values[a + 15] = record.CacheReadTokens;
+            values[a + 16] = record.CacheWriteTokens;
+            values[a + 17] = record.CacheWrite1hTokens;
+            values[a + 18] = record.ReasoningTokens;
         }
         // Not a caller's token: records of tokens already paid for are written even if their clients have gone.
         var before = await EvaluateAsync(ApplyScript, keys, values, CancellationToken.None).ConfigureAwait(false);
@@ -358,6 +370,7 @@ internal sealed class RedisLedger : IAsyncDisposable
     {
         double cost = 0, cacheSavings = 0, routingSavings = 0;
         long requests = 0, hits = 0;
+        long input = 0, output = 0, cacheRead = 0, cacheWrite = 0, cacheWrite1h = 0, reasoning = 0;
         var modelCost = new Dictionary<string, double>(StringComparer.Ordinal);
         var modelRequests = new Dictionary<string, long>(StringComparer.Ordinal);
         var operations = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -381,6 +394,24 @@ internal sealed class RedisLedger : IAsyncDisposable
                 case "routing_savings":
                     routingSavings = Parse(field.Value);
                     break;
+                case "input_tokens":
+                    input = (long)field.Value;
+                    break;
+                case "output_tokens":
+                    output = (long)field.Value;
+                    break;
+                case "cache_read_tokens":
+                    cacheRead = (long)field.Value;
+                    break;
+                case "cache_write_tokens":
+                    cacheWrite = (long)field.Value;
+                    break;
+                case "cache_write_1h_tokens":
+                    cacheWrite1h = (long)field.Value;
+                    break;
+                case "reasoning_tokens":
+                    reasoning = (long)field.Value;
+                    break;
                 default:
                     // model:<id>:cost, model:<id>:requests, op:<name>:cost — ids may contain ':', so strip both ends only.
                     if (name.StartsWith("model:", StringComparison.Ordinal) && name.EndsWith(":cost", StringComparison.Ordinal))
@@ -403,7 +434,10 @@ internal sealed class RedisLedger : IAsyncDisposable
         {
             models[model] = new ModelAggregate(modelCost.GetValueOrDefault(model), count);
         }
-        return new DailyAggregate(day, cost, requests, hits, cacheSavings, routingSavings, models, operations);
+        return new DailyAggregate(day, cost, requests, hits, cacheSavings, routingSavings, models, operations)
+        {
+            Tokens = new TokenTotals(input, output, cacheRead, cacheWrite, cacheWrite1h, reasoning),
+        };
     }
 
     private RedisKey Key(string tenant, string name) => string.Concat(_prefix, "{", tenant, "}:", name);

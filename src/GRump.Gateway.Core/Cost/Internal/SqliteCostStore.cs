@@ -123,9 +123,10 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
     public async ValueTask<IReadOnlyList<DailyAggregate>> GetDailyAsync(string tenant, DateOnly first, DateOnly last, CancellationToken cancellationToken)
     {
         using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var days = new SortedDictionary<string, (double Cost, long Requests, long Hits, double CacheSavings, double RoutingSavings, Dictionary<string, ModelAggregate> Models, Dictionary<string, double> Operations)>(StringComparer.Ordinal);
+        var days = new SortedDictionary<string, (double Cost, long Requests, long Hits, double CacheSavings, double RoutingSavings, Dictionary<string, ModelAggregate> Models, Dictionary<string, double> Operations, TokenTotals Tokens)>(StringComparer.Ordinal);
         using (var command = Query(connection, tenant, first, last,
-            "SELECT day, model, operation, SUM(cost), COUNT(*), SUM(cache_hit), SUM(cache_savings), SUM(routing_savings) FROM records " +
+            "SELECT day, model, operation, SUM(cost), COUNT(*), SUM(cache_hit), SUM(cache_savings), SUM(routing_savings), " +
+            "SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(cache_write_1h_tokens), SUM(reasoning_tokens) FROM records " +
             "WHERE tenant = $t AND day >= $from AND day <= $to GROUP BY day, model, operation"))
         {
             using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -134,7 +135,7 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
                 var day = reader.GetString(0);
                 if (!days.TryGetValue(day, out var entry))
                 {
-                    entry = (0, 0, 0, 0, 0, new Dictionary<string, ModelAggregate>(StringComparer.Ordinal), new Dictionary<string, double>(StringComparer.Ordinal));
+                    entry = (0, 0, 0, 0, 0, new Dictionary<string, ModelAggregate>(StringComparer.Ordinal), new Dictionary<string, double>(StringComparer.Ordinal), TokenTotals.Zero);
                 }
                 var (model, operation, cost, count) = (reader.GetString(1), reader.GetString(2), reader.GetDouble(3), reader.GetInt64(4));
                 entry.Cost += cost;
@@ -142,13 +143,14 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
                 entry.Hits += reader.GetInt64(5);
                 entry.CacheSavings += reader.GetDouble(6);
                 entry.RoutingSavings += reader.GetDouble(7);
+                entry.Tokens = entry.Tokens.Add(new TokenTotals(reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13)));
                 entry.Models[model] = entry.Models.TryGetValue(model, out var m) ? new ModelAggregate(m.CostUsd + cost, m.Requests + count) : new ModelAggregate(cost, count);
                 entry.Operations[operation] = entry.Operations.GetValueOrDefault(operation) + cost;
                 days[day] = entry;
             }
         }
         return [.. days.Select(d => new DailyAggregate(DateOnly.ParseExact(d.Key, "yyyy-MM-dd", CultureInfo.InvariantCulture),
-            d.Value.Cost, d.Value.Requests, d.Value.Hits, d.Value.CacheSavings, d.Value.RoutingSavings, d.Value.Models, d.Value.Operations))];
+            d.Value.Cost, d.Value.Requests, d.Value.Hits, d.Value.CacheSavings, d.Value.RoutingSavings, d.Value.Models, d.Value.Operations) { Tokens = d.Value.Tokens })];
     }
 
     public async ValueTask<(double CostUsd, long Requests)> GetSinceAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken)
@@ -243,13 +245,18 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
             CREATE TABLE IF NOT EXISTS records(
               id TEXT PRIMARY KEY, tenant TEXT NOT NULL, session TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
               operation TEXT NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost REAL NOT NULL,
-              cache_hit INTEGER NOT NULL, cache_savings REAL NOT NULL, routing_savings REAL NOT NULL, ts INTEGER NOT NULL, day TEXT NOT NULL);
+              cache_hit INTEGER NOT NULL, cache_savings REAL NOT NULL, routing_savings REAL NOT NULL, ts INTEGER NOT NULL, day TEXT NOT NULL,
+              cache_read_tokens INTEGER NOT NULL DEFAULT 0, cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+              cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0, reasoning_tokens INTEGER NOT NULL DEFAULT 0);
             CREATE INDEX IF NOT EXISTS records_tenant_day ON records(tenant, day);
             CREATE INDEX IF NOT EXISTS records_tenant_ts ON records(tenant, ts);
             CREATE TABLE IF NOT EXISTS budgets(tenant TEXT PRIMARY KEY, daily REAL NOT NULL, monthly REAL NOT NULL, threshold REAL NOT NULL);
             CREATE TABLE IF NOT EXISTS alerts(tenant TEXT NOT NULL, period TEXT NOT NULL, PRIMARY KEY(tenant, period));
             """;
         command.ExecuteNonQuery();
+
+        // Token kinds were added later: a ledger from before gains the columns (0 for its old records).
+        LedgerRecordRows.AddMissingColumns(command, "records");
 
         command.CommandText = "SELECT tenant, daily, monthly, threshold FROM budgets";
         using (var reader = command.ExecuteReader())
