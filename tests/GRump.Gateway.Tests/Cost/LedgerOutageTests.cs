@@ -34,7 +34,7 @@ public sealed class LedgerOutageTests
 
         // Act: Redis dies; requests go on (admitted locally, recorded in the journal).
         await server.KillAsync();
-        await store.Store.CommitAsync(NewRecord("t", 0.04), finishesInOutage, Ct).AsTask().DefaultTimeout();
+        await store.Store.CommitAsync(NewRecord("t", 0.04) with { CacheReadTokens = 7, CacheWrite1hTokens = 2, ReasoningTokens = 5 }, finishesInOutage, Ct).AsTask().DefaultTimeout();
         await store.Store.ReleaseAsync(failsInOutage!).AsTask().DefaultTimeout();
         var during = await CommitAllAsync(store.Store, Amounts(300, seed: 2), Ct, reserveEach: 0.01);
         var depth = store.RedisStore.JournalDepth;
@@ -54,7 +54,62 @@ public sealed class LedgerOutageTests
         var expected = before.Concat([0.04]).Concat(during).ToList();
         await AssertLedgerAsync(store, server, expected);
         Assert.Equal(0, (await store.Store.GetSpendAsync("t", Noon, Ct)).ReservedUsd);
+        var day = Assert.Single(await store.Store.GetDailyAsync("t", new DateOnly(2025, 6, 15), new DateOnly(2025, 6, 15), Ct));
+        Assert.Equal(new TokenTotals(10L * expected.Count, 20L * expected.Count, 7, 0, 2, 5), day.Tokens);
         logs.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Journal_LeftByABuildBeforeTheTokenKinds_GainsTheColumnsAndKeepsItsRecords()
+    {
+        // Arrange: a journal file with the first schema's pending table and one record in it.
+        var folder = Directory.CreateTempSubdirectory("grump-journal-").FullName;
+        var path = Path.Combine(folder, "journal.db");
+        var old = NewRecord("t", 0.25);
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                INSERT INTO meta(key, value) VALUES ('journal_id', 'j1');
+                CREATE TABLE pending(
+                  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                  id TEXT NOT NULL, tenant TEXT NOT NULL, session TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
+                  operation TEXT NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost REAL NOT NULL,
+                  cache_hit INTEGER NOT NULL, cache_savings REAL NOT NULL, routing_savings REAL NOT NULL, ts INTEGER NOT NULL,
+                  day TEXT NOT NULL, hold TEXT NOT NULL);
+                INSERT INTO pending(id, tenant, session, model, provider, operation, input_tokens, output_tokens, cost, cache_hit,
+                  cache_savings, routing_savings, ts, day, hold)
+                VALUES ($id, 't', '', 'moonshotai/kimi-k2.5', 'nim', 'chat', 10, 20, 0.25, 0, 0, 0, $ts, '2025-06-15', '');
+                """;
+            command.Parameters.AddWithValue("$id", old.Id.ToString("N"));
+            command.Parameters.AddWithValue("$ts", old.Timestamp.ToUnixTimeMilliseconds());
+            command.ExecuteNonQuery();
+        }
+
+        try
+        {
+            // Act
+            IReadOnlyList<JournalEntry> entries;
+            using (var journal = new LedgerJournal(path))
+            {
+                journal.Append([(NewRecord("t", 0.5) with { CacheReadTokens = 3, CacheWriteTokens = 4, CacheWrite1hTokens = 5, ReasoningTokens = 6 }, "")]);
+                entries = journal.ReadOldest(10);
+                Assert.Equal("j1", journal.Id);
+            }
+
+            // Assert: the old record reads with no token kinds, the new one with its own.
+            Assert.Equal(2, entries.Count);
+            Assert.Equal((old.Id, 0.25), (entries[0].Record.Id, entries[0].Record.CostUsd));
+            Assert.Equal(new TokenTotals(10, 20, 0, 0, 0, 0), TokenTotals.Of(entries[0].Record));
+            Assert.Equal(new TokenTotals(10, 20, 3, 4, 5, 6), TokenTotals.Of(entries[1].Record));
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]

@@ -154,7 +154,7 @@ public sealed class RedisCostStoreTests(RedisFixture redis) : IClassFixture<Redi
         var yesterday = Noon.AddDays(-1);
         await store.Store.CommitAsync(NewRecord("t", 0.5, yesterday, "moonshotai/kimi-k2.5", CostOperations.Chat) with { RoutingSavingsUsd = 0.25 }, null, Ct);
         await store.Store.CommitAsync(NewRecord("t", 0.125, Noon, "moonshotai/kimi-k2.5", CostOperations.Stream), null, Ct);
-        await store.Store.CommitAsync(NewRecord("t", 2, Noon, "claude-sonnet-4-5", CostOperations.Chat) with { RoutingSavingsUsd = 0.5 }, null, Ct);
+        await store.Store.CommitAsync(NewRecord("t", 2, Noon, "claude-sonnet-4-5", CostOperations.Chat) with { RoutingSavingsUsd = 0.5, CacheReadTokens = 6, CacheWriteTokens = 2, CacheWrite1hTokens = 1, ReasoningTokens = 9 }, null, Ct);
         await store.Store.CommitAsync(NewRecord("t", 0, Noon, "vendor:model:v1", CostOperations.Chat) with { CacheHit = true, CacheSavingsUsd = 0.75 }, null, Ct);
         await store.Store.CommitAsync(NewRecord("other", 100, Noon), null, Ct);
 
@@ -173,6 +173,8 @@ public sealed class RedisCostStoreTests(RedisFixture redis) : IClassFixture<Redi
         Assert.Equal(3, today.ByModel.Count);
         Assert.Equal(2, today.CostByOperation[CostOperations.Chat]);
         Assert.Equal(0.125, today.CostByOperation[CostOperations.Stream]);
+        Assert.Equal(new TokenTotals(30, 60, 6, 2, 1, 9), today.Tokens);
+        Assert.Equal(new TokenTotals(10, 20, 0, 0, 0, 0), days[0].Tokens);
         Assert.Empty(await store.Store.GetDailyAsync("t", new DateOnly(2025, 6, 16), new DateOnly(2025, 6, 20), Ct));
     }
 
