@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using GRump.Gateway.Cost.Internal;
+using GRump.Gateway.Errors;
 using Microsoft.Extensions.Logging;
 
 namespace GRump.Gateway.Cost;
@@ -51,7 +52,15 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
             Log.Overrun(logger, record.Tenant, record.Model, record.Provider, reservation.AmountUsd, record.CostUsd);
         }
         Publish(record.Tenant, new CostEvent(record, null));
-        await CheckAlertsAsync(record.Tenant).ConfigureAwait(false);
+        try
+        {
+            await CheckAlertsAsync(record.Tenant).ConfigureAwait(false);
+        }
+        catch (GatewayException ex) when (ex.Reason == "LEDGER_UNAVAILABLE")
+        {
+            // The record is safe (journaled); the alert is checked again at the next commit once the ledger answers.
+            Log.AlertCheckSkipped(logger, record.Tenant, ex.Message);
+        }
     }
 
     /// <summary>
@@ -118,5 +127,7 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
 
         [LoggerMessage(2, LogLevel.Warning, "Tenant {Tenant}: a {Model} call on {Provider} cost ${Actual} but had reserved ${Reserved}; billed in full (budget_overrun_usd_total)")]
         public static partial void Overrun(ILogger logger, string tenant, string model, string provider, double reserved, double actual);
+        [LoggerMessage(3, LogLevel.Debug, "Budget alert check for tenant {Tenant} skipped: {Error}")]
+        public static partial void AlertCheckSkipped(ILogger logger, string tenant, string error);
     }
 }

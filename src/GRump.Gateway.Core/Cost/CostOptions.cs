@@ -7,7 +7,7 @@ public sealed class CostOptions
 {
     public const string SectionName = "Cost";
 
-    /// <summary>Records that may wait for the SQLite writer before callers are slowed down.</summary>
+    /// <summary>Records that may wait for the SQLite writer (the ledger, or the Redis store's journal) before callers are slowed down.</summary>
     [Range(16, 1_000_000)]
     public int WriteQueueCapacity { get; set; } = 10_000;
 
@@ -27,4 +27,27 @@ public sealed class CostOptions
     /// <summary>Redis store: how long a reservation holds budget at most (a crashed replica's holds lapse after it).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ReservationTtl { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Redis store, during an outage: how much new spend one replica may admit per tenant beyond the last spend Redis
+    /// reported (0 = none: tenants with a budget are refused until Redis is back). A fleet of N replicas overshoots a
+    /// budget by at most N × this per outage.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public double OutageAllowanceUsd { get; set; } = 1;
+
+    /// <summary>Redis store, during an outage: how often to try Redis again (it is also tried as soon as the connection is restored).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan OutageRetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Redis store: journaled records sent to Redis in one script call.</summary>
+    [Range(1, 4096)]
+    public int ReplayBatchSize { get; set; } = 256;
+
+    /// <summary>
+    /// Redis store: how long Redis remembers which journaled records of a replica it applied (refreshed on every apply).
+    /// A replica whose journal still holds records after this long without reaching Redis may count its last batch twice.
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "365.00:00:00")]
+    public TimeSpan JournalRetention { get; set; } = TimeSpan.FromDays(30);
 }

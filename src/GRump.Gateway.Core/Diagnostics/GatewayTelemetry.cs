@@ -33,6 +33,11 @@ public static class GatewayTelemetry
         public const string RateLimited = "rate_limited_requests_total";
         public const string RateLimitFallback = "rate_limit_fallback_total";
         public const string RateLimitShared = "rate_limit_shared";
+        public const string LedgerJournalDepth = "ledger_journal_depth";
+        public const string LedgerJournalReplayed = "ledger_journal_replayed_total";
+        public const string LedgerOutageActive = "ledger_outage_active";
+        public const string LedgerOutages = "ledger_outages_total";
+        public const string LedgerOutageAdmissions = "ledger_outage_admissions_total";
         public const string ModelSelection = "model_selection_total";
         public const string RoutingSavings = "model_routing_savings_usd_total";
         public const string TaskComplexity = "task_complexity_score";

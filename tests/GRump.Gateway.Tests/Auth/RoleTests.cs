@@ -87,7 +87,8 @@ public sealed class RoleTests(RedisFixture redis) : IClassFixture<RedisFixture>,
     [Fact]
     public async Task AdminCaps_RoundTrip_InRedis()
     {
-        await using var store = new RedisCostStore(redis.Require(), $"grump:test:{Guid.CreateVersion7():N}:", TimeSpan.FromMinutes(1), NullLogger.Instance);
+        await using var stores = GRump.Gateway.Tests.Cost.LedgerStores.Redis(redis.Require());
+        var store = stores.Store;
 
         await store.SetBudgetAsync("b", new BudgetSettings(0.5, 10, 80, 1, 20), Ct);
         var budget = await store.GetBudgetAsync("b", Ct);

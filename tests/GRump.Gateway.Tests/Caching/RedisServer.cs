@@ -6,8 +6,10 @@ using GRump.Gateway.Tests.Infrastructure;
 namespace GRump.Gateway.Tests.Caching;
 
 /// <summary>
-/// A throwaway redis-server on a free loopback port (no persistence), stopped by its own PID. Tests that need to kill
-/// and restart Redis start their own; the others share <see cref="RedisFixture"/>.
+/// A throwaway redis-server on a free loopback port, stopped by its own PID: without persistence, or with an
+/// append-only file synced on every write (a kill loses nothing it acknowledged, like a production Redis with
+/// <c>appendfsync always</c>). Tests that need to kill and restart Redis start their own; the others share
+/// <see cref="RedisFixture"/>.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
@@ -16,16 +18,22 @@ public sealed class RedisServer : IAsyncDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("grump-redis-").FullName;
     private Process? _process;
 
-    private RedisServer(int port) => Port = port;
+    private readonly bool _persistent;
+
+    private RedisServer(int port, bool persistent)
+    {
+        Port = port;
+        _persistent = persistent;
+    }
 
     public int Port { get; }
 
     public string Configuration => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken)
+    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken, bool persistent = false)
     {
         ExternalTool.Require(Binary, "apt-get install redis-server");
-        var server = new RedisServer(FreePort());
+        var server = new RedisServer(FreePort(), persistent);
         await server.StartAgainAsync(cancellationToken);
         return server;
     }
@@ -39,7 +47,8 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _dir })
+        string[] persistence = _persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
+        foreach (var argument in (string[])["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", .. persistence, "--dir", _dir])
         {
             start.ArgumentList.Add(argument);
         }

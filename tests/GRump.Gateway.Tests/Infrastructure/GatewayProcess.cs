@@ -7,6 +7,9 @@ namespace GRump.Gateway.Tests.Infrastructure;
 public sealed partial class GatewayProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly List<string> _output = [];
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Done)> _waiters = [];
+    private bool _disposed;
 
     private GatewayProcess(Process process, Uri grpc, Uri http)
     {
@@ -43,19 +46,23 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
         var process = Process.Start(start)!;
+        var before = new List<string>();
         try
         {
             while (true)
             {
                 var line = await process.StandardOutput.ReadLineAsync(cancellationToken).AsTask().DefaultTimeout()
                     ?? throw new InvalidOperationException("The gateway exited before listening: " + await process.StandardError.ReadToEndAsync(cancellationToken));
+                before.Add(line);
                 var match = ListeningLine().Match(line);
                 if (match.Success)
                 {
-                    // Keep draining output so the process never blocks on a full pipe.
-                    _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null, CancellationToken.None);
+                    // Keep draining output so the process never blocks on a full pipe; stdout lines can be waited for.
+                    var gateway = new GatewayProcess(process, new Uri(match.Groups["grpc"].Value), new Uri(match.Groups["http"].Value));
+                    gateway._output.AddRange(before);
+                    _ = gateway.ReadOutputAsync();
                     _ = process.StandardError.BaseStream.CopyToAsync(Stream.Null, CancellationToken.None);
-                    return new GatewayProcess(process, new Uri(match.Groups["grpc"].Value), new Uri(match.Groups["http"].Value));
+                    return gateway;
                 }
             }
         }
@@ -67,6 +74,24 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The first line of standard output (the console log: one line per message) that matches, logged before or after the call; bounded.</summary>
+    public Task<string> WaitForOutputAsync(Func<string, bool> match, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_output)
+        {
+            if (_output.FirstOrDefault(match) is { } logged)
+            {
+                done.TrySetResult(logged);
+            }
+            else
+            {
+                _waiters.Add((match, done));
+            }
+        }
+        return done.Task.WaitAsync(TestTimeouts.Default, cancellationToken);
+    }
+
     /// <summary>SIGKILL: no shutdown code runs.</summary>
     public async Task KillAsync()
     {
@@ -76,11 +101,41 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         if (!_process.HasExited)
         {
             await KillAsync();
         }
         _process.Dispose();
+    }
+
+    private async Task ReadOutputAsync()
+    {
+        while (await _process.StandardOutput.ReadLineAsync(CancellationToken.None) is { } line)
+        {
+            lock (_output)
+            {
+                _output.Add(line);
+                foreach (var (match, done) in _waiters)
+                {
+                    if (!done.Task.IsCompleted && match(line))
+                    {
+                        done.TrySetResult(line);
+                    }
+                }
+            }
+        }
+        lock (_output)
+        {
+            foreach (var (_, done) in _waiters)
+            {
+                done.TrySetException(new InvalidOperationException("The gateway exited before logging the line waited for."));
+            }
+        }
     }
 
     [GeneratedRegex(@"Listening grpc=(?<grpc>http://\S+) http=(?<http>http://\S+)")]

@@ -1,5 +1,5 @@
 using System.Globalization;
-using GRump.Gateway.Caching.Internal;
+using GRump.Gateway.Caching;
 using StackExchange.Redis;
 
 namespace GRump.Gateway.Auth.Internal;
@@ -68,13 +68,13 @@ internal sealed class RedisRateLimiter : IAsyncDisposable
         return {'ok'}
         """;
 
-    private readonly LazyRedisConnection _connection;
+    private readonly RedisConnection _connection;
     private readonly string _prefix;
     private readonly TimeSpan _timeout;
 
     public RedisRateLimiter(string configuration, string prefix, TimeSpan timeout)
     {
-        _connection = LazyRedisConnection.FailFast(configuration, timeout, "grump-ratelimit");
+        _connection = new RedisConnection(configuration, "grump-ratelimit", options => options.AsyncTimeout = (int)Math.Max(50, timeout.TotalMilliseconds));
         _prefix = prefix;
         _timeout = timeout;
     }

@@ -9,15 +9,15 @@ namespace GRump.Gateway.Caching.Internal;
 /// </summary>
 internal sealed class RedisTier : IAsyncDisposable
 {
+    private readonly RedisConnection _connection;
     private readonly string _prefix;
     private readonly RedisChannel _channel;
-    private readonly LazyRedisConnection _connection;
     private Action<string>? _onMessage;
     private int _subscribed;
 
     public RedisTier(string configuration, string prefix, TimeSpan commandTimeout)
     {
-        _connection = LazyRedisConnection.FailFast(configuration, TimeSpan.FromMilliseconds(Math.Max(100, commandTimeout.TotalMilliseconds)), "grump-cache");
+        _connection = new RedisConnection(configuration, "grump-cache", options => options.AsyncTimeout = (int)Math.Max(100, commandTimeout.TotalMilliseconds));
         _prefix = prefix;
         _channel = RedisChannel.Literal(prefix + "invalidate");
     }
@@ -53,7 +53,7 @@ internal sealed class RedisTier : IAsyncDisposable
     /// <summary>Deletes this cache's keys of one namespace (or all), by SCAN over the prefix on every primary.</summary>
     public async ValueTask<long> ClearAsync(CacheNamespace? ns, CancellationToken cancellationToken)
     {
-        var connection = await ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _connection.ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         var db = connection.GetDatabase();
         var pattern = ns is { } one ? string.Concat(_prefix, one.Name(), ":*") : _prefix + "*";
         long removed = 0;
@@ -86,7 +86,7 @@ internal sealed class RedisTier : IAsyncDisposable
 
     public async ValueTask<long> PublishAsync(string message, CancellationToken cancellationToken)
     {
-        var connection = await ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _connection.ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         return await connection.GetSubscriber().PublishAsync(_channel, message).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -94,7 +94,7 @@ internal sealed class RedisTier : IAsyncDisposable
     public async Task SubscribeAsync(Action<string> onMessage)
     {
         _onMessage = onMessage;
-        var connection = await ConnectAsync().ConfigureAwait(false);
+        var connection = await _connection.ConnectAsync().ConfigureAwait(false);
         connection.ConnectionRestored += (_, _) => _ = TrySubscribeAsync(connection);
         await TrySubscribeAsync(connection).ConfigureAwait(false);
     }
@@ -123,9 +123,7 @@ internal sealed class RedisTier : IAsyncDisposable
     }
 
     private async ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken) =>
-        (await ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
-
-    private Task<ConnectionMultiplexer> ConnectAsync() => _connection.ConnectAsync();
+        (await _connection.ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

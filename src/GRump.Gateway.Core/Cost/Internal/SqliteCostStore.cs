@@ -16,18 +16,9 @@ namespace GRump.Gateway.Cost.Internal;
 internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
 {
     private const int MaxBatch = 512;
-    private static readonly string[] RecordColumns = ["$id", "$tenant", "$session", "$model", "$provider", "$operation", "$in", "$out", "$cost", "$hit", "$cs", "$rs", "$ts", "$day", "$crt", "$cwt", "$cw1", "$rt"];
-
-    private static readonly (string Column, string Statement)[] TokenColumns =
-    [
-        ("cache_read_tokens", "ALTER TABLE records ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0"),
-        ("cache_write_tokens", "ALTER TABLE records ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0"),
-        ("cache_write_1h_tokens", "ALTER TABLE records ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0"),
-        ("reasoning_tokens", "ALTER TABLE records ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0"),
-    ];
 
     private readonly string _connectionString;
-    private readonly LedgerWriteQueue _queue;
+    private readonly LedgerWriteQueue<PendingRecord> _queue;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, BudgetSettings> _budgets = new(StringComparer.Ordinal);
@@ -42,7 +33,7 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
-        _queue = new LedgerWriteQueue(queueCapacity);
+        _queue = new LedgerWriteQueue<PendingRecord>(queueCapacity);
         _logger = logger;
         Initialize();
         _writer = Task.Run(WriteLoopAsync);
@@ -256,7 +247,9 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
             CREATE TABLE IF NOT EXISTS records(
               id TEXT PRIMARY KEY, tenant TEXT NOT NULL, session TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
               operation TEXT NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost REAL NOT NULL,
-              cache_hit INTEGER NOT NULL, cache_savings REAL NOT NULL, routing_savings REAL NOT NULL, ts INTEGER NOT NULL, day TEXT NOT NULL);
+              cache_hit INTEGER NOT NULL, cache_savings REAL NOT NULL, routing_savings REAL NOT NULL, ts INTEGER NOT NULL, day TEXT NOT NULL,
+              cache_read_tokens INTEGER NOT NULL DEFAULT 0, cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+              cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0, reasoning_tokens INTEGER NOT NULL DEFAULT 0);
             CREATE INDEX IF NOT EXISTS records_tenant_day ON records(tenant, day);
             CREATE INDEX IF NOT EXISTS records_tenant_ts ON records(tenant, ts);
             CREATE TABLE IF NOT EXISTS budgets(tenant TEXT PRIMARY KEY, daily REAL NOT NULL, monthly REAL NOT NULL, threshold REAL NOT NULL,
@@ -266,23 +259,7 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
         command.ExecuteNonQuery();
 
         // Token kinds were added later: a ledger from before gains the columns (0 for its old records).
-        var columns = new HashSet<string>(StringComparer.Ordinal);
-        command.CommandText = "SELECT name FROM pragma_table_info('records')";
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                columns.Add(reader.GetString(0));
-            }
-        }
-        foreach (var (column, statement) in TokenColumns)
-        {
-            if (!columns.Contains(column))
-            {
-                command.CommandText = statement;
-                command.ExecuteNonQuery();
-            }
-        }
+        LedgerRecordRows.AddMissingColumns(command, "records");
 
         // A ledger written before admin caps existed: add their columns (no caps = 0).
         command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('budgets') WHERE name = 'cap_daily'";
@@ -319,10 +296,8 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
         using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync().ConfigureAwait(false);
         using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT OR IGNORE INTO records(id, tenant, session, model, provider, operation, input_tokens, output_tokens, cost, " +
-            "cache_hit, cache_savings, routing_savings, ts, day, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens) " +
-            "VALUES ($id, $tenant, $session, $model, $provider, $operation, $in, $out, $cost, $hit, $cs, $rs, $ts, $day, $crt, $cwt, $cw1, $rt)";
-        var parameters = RecordColumns.Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
+        insert.CommandText = $"INSERT OR IGNORE INTO records({LedgerRecordRows.Columns}) VALUES ({LedgerRecordRows.Values})";
+        var parameters = LedgerRecordRows.AddParameters(insert);
 
         while (await _queue.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
@@ -337,7 +312,7 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
                     insert.Transaction = transaction;
                     foreach (var (record, _, _) in batch)
                     {
-                        Bind(parameters, record);
+                        LedgerRecordRows.Bind(parameters, record);
                         insert.ExecuteNonQuery();
                     }
                     transaction.Commit();
@@ -371,28 +346,6 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
             }
             batch.Clear();
         }
-    }
-
-    private static void Bind(SqliteParameter[] p, CostRecord r)
-    {
-        p[0].Value = r.Id.ToString("N");
-        p[1].Value = r.Tenant;
-        p[2].Value = r.Session;
-        p[3].Value = r.Model;
-        p[4].Value = r.Provider;
-        p[5].Value = r.Operation;
-        p[6].Value = r.InputTokens;
-        p[7].Value = r.OutputTokens;
-        p[8].Value = r.CostUsd;
-        p[9].Value = r.CacheHit ? 1 : 0;
-        p[10].Value = r.CacheSavingsUsd;
-        p[11].Value = r.RoutingSavingsUsd;
-        p[12].Value = r.Timestamp.ToUnixTimeMilliseconds();
-        p[13].Value = Periods.Day(r.Timestamp);
-        p[14].Value = r.CacheReadTokens;
-        p[15].Value = r.CacheWriteTokens;
-        p[16].Value = r.CacheWrite1hTokens;
-        p[17].Value = r.ReasoningTokens;
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)

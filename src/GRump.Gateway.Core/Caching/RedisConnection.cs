@@ -1,34 +1,32 @@
 using StackExchange.Redis;
 
-namespace GRump.Gateway.Caching.Internal;
+namespace GRump.Gateway.Caching;
 
 /// <summary>
-/// One StackExchange.Redis connection, made on first use (never at start: a Redis that is down must not stop the
-/// gateway) and kept; a connect that threw (bad configuration, DNS) is retried on the next call instead of cached.
-/// With <c>AbortOnConnectFail=false</c> the multiplexer reconnects in the background after an outage. Shared by the
-/// Redis users that each keep a connection of their own (the L2 tier, the rate limiter).
+/// The gateway's connection to Redis, as each Redis user holds it (the L2 cache, the cost ledger, the rate limiter): connects lazily and
+/// never aborts on a failed connect (it reconnects every second in the background); commands fail fast while it is
+/// disconnected instead of queueing, so the caller degrades at once rather than after the command timeout; a connect
+/// that threw (bad configuration, DNS) is retried on the next call, not cached forever.
 /// </summary>
-internal sealed class LazyRedisConnection(ConfigurationOptions configuration) : IAsyncDisposable
+internal sealed class RedisConnection : IAsyncDisposable
 {
+    private readonly ConfigurationOptions _configuration;
+    private readonly Action<ConnectionMultiplexer>? _connected;
     private readonly Lock _lock = new();
     private Task<ConnectionMultiplexer>? _connecting;
 
-    /// <summary>
-    /// A connection whose commands fail at once while Redis is unreachable (no backlog) and time out after
-    /// <paramref name="commandTimeout"/>: for callers that go on without Redis rather than wait for it.
-    /// </summary>
-    public static LazyRedisConnection FailFast(string configuration, TimeSpan commandTimeout, string clientName)
+    /// <summary><paramref name="configure"/> adjusts the parsed options; <paramref name="connected"/> sees the multiplexer once (e.g. to subscribe to its events).</summary>
+    public RedisConnection(string configuration, string clientName, Action<ConfigurationOptions>? configure = null, Action<ConnectionMultiplexer>? connected = null)
     {
-        var options = ConfigurationOptions.Parse(configuration);
-        options.AbortOnConnectFail = false;
-        options.BacklogPolicy = BacklogPolicy.FailFast;
-        options.AsyncTimeout = (int)Math.Max(50, commandTimeout.TotalMilliseconds);
-        options.ReconnectRetryPolicy ??= new LinearRetry(1000);
-        options.ClientName ??= clientName;
-        return new LazyRedisConnection(options);
+        _configuration = ConfigurationOptions.Parse(configuration);
+        _configuration.AbortOnConnectFail = false;
+        _configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        _configuration.ReconnectRetryPolicy ??= new LinearRetry(1000);
+        _configuration.ClientName ??= clientName;
+        configure?.Invoke(_configuration);
+        _connected = connected;
     }
 
-    /// <summary>True when connected now (false before the first connect).</summary>
     public bool IsConnected => _connecting is { IsCompletedSuccessfully: true } task && task.Result.IsConnected;
 
     public Task<ConnectionMultiplexer> ConnectAsync()
@@ -43,7 +41,7 @@ internal sealed class LazyRedisConnection(ConfigurationOptions configuration) : 
         {
             if (_connecting is null || _connecting.IsFaulted || _connecting.IsCanceled)
             {
-                _connecting = ConnectionMultiplexer.ConnectAsync(configuration);
+                _connecting = ConnectCoreAsync();
             }
 
             return _connecting;
@@ -84,5 +82,12 @@ internal sealed class LazyRedisConnection(ConfigurationOptions configuration) : 
         {
             await connecting.Result.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private async Task<ConnectionMultiplexer> ConnectCoreAsync()
+    {
+        var connection = await ConnectionMultiplexer.ConnectAsync(_configuration).ConfigureAwait(false);
+        _connected?.Invoke(connection);
+        return connection;
     }
 }
