@@ -98,6 +98,33 @@ public sealed class GracefulShutdownTests
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, health.Status);
     }
 
+    [Fact]
+    public async Task Refusing_OpenLiveFeeds_EndSoShutdownNeedNotWaitForThem()
+    {
+        // Arrange
+        await using var app = new GatewayApp().Start();
+        var ct = TestContext.Current.CancellationToken;
+        using var watch = new CostService.CostServiceClient(app.Channel).WatchCost(new WatchCostRequest(), cancellationToken: ct);
+        await watch.ResponseHeadersAsync.DefaultTimeout();
+        using var feed = await app.Http.GetAsync("/api/cost/events", HttpCompletionOption.ResponseHeadersRead, ct).DefaultTimeout();
+        using var reader = new StreamReader(await feed.Content.ReadAsStreamAsync(ct));
+        var feedReady = new List<string>();
+        while (await reader.ReadLineAsync(ct).AsTask().DefaultTimeout() is { Length: > 0 } line)
+        {
+            feedReady.Add(line);
+        }
+
+        // Act
+        app.Services.GetRequiredService<GatewayDrain>().Advance(DrainPhase.Refusing);
+        var watchEnd = await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(ct).DefaultTimeout());
+        var feedRest = await reader.ReadToEndAsync(ct).DefaultTimeout();
+
+        // Assert
+        Assert.Contains("event: ready", feedReady);
+        Assert.Equal(StatusCode.Unavailable, watchEnd.StatusCode);
+        Assert.Equal("", feedRest);
+    }
+
     [Theory]
     [InlineData("00:00:30", "00:00:30")]
     [InlineData("00:00:40", "00:00:30")]
