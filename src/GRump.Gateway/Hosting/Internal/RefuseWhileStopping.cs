@@ -1,4 +1,5 @@
 using GRump.Gateway.Dashboard.Internal;
+using GRump.Gateway.Endpoints;
 using GRump.Gateway.Errors;
 using GRump.Gateway.OpenAi;
 using Microsoft.Net.Http.Headers;
