@@ -107,7 +107,9 @@ internal static class FleetCommand
         using var calls = new FleetCalls(fleet.GrpcUrl, fleet.HttpUrl);
         try
         {
-            await run(new FleetScenarios(fleet, calls, quick)).ConfigureAwait(false);
+            var scenarios = new FleetScenarios(fleet, calls, quick);
+            await output.WriteLineAsync($"fleet: warm-up (not measured): {await scenarios.WarmUpAsync(cancellationToken).ConfigureAwait(false)}").ConfigureAwait(false);
+            await run(scenarios).ConfigureAwait(false);
         }
         finally
         {

@@ -12,10 +12,7 @@ internal sealed class FleetTraffic : IDisposable
     private readonly ConcurrentQueue<CallRecord> _records = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _workers = [];
-    private int _inFlight;
     private long _sequence;
-
-    public int InFlight => Volatile.Read(ref _inFlight);
 
     public IReadOnlyCollection<CallRecord> Records => _records;
 
@@ -47,16 +44,8 @@ internal sealed class FleetTraffic : IDisposable
         await Task.Yield();
         while (!_stop.IsCancellationRequested)
         {
-            Interlocked.Increment(ref _inFlight);
-            try
-            {
-                // Calls are not cancelled by the stop: the ones running finish, so none is counted as an error.
-                _records.Enqueue(await call(CancellationToken.None).ConfigureAwait(false));
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _inFlight);
-            }
+            // Calls are not cancelled by the stop: the ones running finish, so none is counted as an error.
+            _records.Enqueue(await call(CancellationToken.None).ConfigureAwait(false));
 
             try
             {
