@@ -18,6 +18,11 @@ internal static class LoadTestProgram
         var progress = Console.IsErrorRedirected || args.Contains("--no-progress") ? null : Console.Error;
         try
         {
+            if (args is ["fleet", .. var fleetArgs])
+            {
+                return await Fleet.FleetCommand.RunAsync(fleetArgs, LoadTestRunner.Configuration, Console.Out, cancel.Token);
+            }
+
             return await LoadTestRunner.RunAsync(args, Console.Out, progress, cancel.Token);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)

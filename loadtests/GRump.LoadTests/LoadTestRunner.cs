@@ -16,9 +16,9 @@ internal static class LoadTestRunner
     public const int SetupFailed = 3;
 
 #if DEBUG
-    private const string Configuration = "Debug";
+    public const string Configuration = "Debug";
 #else
-    private const string Configuration = "Release";
+    public const string Configuration = "Release";
 #endif
 
     /// <param name="args">The command line.</param>

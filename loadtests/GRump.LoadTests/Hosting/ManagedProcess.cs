@@ -23,9 +23,12 @@ internal sealed class ManagedProcess : IDisposable
 
     public string Name { get; }
 
+    /// <summary>Every output line (stdout and stderr) after start, on the reader's thread: keep handlers short.</summary>
+    public event Action<string>? LineReceived;
+
     public int Pid => _process.Id;
 
-    public static async Task<(ManagedProcess Process, string ReadyLine)> StartAsync(string name, string dll, IEnumerable<string> arguments,
+    public static Task<(ManagedProcess Process, string ReadyLine)> StartAsync(string name, string dll, IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string> environment, Func<string, bool> isReadyLine, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (!File.Exists(dll))
@@ -33,15 +36,21 @@ internal sealed class ManagedProcess : IDisposable
             throw new FileNotFoundException($"{name}: {dll} not found; build first: dotnet build GRump.Gateway.sln -c Release", dll);
         }
 
-        var info = new ProcessStartInfo("dotnet")
+        return StartProgramAsync(name, "dotnet", [dll, .. arguments], Path.GetDirectoryName(dll)!, environment, isReadyLine, timeout, cancellationToken);
+    }
+
+    /// <summary>Starts any program (redis-server, haproxy, <c>dotnet</c>) and waits for its ready line.</summary>
+    public static async Task<(ManagedProcess Process, string ReadyLine)> StartProgramAsync(string name, string program, IEnumerable<string> arguments,
+        string workingDirectory, IReadOnlyDictionary<string, string> environment, Func<string, bool> isReadyLine, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory,
         };
-        info.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
@@ -69,6 +78,31 @@ internal sealed class ManagedProcess : IDisposable
         {
             managed.Dispose();
             throw;
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Sends a POSIX signal by name (TERM, KILL, ...) with kill(1): .NET itself only sends SIGKILL.</summary>
+    public async Task SignalAsync(string signal, CancellationToken cancellationToken)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for the process to exit, at most <paramref name="timeout"/>; false when it is still running.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _process.WaitForExitAsync(cancellationToken).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 
@@ -100,6 +134,8 @@ internal sealed class ManagedProcess : IDisposable
         {
             _ready.TrySetResult(line);
         }
+
+        LineReceived?.Invoke(line);
     }
 
     public void Dispose()

@@ -28,6 +28,7 @@ public static class EmbeddingsServiceCollectionExtensions
         services.TryAddSingleton<LocalSentenceModel>();
         // The provider directory collects every IEmbeddingProvider: this makes GetEmbedding("local") work.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmbeddingProvider, LocalEmbeddingProvider>());
+        services.AddHostedService<LocalModelAvailabilityLog>();
         services.TryAddSingleton(sp => new EmbeddingPipeline(
             sp.GetRequiredService<IProviderDirectory>(),
             sp.GetRequiredService<ModelRegistry>(),

@@ -1,3 +1,4 @@
+using GRump.Gateway.Hosting.Internal;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +22,17 @@ public static class GatewayHostingExtensions
         services.Configure<HostOptions>(host => host.ShutdownTimeout =
             TimeSpan.TryParse(shutdownTimeout, System.Globalization.CultureInfo.InvariantCulture, out var timeout) && timeout >= TimeSpan.Zero ? timeout : new GatewayOptions().ShutdownTimeout);
         services.AddHostedService<ListeningLogger>();
+
+        // Graceful shutdown: not ready at once, serve through the drain delay, then refuse new calls while the
+        // ones in flight finish (docs/operations.md).
+        services.AddSingleton<GatewayDrain>();
+        services.AddHostedService<DrainCoordinator>();
+        services.AddHealthChecks().AddCheck<DrainHealthCheck>("shutdown", tags: ["ready"]);
+
+        // The health check service logs every Unhealthy probe result at Error. Not ready is an expected state here
+        // (shutting down, a full worker queue) that a balancer polls every second: the drain and the pool log their
+        // own transitions once, and /readyz and grpc.health report the reason.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
         return builder;
     }
 
@@ -42,6 +54,7 @@ public static class GatewayHostingExtensions
 
             // Every ValidateOnStart rule, now: a bad value is reported here, before any service starts or binds.
             app.Services.GetService<IStartupValidator>()?.Validate();
+            app.UseRefuseWhileStopping();
             mapEndpoints(app);
             await app.RunAsync().ConfigureAwait(false); // disposes the app when it returns or throws
             return 0;

@@ -26,7 +26,19 @@ public sealed class GatewayOptions
     /// <summary>Permits a non-loopback bind without API keys. Off by default: an open LLM gateway spends your money.</summary>
     public bool AllowAnonymous { get; set; }
 
-    /// <summary>How long shutdown waits for in-flight requests and streams.</summary>
+    /// <summary>
+    /// The drain timeout: how long shutdown waits, in all (<see cref="DrainDelay"/> included), for in-flight requests
+    /// and streams to finish before they are cut.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// After a stop signal, how long the gateway keeps taking new calls while it already reports not ready (/readyz
+    /// 503, gRPC health NOT_SERVING), so a load balancer's health check sees it leave before its listener closes. Then
+    /// new calls are refused with UNAVAILABLE (HTTP 503) while calls in flight finish. 0 (the default) for a single
+    /// process; a few health-check intervals behind a balancer (docs/operations.md).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan DrainDelay { get; set; } = TimeSpan.Zero;
 }

@@ -31,6 +31,12 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             failures.Add($"Gateway:GrpcPort and Gateway:HttpPort are both {options.GrpcPort}: gRPC (HTTP/2 cleartext) and HTTP/1.1 need two ports.");
         }
 
+        if (options.DrainDelay > TimeSpan.Zero && options.DrainDelay >= options.ShutdownTimeout)
+        {
+            // The drain delay is spent inside the shutdown timeout: nothing would be left for calls in flight.
+            failures.Add($"Gateway:DrainDelay ({options.DrainDelay}) must be shorter than Gateway:ShutdownTimeout ({options.ShutdownTimeout}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -11,4 +11,10 @@ internal static partial class HostingLog
 
     [LoggerMessage(3, LogLevel.Critical, "Cannot listen: {Reason}")]
     public static partial void CannotListen(ILogger logger, string reason);
+
+    [LoggerMessage(4, LogLevel.Information, "Shutting down: not ready (readyz 503, gRPC health NOT_SERVING); new calls still served for {DrainDelaySeconds} s, calls in flight get up to {ShutdownTimeoutSeconds} s in all")]
+    public static partial void Draining(ILogger logger, double drainDelaySeconds, double shutdownTimeoutSeconds);
+
+    [LoggerMessage(5, LogLevel.Information, "Shutting down: new calls are refused with UNAVAILABLE; waiting for calls in flight")]
+    public static partial void Refusing(ILogger logger);
 }

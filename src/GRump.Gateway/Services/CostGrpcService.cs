@@ -4,6 +4,8 @@ using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Cost;
 using GRump.Gateway.Diagnostics;
+using GRump.Gateway.Errors;
+using GRump.Gateway.Hosting;
 using GRump.Gateway.Providers;
 using GRump.Gateway.V1;
 using GRump.Gateway.Workers;
@@ -15,7 +17,7 @@ namespace GRump.Gateway.Services;
 /// <c>userId</c> naming another tenant is PERMISSION_DENIED unless the key is an admin's.
 /// </summary>
 internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, WorkerPool workers, PerformanceMonitor monitor, ITieredCache cache, ProviderMetrics providers,
-    RecentActivity recent, UpstreamHealth upstreams, ApiKeyAuthenticator authenticator) : CostService.CostServiceBase
+    RecentActivity recent, UpstreamHealth upstreams, ApiKeyAuthenticator authenticator, GatewayDrain drain) : CostService.CostServiceBase
 {
     public override async Task<GetSummaryResponse> GetSummary(GetSummaryRequest request, ServerCallContext context) =>
         CostMapper.ToProto(await reports.SummaryAsync(Tenant(context, request.UserId), request.StartDate, request.EndDate, context.CancellationToken).ConfigureAwait(false));
@@ -139,9 +141,18 @@ internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, Wo
         using var subscription = ledger.Subscribe(tenant);
         // Headers go out once subscribed, so a client knows that no later event will be missed.
         await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
-        await foreach (var item in subscription.Reader.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+        // A shutdown ends the watch (it never ends by itself) with UNAVAILABLE: the client reconnects elsewhere.
+        using var watchEnds = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, drain.Refusing);
+        try
         {
-            await responseStream.WriteAsync(ToResponse(item), context.CancellationToken).ConfigureAwait(false);
+            await foreach (var item in subscription.Reader.ReadAllAsync(watchEnds.Token).ConfigureAwait(false))
+            {
+                await responseStream.WriteAsync(ToResponse(item), watchEnds.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (drain.Refusing.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            GatewayErrors.ThrowShuttingDown();
         }
     }
 

@@ -15,6 +15,11 @@ namespace GRump.Gateway.Embeddings.Internal;
 /// </remarks>
 internal sealed class LocalEmbeddingProvider(LocalSentenceModel sentenceModel) : IEmbeddingProvider, IDisposable
 {
+    /// <summary>Set by a linux-musl publish (the gateway's csproj), which ships no ONNX Runtime: none exists for musl on NuGet.</summary>
+    public const string UnavailableSwitch = "GRump.Gateway.Embeddings.LocalModelUnavailable";
+
+    public static bool IsAvailable => !(AppContext.TryGetSwitch(UnavailableSwitch, out var unavailable) && unavailable);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public string Name => ProviderNames.Local;
@@ -27,6 +32,13 @@ internal sealed class LocalEmbeddingProvider(LocalSentenceModel sentenceModel) :
         if (!string.Equals(model, ModelRegistry.LocalEmbedding, StringComparison.Ordinal))
         {
             Errors.GatewayErrors.ThrowInvalidArgument("model", $"the local provider serves only '{ModelRegistry.LocalEmbedding}', not '{model}'");
+        }
+
+        if (!IsAvailable)
+        {
+            Errors.GatewayErrors.ThrowFailedPrecondition("LOCAL_MODEL_UNAVAILABLE",
+                $"The local embedding model '{ModelRegistry.LocalEmbedding}' is not in this build (linux-musl/Alpine: no ONNX Runtime for musl). " +
+                "Configure NVIDIA NIM embeddings (NVIDIA_NIM_API_KEY) or run the Debian-based image.");
         }
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -6,6 +6,7 @@ using GRump.Gateway.Auth;
 using GRump.Gateway.Cost;
 using GRump.Gateway.Endpoints;
 using GRump.Gateway.Errors;
+using GRump.Gateway.Hosting;
 using GRump.Gateway.Services;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,7 @@ internal static class CostEventStream
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
 
     public static async Task StreamAsync(HttpContext context, CostLedger ledger, LiveFeedLimiter limiter, IOptions<DashboardOptions> options,
-        TimeProvider time, ILoggerFactory loggers)
+        TimeProvider time, ILoggerFactory loggers, GatewayDrain drain)
     {
         var logger = loggers.CreateLogger("GRump.Gateway.Dashboard");
         string tenant;
@@ -49,7 +50,9 @@ internal static class CostEventStream
 
         using var subscription = ledger.Subscribe(tenant);
         var response = context.Response;
-        var cancellationToken = context.RequestAborted;
+        // A shutdown ends the feed (it never ends by itself): the page reconnects, through the balancer, elsewhere.
+        using var feedEnds = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, drain.Refusing);
+        var cancellationToken = feedEnds.Token;
         response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = "no-store";
         response.Headers["x-accel-buffering"] = "no";
@@ -95,7 +98,7 @@ internal static class CostEventStream
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The page went away (closed, reloaded, switched tenant): the normal end of a feed.
+            // The page went away (closed, reloaded, switched tenant), or the gateway is shutting down: the normal end of a feed.
         }
         finally
         {
