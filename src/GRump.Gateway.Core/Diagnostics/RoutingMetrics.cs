@@ -29,6 +29,12 @@ public sealed class RoutingMetrics
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100] });
     }
 
+    /// <summary>
+    /// Adds 0 (no labels) to the seed's counters so that they are exported from the start: <c>curl /metrics | grep
+    /// llm_cost</c> on a fresh gateway shows them at 0 instead of nothing. Sums are unchanged.
+    /// </summary>
+    public void ReportZero() => _savings.Add(0);
+
     public void RecordSelection(RoutingDecision decision)
     {
         ArgumentNullException.ThrowIfNull(decision);

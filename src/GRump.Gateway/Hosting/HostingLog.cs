@@ -11,4 +11,7 @@ internal static partial class HostingLog
 
     [LoggerMessage(3, LogLevel.Critical, "Cannot listen: {Reason}")]
     public static partial void CannotListen(ILogger logger, string reason);
+
+    [LoggerMessage(4, LogLevel.Critical, "Cannot open the cost ledger, not starting: {Reason}")]
+    public static partial void LedgerUnusable(ILogger logger, string reason);
 }
