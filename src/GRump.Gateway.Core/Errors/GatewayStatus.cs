@@ -20,6 +20,8 @@ public static class GatewayStatus
         GatewayErrorKind.DeadlineExceeded => StatusCode.DeadlineExceeded,
         GatewayErrorKind.Cancelled => StatusCode.Cancelled,
         GatewayErrorKind.NotImplemented => StatusCode.Unimplemented,
+        GatewayErrorKind.PayloadTooLarge => StatusCode.ResourceExhausted,
+        GatewayErrorKind.NotFound => StatusCode.NotFound,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unmapped gateway error kind."),
     };
 
@@ -34,11 +36,16 @@ public static class GatewayStatus
         GatewayErrorKind.DeadlineExceeded => 504,
         GatewayErrorKind.Cancelled => 499,
         GatewayErrorKind.NotImplemented => 501,
+        GatewayErrorKind.PayloadTooLarge => 413,
+        GatewayErrorKind.NotFound => 404,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unmapped gateway error kind."),
     };
 
     /// <summary>An <see cref="RpcException"/> carrying google.rpc.Status details (BadRequest, ErrorInfo, RetryInfo).</summary>
-    public static RpcException ToRpcException(GatewayException exception)
+    public static RpcException ToRpcException(GatewayException exception) => ToStatus(exception).ToRpcException();
+
+    /// <summary>The google.rpc.Status of a failure: code, message and details (what gRPC trailers and REST error bodies carry).</summary>
+    public static Google.Rpc.Status ToStatus(GatewayException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
         var status = new Google.Rpc.Status
@@ -67,6 +74,6 @@ public static class GatewayStatus
             status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) }));
         }
 
-        return status.ToRpcException();
+        return status;
     }
 }

@@ -1,0 +1,112 @@
+using System.Buffers;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Google.Rpc;
+using GRump.Gateway.Endpoints.Internal;
+using GRump.Gateway.Errors;
+using GRump.Gateway.Hosting;
+using Microsoft.AspNetCore.Grpc.JsonTranscoding;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace GRump.Gateway.Endpoints;
+
+/// <summary>
+/// Reads a REST (JSON transcoding) request body before the transcoder does: over <see cref="RequestLimits.RestMaxBodyBytes"/>
+/// it is 413, and a body the transcoder would refuse without saying why is 400 naming the JSON path of the bad field
+/// (<see cref="TranscodedJsonValidator"/>). Both answers have the transcoder's own error shape (google.rpc.Status as
+/// JSON, with a BadRequest field violation). The body is then handed on from memory.
+/// </summary>
+public static class RestBodyGuard
+{
+    private static readonly JsonFormatter ErrorFormatter = new(JsonFormatter.Settings.Default
+        .WithTypeRegistry(TypeRegistry.FromMessages(BadRequest.Descriptor, ErrorInfo.Descriptor)));
+
+    public static IApplicationBuilder UseRestBodyGuard(this IApplicationBuilder app) =>
+        app.Use(static (context, next) =>
+            context.GetEndpoint()?.Metadata.GetMetadata<GrpcJsonTranscodingMetadata>() is { } transcoding && BodyMessage(transcoding) is { } body
+                ? GuardAsync(context, body, next)
+                : next(context));
+
+    /// <summary>The message the JSON body becomes (<c>body: "*"</c> = the request, else the named field's message); null when there is no body.</summary>
+    private static MessageDescriptor? BodyMessage(GrpcJsonTranscodingMetadata transcoding) => transcoding.HttpRule.Body switch
+    {
+        "" => null,
+        "*" => transcoding.MethodDescriptor.InputType,
+        var field => transcoding.MethodDescriptor.InputType.FindFieldByName(field) is { FieldType: FieldType.Message, IsRepeated: false } f ? f.MessageType : null,
+    };
+
+    private static async Task GuardAsync(HttpContext context, MessageDescriptor body, RequestDelegate next)
+    {
+        var request = context.Request;
+        const int limit = RequestLimits.RestMaxBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            await RefuseAsync(context, GatewayErrors.PayloadTooLarge(request.ContentLength, limit)).ConfigureAwait(false);
+            return;
+        }
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = limit;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is > 0 and var length ? (int)length : 4096);
+        try
+        {
+            while (true)
+            {
+                var read = await request.Body.ReadAsync(buffer.GetMemory(16 * 1024), context.RequestAborted).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+                buffer.Advance(read);
+                if (buffer.WrittenCount > limit)
+                {
+                    await RefuseAsync(context, GatewayErrors.PayloadTooLarge(null, limit)).ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's own limit (a chunked body past it), or a body that ended before its Content-Length.
+            await RefuseAsync(context, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? GatewayErrors.PayloadTooLarge(null, limit) : GatewayErrors.InvalidArgument("body", ex.Message)).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            // The client went away while sending: nobody is left to answer.
+            GrpcLog.RestBodyAbandoned(Logger(context), context.Request.Path);
+            return;
+        }
+
+        // Only JSON is checked here; another content type gets the transcoder's own answer naming it.
+        if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            && TranscodedJsonValidator.Validate(buffer.WrittenSpan, body) is { } violation)
+        {
+            await RefuseAsync(context, GatewayErrors.InvalidArgument(violation.Field, violation.Description)).ConfigureAwait(false);
+            return;
+        }
+        request.Body = new MemoryStream(buffer.WrittenMemory.ToArray(), writable: false);
+        await next(context).ConfigureAwait(false);
+    }
+
+    private static async Task RefuseAsync(HttpContext context, GatewayException error)
+    {
+        GrpcLog.RestBodyRefused(Logger(context), context.Request.Path, error.Message);
+        var response = context.Response;
+        response.StatusCode = GatewayStatus.ToHttpStatus(error.Kind);
+        response.ContentType = "application/json; charset=utf-8";
+        try
+        {
+            await response.WriteAsync(ErrorFormatter.Format(GatewayStatus.ToStatus(error)), context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            GrpcLog.RestBodyAbandoned(Logger(context), context.Request.Path);
+        }
+    }
+
+    private static ILogger Logger(HttpContext context) => context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RestBodyGuard));
+}
