@@ -22,14 +22,13 @@ namespace GRump.Gateway.OpenAi;
 /// </summary>
 internal static class OpenAiEndpoints
 {
-    private const long MaxBodyBytes = 8 << 20;
-
     public static IEndpointRouteBuilder MapOpenAiEndpoints(this IEndpointRouteBuilder app)
     {
         var v1 = app.MapGroup("/v1");
         v1.MapPost("/chat/completions", ChatCompletionsAsync);
         v1.MapPost("/embeddings", EmbeddingsAsync);
         v1.MapGet("/models", ModelsAsync);
+        v1.MapGet("/models/{**id}", OpenAiModels.GetAsync);
         return app;
     }
 
@@ -38,7 +37,7 @@ internal static class OpenAiEndpoints
         try
         {
             var caller = context.GetCaller();
-            var body = await ReadAsync(context, OpenAiJsonContext.Default.OpenAiChatRequest).ConfigureAwait(false);
+            var body = await OpenAiRequestReader.ReadAsync(context, OpenAiJsonContext.Default.OpenAiChatRequest).ConfigureAwait(false);
             var request = ToChatRequest(body);
             if (body.Stream == true)
             {
@@ -71,7 +70,7 @@ internal static class OpenAiEndpoints
         }
         catch (GatewayException ex) when (!context.Response.HasStarted)
         {
-            await WriteErrorAsync(context, ex).ConfigureAwait(false);
+            await OpenAiErrors.WriteAsync(context, ex).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -124,14 +123,14 @@ internal static class OpenAiEndpoints
         }
         catch (GatewayException ex) when (!response.HasStarted)
         {
-            await WriteErrorAsync(context, ex).ConfigureAwait(false);
+            await OpenAiErrors.WriteAsync(context, ex).ConfigureAwait(false);
         }
         catch (GatewayException ex)
         {
             // Mid-stream: an error event (as OpenAI sends one) and no [DONE], so no client mistakes the partial answer
             // for a whole one. Not an abort: that could drop the error event still in the transport.
             BeginEvent(context, writer);
-            WriteErrorObject(writer, ex);
+            OpenAiErrors.WriteObject(writer, ex);
             await EndEventAsync(context, writer, CancellationToken.None).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -262,7 +261,7 @@ internal static class OpenAiEndpoints
         try
         {
             var caller = context.GetCaller();
-            var body = await ReadAsync(context, OpenAiJsonContext.Default.OpenAiEmbeddingRequest).ConfigureAwait(false);
+            var body = await OpenAiRequestReader.ReadAsync(context, OpenAiJsonContext.Default.OpenAiEmbeddingRequest).ConfigureAwait(false);
             // OpenAI names the field `input`: validate here so errors say so (the pipeline's own check names `inputs`).
             var inputs = Strings(body.Input, "input", EmbeddingLimits.MaxInputs);
             if (inputs.Count == 0)
@@ -276,7 +275,7 @@ internal static class OpenAiEndpoints
                 "base64" => true,
                 _ => throw new GatewayException(GatewayErrorKind.InvalidArgument, "encoding_format: must be 'float' or 'base64'", [new("encoding_format", "must be 'float' or 'base64'")]),
             };
-            var result = await pipeline.EmbedAsync(caller.Tenant, body.Model ?? string.Empty, inputs, context.RequestAborted).ConfigureAwait(false);
+            var result = await pipeline.EmbedAsync(caller.Tenant, body.Model ?? string.Empty, inputs, body.Dimensions, context.RequestAborted).ConfigureAwait(false);
             var vectors = result.Vectors;
             context.Response.Headers["x-grump-model"] = result.Model;
             context.Response.Headers["x-grump-provider"] = result.Provider;
@@ -318,7 +317,7 @@ internal static class OpenAiEndpoints
         }
         catch (GatewayException ex) when (!context.Response.HasStarted)
         {
-            await WriteErrorAsync(context, ex).ConfigureAwait(false);
+            await OpenAiErrors.WriteAsync(context, ex).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -327,19 +326,23 @@ internal static class OpenAiEndpoints
 
     private static async Task ModelsAsync(HttpContext context, IProviderDirectory providers, ModelRegistry registry)
     {
+        try
+        {
+            _ = context.GetCaller();
+        }
+        catch (GatewayException ex)
+        {
+            await OpenAiErrors.WriteAsync(context, ex).ConfigureAwait(false);
+            return;
+        }
         context.Response.ContentType = "application/json";
         using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
         writer.WriteStartObject();
         writer.WriteString("object", "list");
         writer.WriteStartArray("data");
-        foreach (var model in registry.Models.Where(m => providers.IsAvailable(m.Provider)))
+        foreach (var model in OpenAiModels.Available(providers, registry))
         {
-            writer.WriteStartObject();
-            writer.WriteString("id", model.Id);
-            writer.WriteString("object", "model");
-            writer.WriteNumber("created", 0);
-            writer.WriteString("owned_by", model.Provider);
-            writer.WriteEndObject();
+            OpenAiModels.Write(writer, model);
         }
         writer.WriteEndArray();
         writer.WriteEndObject();
@@ -397,7 +400,7 @@ internal static class OpenAiEndpoints
         switch (content.ValueKind)
         {
             case JsonValueKind.String:
-                return content.GetString() ?? string.Empty;
+                return OpenAiRequestReader.Text(content, $"messages[{index}].content");
             case JsonValueKind.Null or JsonValueKind.Undefined:
                 return string.Empty;
             case JsonValueKind.Array:
@@ -407,7 +410,7 @@ internal static class OpenAiEndpoints
                     if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out var type) && type.ValueEquals("text"u8)
                         && part.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
                     {
-                        parts.Add(text.GetString()!);
+                        parts.Add(OpenAiRequestReader.Text(text, $"messages[{index}].content"));
                         continue;
                     }
                     GatewayErrors.ThrowInvalidArgument($"messages[{index}].content", "only text content parts are supported");
@@ -426,7 +429,7 @@ internal static class OpenAiEndpoints
             case JsonValueKind.Undefined or JsonValueKind.Null:
                 return [];
             case JsonValueKind.String:
-                return [value.GetString()!];
+                return [OpenAiRequestReader.Text(value, field)];
             case JsonValueKind.Array:
                 var count = value.GetArrayLength();
                 if (count > max)
@@ -440,79 +443,12 @@ internal static class OpenAiEndpoints
                     {
                         GatewayErrors.ThrowInvalidArgument(field, "must contain only strings");
                     }
-                    list.Add(item.GetString()!);
+                    list.Add(OpenAiRequestReader.Text(item, field));
                 }
                 return list;
             default:
                 GatewayErrors.ThrowInvalidArgument(field, "must be a string or an array of strings");
                 return [];
         }
-    }
-
-    private static async Task<T> ReadAsync<T>(HttpContext context, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
-        where T : class
-    {
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBodyBytes;
-        }
-        if (context.Request.ContentLength > MaxBodyBytes)
-        {
-            GatewayErrors.ThrowInvalidArgument("body", $"is larger than {MaxBodyBytes} bytes");
-        }
-        try
-        {
-            return await JsonSerializer.DeserializeAsync(context.Request.Body, type, context.RequestAborted).ConfigureAwait(false)
-                ?? throw new GatewayException(GatewayErrorKind.InvalidArgument, "body: must be a JSON object", [new("body", "must be a JSON object")]);
-        }
-        catch (JsonException ex)
-        {
-            var where = ex.Path is { Length: > 0 } path ? $" at {path}" : string.Empty;
-            throw new GatewayException(GatewayErrorKind.InvalidArgument, $"body: not valid JSON for this endpoint{where}: {ex.Message}", [new("body", "invalid JSON")]);
-        }
-        catch (BadHttpRequestException ex)
-        {
-            throw new GatewayException(GatewayErrorKind.InvalidArgument, $"body: {ex.Message}", [new("body", ex.Message)]);
-        }
-    }
-
-    private static async Task WriteErrorAsync(HttpContext context, GatewayException error)
-    {
-        var response = context.Response;
-        response.StatusCode = GatewayStatus.ToHttpStatus(error.Kind);
-        if (error.RetryAfter is { } retryAfter)
-        {
-            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-        response.ContentType = "application/json";
-        using var writer = new Utf8JsonWriter(response.BodyWriter);
-        WriteErrorObject(writer, error);
-        await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-    }
-
-    private static void WriteErrorObject(Utf8JsonWriter writer, GatewayException error)
-    {
-        writer.WriteStartObject();
-        writer.WriteStartObject("error");
-        writer.WriteString("message", error.Message);
-        writer.WriteString("type", error.Kind switch
-        {
-            GatewayErrorKind.InvalidArgument or GatewayErrorKind.FailedPrecondition => "invalid_request_error",
-            GatewayErrorKind.Unauthenticated => "authentication_error",
-            GatewayErrorKind.PermissionDenied => "permission_error",
-            GatewayErrorKind.ResourceExhausted => "rate_limit_error",
-            _ => "server_error",
-        });
-        if (error.FieldViolations.Count > 0)
-        {
-            writer.WriteString("param", error.FieldViolations[0].Field);
-        }
-        else
-        {
-            writer.WriteNull("param");
-        }
-        writer.WriteString("code", (error.Reason ?? error.Kind.ToString()).ToLowerInvariant());
-        writer.WriteEndObject();
-        writer.WriteEndObject();
     }
 }

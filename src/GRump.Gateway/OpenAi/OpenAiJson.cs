@@ -56,6 +56,9 @@ internal sealed class OpenAiEmbeddingRequest
 
     /// <summary><c>float</c> (default) or <c>base64</c> (little-endian float32, what the OpenAI SDKs ask for).</summary>
     public string? EncodingFormat { get; set; }
+
+    /// <summary>Shorter embeddings, for models that support them (<see cref="Embeddings.EmbeddingDimensions"/>).</summary>
+    public int? Dimensions { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, ReadCommentHandling = JsonCommentHandling.Disallow)]

@@ -128,7 +128,7 @@ public sealed class LocalChatTests(SharedGateway gateway)
     }
 
     [Theory]
-    [InlineData("""{"messages":"hi"}""", "body")]
+    [InlineData("""{"messages":"hi"}""", "messages")]
     [InlineData("""{"messages":[]}""", "messages")]
     [InlineData("""{"messages":[{"role":"user","content":[{"type":"image_url"}]}]}""", "messages[0].content")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"n":2}""", "n")]
