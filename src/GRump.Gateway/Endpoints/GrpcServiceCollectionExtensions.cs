@@ -1,5 +1,6 @@
 using Google.Protobuf.Reflection;
 using Google.Rpc;
+using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Server.Model;
 using GRump.Gateway.Endpoints.Internal;
 using GRump.Gateway.Hosting;
@@ -35,7 +36,17 @@ public static class GrpcServiceCollectionExtensions
             options.TypeRegistry = TypeRegistry.FromMessages(BadRequest.Descriptor, ErrorInfo.Descriptor, RetryInfo.Descriptor, QuotaFailure.Descriptor);
         });
         UseGuardedRequestMarshallers(services);
+        // After grpc-dotnet's own setup has added gzip and deflate: wrap each so a corrupt compressed frame is INTERNAL too.
+        services.AddOptions<GrpcServiceOptions>().PostConfigure<ILoggerFactory>((options, loggers) =>
+        {
+            var logger = loggers.CreateLogger("GRump.Gateway.Endpoints.RequestFrames");
+            for (var i = 0; i < options.CompressionProviders.Count; i++)
+            {
+                options.CompressionProviders[i] = new GuardedCompressionProvider(options.CompressionProviders[i], logger);
+            }
+        });
         services.AddGrpcReflection();
+        services.AddSingleton<LedgerHealthCheck>();
         services.AddHealthChecks().AddCheck<WorkerPoolHealthCheck>("workers", tags: ["ready"]).AddCheck<LedgerHealthCheck>("ledger", tags: ["ready"]);
         services.AddGrpcHealthChecks();
         return services;

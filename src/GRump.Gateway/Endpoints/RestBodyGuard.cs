@@ -7,6 +7,7 @@ using GRump.Gateway.Errors;
 using GRump.Gateway.Hosting;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
 
 namespace GRump.Gateway.Endpoints;
 
@@ -22,10 +23,9 @@ public static class RestBodyGuard
         .WithTypeRegistry(TypeRegistry.FromMessages(BadRequest.Descriptor, ErrorInfo.Descriptor)));
 
     public static IApplicationBuilder UseRestBodyGuard(this IApplicationBuilder app) =>
-        app.Use(static (context, next) =>
-            context.GetEndpoint()?.Metadata.GetMetadata<GrpcJsonTranscodingMetadata>() is { } transcoding && BodyMessage(transcoding) is { } body
-                ? GuardAsync(context, body, next)
-                : next(context));
+        app.Use(static (context, next) => context.GetEndpoint()?.Metadata.GetMetadata<GrpcJsonTranscodingMetadata>() is { } transcoding
+            ? GuardAsync(context, BodyMessage(transcoding), next)
+            : next(context));
 
     /// <summary>The message the JSON body becomes (<c>body: "*"</c> = the request, else the named field's message); null when there is no body.</summary>
     private static MessageDescriptor? BodyMessage(GrpcJsonTranscodingMetadata transcoding) => transcoding.HttpRule.Body switch
@@ -35,9 +35,22 @@ public static class RestBodyGuard
         var field => transcoding.MethodDescriptor.InputType.FindFieldByName(field) is { FieldType: FieldType.Message, IsRepeated: false } f ? f.MessageType : null,
     };
 
-    private static async Task GuardAsync(HttpContext context, MessageDescriptor body, RequestDelegate next)
+    private static async Task GuardAsync(HttpContext context, MessageDescriptor? body, RequestDelegate next)
     {
         var request = context.Request;
+        // The transcoder resolves a Content-Type charset on every call, body or not, and an unknown one escapes it as an
+        // unhandled exception (HTTP 500 and an Error): refuse it here, naming the header.
+        var type = request.ContentType is { } contentType && MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed : null;
+        if (type is { Charset: { HasValue: true } charset } && !IsKnownEncoding(charset.Value!))
+        {
+            await RefuseAsync(context, GatewayErrors.InvalidArgument("Content-Type", $"charset '{Shorten(charset.Value!)}' is not a known encoding; send UTF-8 JSON")).ConfigureAwait(false);
+            return;
+        }
+        if (body is null)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
         const int limit = RequestLimits.RestMaxBodyBytes;
         if (request.ContentLength > limit)
         {
@@ -81,8 +94,9 @@ public static class RestBodyGuard
             return;
         }
 
-        // Only JSON is checked here; another content type gets the transcoder's own answer naming it.
-        if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+        // Only UTF-8 JSON is checked here; another content type or charset gets the transcoder's own answer.
+        if (type is not null && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            && (!type.Charset.HasValue || type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
             && TranscodedJsonValidator.Validate(buffer.WrittenSpan, body) is { } violation)
         {
             await RefuseAsync(context, GatewayErrors.InvalidArgument(violation.Field, violation.Description)).ConfigureAwait(false);
@@ -107,6 +121,21 @@ public static class RestBodyGuard
             GrpcLog.RestBodyAbandoned(Logger(context), context.Request.Path);
         }
     }
+
+    private static bool IsKnownEncoding(string name)
+    {
+        try
+        {
+            _ = System.Text.Encoding.GetEncoding(name);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static string Shorten(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
     private static ILogger Logger(HttpContext context) => context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RestBodyGuard));
 }

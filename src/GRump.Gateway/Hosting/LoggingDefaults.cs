@@ -22,6 +22,9 @@ internal static class LoggingDefaults
         // grpc-dotnet logs a request it cannot read at Information with the exception's stack trace, and each status a
         // handler returns; the gateway logs those itself, once, without a stack (GrpcLog, RequestFrameGuard).
         ["Logging:LogLevel:Grpc"] = "Warning",
+        // A failing readiness check is an Error line on every probe (every few seconds, per prober): /readyz and
+        // grpc.health report it, and the failing part logs its own transition once (LedgerHealthCheck).
+        ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "Critical",
     };
 
     public static void Add(IConfigurationBuilder configuration) =>
