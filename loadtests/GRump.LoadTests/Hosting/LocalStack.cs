@@ -85,6 +85,9 @@ internal sealed partial class LocalStack : IDisposable
         return (new Uri(match.Groups["grpc"].Value), new Uri(match.Groups["http"].Value), process.Pid);
     }
 
+    /// <summary>A process this stack started, by pid (its log tallies).</summary>
+    public ManagedProcess? Process(int pid) => _processes.Find(p => p.Pid == pid);
+
     public void Dispose()
     {
         foreach (var process in Enumerable.Reverse(_processes))
