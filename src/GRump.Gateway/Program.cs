@@ -1,6 +1,7 @@
 using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Chat;
+using GRump.Gateway.Dashboard;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Embeddings;
 using GRump.Gateway.Endpoints;
@@ -20,5 +21,6 @@ builder.Services.AddModelRouting();
 builder.Services.AddTieredCache();
 builder.Services.AddChat(builder.Configuration);
 builder.Services.AddEmbeddings();
+builder.Services.AddDashboard();
 
 return await builder.BuildAndRunGatewayAsync(app => app.MapGatewayEndpoints());

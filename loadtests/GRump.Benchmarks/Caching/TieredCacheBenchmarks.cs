@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
 using GRump.Gateway.Caching;
+using GRump.Gateway.Chat;
 using GRump.Gateway.Caching.Internal;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Providers;
@@ -19,18 +20,16 @@ namespace GRump.Benchmarks.Caching;
 public class TieredCacheBenchmarks
 #pragma warning restore CA1001
 {
-    private static readonly ProviderChatRequest Chat = new()
+    private static readonly ProviderChatRequest Chat = new("moonshotai/kimi-k2.5", new ChatRequest
     {
-        Model = "moonshotai/kimi-k2.5",
         Messages =
         [
-            new ChatTurn("system", "You are a concise senior engineer. Answer with code when it helps, and explain trade-offs briefly."),
-            new ChatTurn("user", "Write a C# function that parses an ISO-8601 duration like PT1H30M into a TimeSpan, with tests. " +
+            ChatMessage.FromText(ChatRole.System, "You are a concise senior engineer. Answer with code when it helps, and explain trade-offs briefly."),
+            ChatMessage.FromText(ChatRole.User, "Write a C# function that parses an ISO-8601 duration like PT1H30M into a TimeSpan, with tests. " +
                 "Handle days, hours, minutes and fractional seconds, reject malformed input with a clear message, and keep it allocation-free."),
         ],
         Temperature = 0f,
-        MaxTokens = 1024,
-    };
+    }, MaxOutputTokens: 1024, Stream: false);
 
     private readonly BenchMeterFactory _meters = new();
     private TieredCache _l1 = null!;
@@ -41,7 +40,7 @@ public class TieredCacheBenchmarks
     public void Setup()
     {
         _key = CacheKeys.ForChat("default", "nim", Chat);
-        var value = new CachedCompletion { Model = Chat.Model, Provider = "nim", FinishReason = "stop", CostUsd = 0.0012, Chunks = ["Here is ", "the function", "…"] }.Serialize();
+        var value = new CachedCompletion { Model = Chat.Model, Provider = "nim", FinishReason = "stop", CostUsd = 0.0012, Deltas = [new TextDelta("Here is "), new TextDelta("the function"), new TextDelta("…")] }.Serialize();
         _l1 = new TieredCache(new CacheOptions { L3Enabled = false }, null, null, TimeProvider.System, new CacheMetrics(_meters), NullLogger.Instance);
         _l1.SetAsync(CacheNamespace.Chat, _key, value, 0.0012, CacheAccess.On, default).AsTask().GetAwaiter().GetResult();
 

@@ -4,7 +4,8 @@ using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Intent;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
-using GRump.Gateway.V1;
+using GRump.Gateway.Chat;
+using ParsedIntent = GRump.Gateway.V1.Intent;
 using Microsoft.Extensions.Options;
 
 namespace GRump.Benchmarks.Routing;
@@ -27,8 +28,8 @@ public class RoutingBenchmarks
     private ChatRequest _greeting = null!;
     private ChatRequest _code = null!;
     private ChatRequest _design = null!;
-    private GRump.Gateway.V1.Intent _codeIntent = null!;
-    private GRump.Gateway.V1.Intent _designIntent = null!;
+    private ParsedIntent _codeIntent = null!;
+    private ParsedIntent _designIntent = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -55,15 +56,15 @@ public class RoutingBenchmarks
     public RoutingResult CodeDecisionOnly() => _router.Route(_code, _codeIntent);
 
     [Benchmark(Description = "code task, intent compile only")]
-    public GRump.Gateway.V1.Intent CodeIntentOnly() => _compiler.Compile(CodeTask);
+    public ParsedIntent CodeIntentOnly() => _compiler.Compile(CodeTask);
 
     [Benchmark(Description = "design task, decision only (intent given)")]
     public RoutingResult DesignDecisionOnly() => _router.Route(_design, _designIntent);
 
     [Benchmark(Description = "design task, intent compile only")]
-    public GRump.Gateway.V1.Intent DesignIntentOnly() => _compiler.Compile(DesignTask);
+    public ParsedIntent DesignIntentOnly() => _compiler.Compile(DesignTask);
 
-    private static ChatRequest Chat(string text) => new() { Messages = { new ChatMessage { Role = "user", Content = text } } };
+    private static ChatRequest Chat(string text) => new() { Messages = [ChatMessage.FromText(ChatRole.User, text)] };
 
     private sealed class Providers(params string[] names) : IProviderDirectory
     {

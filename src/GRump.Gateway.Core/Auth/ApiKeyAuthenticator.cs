@@ -24,6 +24,7 @@ public sealed class ApiKeyAuthenticator
             keys[HashOf(key)] = new Caller(key.Tenant.Trim(), string.Equals(key.Role, CallerRoles.Admin, StringComparison.OrdinalIgnoreCase));
         }
         _byHash = keys.ToFrozenDictionary(StringComparer.Ordinal);
+        Tenants = [.. keys.Values.Select(c => c.Tenant).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
         var auth = options.Value;
         _metricsKeyHash = auth.MetricsKeySha256.Length > 0 ? auth.MetricsKeySha256.Trim().ToLowerInvariant()
             : auth.MetricsKey.Length > 0 ? Hash(auth.MetricsKey) : string.Empty;
@@ -44,6 +45,9 @@ public sealed class ApiKeyAuthenticator
             throw new GatewayException(GatewayErrorKind.PermissionDenied, "/metrics needs an admin key or the metrics key (Auth:MetricsKey).") { Reason = "ADMIN_ONLY" };
         }
     }
+
+    /// <summary>The tenants of the configured keys, sorted (what an admin can pick on the dashboard); empty in anonymous mode.</summary>
+    public IReadOnlyList<string> Tenants { get; }
 
     /// <summary>True when API keys are configured (keyed mode).</summary>
     public bool Enabled => _byHash.Count > 0;

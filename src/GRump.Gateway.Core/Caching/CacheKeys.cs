@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using GRump.Gateway.Chat;
 using GRump.Gateway.Providers;
 
 namespace GRump.Gateway.Caching;
@@ -16,61 +17,106 @@ namespace GRump.Gateway.Caching;
 public static class CacheKeys
 {
     /// <summary>Version of the key encoding and of the cached formats; part of every key.</summary>
-    public const byte FormatVersion = 1;
+    public const byte FormatVersion = 2;
 
     /// <summary>
-    /// A chat completion: tenant (a key never mixes tenants), provider, resolved model, every message (role and content,
-    /// in order), temperature, top_p, max_tokens, seed and stop sequences.
+    /// A chat completion: tenant (a key never mixes tenants), provider, resolved model, the output cap, and everything in
+    /// the request that can change the answer — every message (role, each content part, tool calls, tool results),
+    /// sampling, seed, stop sequences, tools and tool choice, response format and reasoning. Streamed and whole answers
+    /// share keys: a stream can replay what a unary call stored and the other way round.
     /// </summary>
     public static CacheKey ForChat(string tenant, string provider, ProviderChatRequest request)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(request);
-        var messages = request.Messages;
-        var stop = request.Stop;
-        var max = 64 + MaxString("chat") + MaxString(tenant) + MaxString(provider) + MaxString(request.Model);
-        for (var i = 0; i < messages.Count; i++)
-        {
-            max += MaxString(messages[i].Role) + MaxString(messages[i].Content);
-        }
-
-        for (var i = 0; i < stop.Count; i++)
-        {
-            max += MaxString(stop[i]);
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(max);
+        var chat = request.Chat;
+        var writer = new KeyWriter(1024);
         try
         {
-            var writer = new KeyWriter(buffer);
             writer.Byte(FormatVersion);
             writer.String("chat");
             writer.String(tenant);
             writer.String(provider);
             writer.String(request.Model);
-            writer.Int32(messages.Count);
-            for (var i = 0; i < messages.Count; i++)
+            writer.Int32(request.MaxOutputTokens);
+            writer.Int32(chat.Messages.Count);
+            foreach (var message in chat.Messages)
             {
-                writer.String(messages[i].Role);
-                writer.String(messages[i].Content);
+                writer.Byte((byte)message.Role);
+                writer.Int32(message.Content.Count);
+                foreach (var part in message.Content)
+                {
+                    switch (part)
+                    {
+                        case TextPart text:
+                            writer.Byte(1);
+                            writer.String(text.Text);
+                            writer.String(text.CacheControl is { } control ? "c" + control.Ttl : null);
+                            break;
+                        case ImagePart image:
+                            writer.Byte(2);
+                            writer.String(image.Url);
+                            writer.String(image.Detail);
+                            break;
+                        case ReasoningPart reasoning:
+                            writer.Byte(3);
+                            writer.String(reasoning.Text);
+                            writer.String(reasoning.Signature);
+                            writer.String(reasoning.RedactedData);
+                            break;
+                        default:
+                            throw new ArgumentOutOfRangeException(nameof(request), part, "A content part the cache key does not know.");
+                    }
+                }
+
+                writer.Int32(message.ToolCalls.Count);
+                foreach (var call in message.ToolCalls)
+                {
+                    writer.String(call.Id);
+                    writer.String(call.Name);
+                    writer.String(call.ArgumentsJson);
+                }
+
+                writer.String(message.ToolCallId);
+                writer.String(message.Name);
+                writer.Byte(message.IsError ? (byte)1 : (byte)0);
             }
 
-            writer.OptionalSingle(request.Temperature);
-            writer.OptionalSingle(request.TopP);
-            writer.Int32(request.MaxTokens);
-            writer.OptionalInt64(request.Seed);
-            writer.Int32(stop.Count);
-            for (var i = 0; i < stop.Count; i++)
+            writer.OptionalSingle(chat.Temperature);
+            writer.OptionalSingle(chat.TopP);
+            writer.OptionalSingle(chat.FrequencyPenalty);
+            writer.OptionalSingle(chat.PresencePenalty);
+            writer.OptionalInt64(chat.Seed);
+            writer.Int32(chat.Stop.Count);
+            foreach (var stop in chat.Stop)
             {
-                writer.String(stop[i]);
+                writer.String(stop);
             }
 
+            writer.Int32(chat.Tools.Count);
+            foreach (var tool in chat.Tools)
+            {
+                writer.String(tool.Name);
+                writer.String(tool.Description);
+                writer.String(tool.ParametersJson);
+                writer.Byte(tool.Strict switch { null => 0, true => 1, false => 2 });
+            }
+
+            writer.Byte(chat.ToolChoice is { } choice ? (byte)(choice.Kind + 1) : (byte)0);
+            writer.String(chat.ToolChoice?.Name);
+            writer.Byte(chat.ParallelToolCalls switch { null => 0, true => 1, false => 2 });
+            writer.Byte(chat.ResponseFormat is { } format ? (byte)(format.Kind + 1) : (byte)0);
+            writer.String(chat.ResponseFormat?.Name);
+            writer.String(chat.ResponseFormat?.SchemaJson);
+            writer.Byte(chat.ResponseFormat?.Strict switch { null => 0, true => 1, false => 2 });
+            writer.Int32(chat.Reasoning?.BudgetTokens ?? 0);
+            writer.String(chat.Reasoning?.Effort);
             return writer.Hash();
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            writer.Dispose();
         }
     }
 
@@ -99,22 +145,15 @@ public static class CacheKeys
 
     private static CacheKey ForParts(string kind, ReadOnlySpan<string> parts)
     {
-        var max = 16 + MaxString(kind);
-        foreach (var part in parts)
-        {
-            ArgumentNullException.ThrowIfNull(part);
-            max += MaxString(part);
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(max);
+        var writer = new KeyWriter(256);
         try
         {
-            var writer = new KeyWriter(buffer);
             writer.Byte(FormatVersion);
             writer.String(kind);
             writer.Int32(parts.Length);
             foreach (var part in parts)
             {
+                ArgumentNullException.ThrowIfNull(part);
                 writer.String(part);
             }
 
@@ -122,22 +161,26 @@ public static class CacheKeys
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            writer.Dispose();
         }
     }
 
-    private static int MaxString(string? value) => 5 + Encoding.UTF8.GetMaxByteCount(value?.Length ?? 0);
-
-    private ref struct KeyWriter(byte[] buffer)
+    /// <summary>Writes the canonical encoding into a pooled buffer that grows as needed, then hashes it.</summary>
+    private ref struct KeyWriter(int capacity)
     {
-        private readonly Span<byte> _buffer = buffer;
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(capacity);
         private int _position;
 
-        public void Byte(byte value) => _buffer[_position++] = value;
+        public void Byte(byte value)
+        {
+            Ensure(1);
+            _buffer[_position++] = value;
+        }
 
         public void Int32(int value)
         {
-            BinaryPrimitives.WriteInt32LittleEndian(_buffer[_position..], value);
+            Ensure(4);
+            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_position), value);
             _position += 4;
         }
 
@@ -150,8 +193,9 @@ public static class CacheKeys
             }
 
             Byte(1);
+            Ensure(4);
             // -0 and 0 are the same setting.
-            BinaryPrimitives.WriteSingleLittleEndian(_buffer[_position..], v == 0 ? 0f : v);
+            BinaryPrimitives.WriteSingleLittleEndian(_buffer.AsSpan(_position), v == 0 ? 0f : v);
             _position += 4;
         }
 
@@ -164,23 +208,45 @@ public static class CacheKeys
             }
 
             Byte(1);
-            BinaryPrimitives.WriteInt64LittleEndian(_buffer[_position..], v);
+            Ensure(8);
+            BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_position), v);
             _position += 8;
         }
 
         public void String(string? value)
         {
             // Null and empty are the same (providers treat them alike); the byte length comes first.
-            var written = Encoding.UTF8.GetBytes(value ?? string.Empty, _buffer[(_position + 4)..]);
-            BinaryPrimitives.WriteInt32LittleEndian(_buffer[_position..], written);
+            value ??= string.Empty;
+            Ensure(4 + Encoding.UTF8.GetMaxByteCount(value.Length));
+            var written = Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_position + 4));
+            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_position), written);
             _position += 4 + written;
         }
 
         public readonly CacheKey Hash()
         {
             Span<byte> hash = stackalloc byte[CacheKey.Size];
-            SHA256.HashData(_buffer[.._position], hash);
+            SHA256.HashData(_buffer.AsSpan(0, _position), hash);
             return new CacheKey(hash);
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+
+        private void Ensure(int count)
+        {
+            if (_position + count <= _buffer.Length)
+            {
+                return;
+            }
+
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _position + count));
+            _buffer.AsSpan(0, _position).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
         }
     }
 }

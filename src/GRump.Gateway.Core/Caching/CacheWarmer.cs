@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using GRump.Gateway.Chat;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ namespace GRump.Gateway.Caching;
 /// <summary>
 /// One entry to preload (the contract's <c>WarmEntry</c>, and one element of the <c>Cache:WarmFile</c> JSON array).
 /// In <c>chat</c> it is keyed exactly as a deterministic chat request (tenant <see cref="CacheWarmer.DefaultTenant"/>,
-/// the model's provider, one user message = <paramref name="Prompt"/>, temperature 0) and stored as a one-chunk
+/// the model's provider, one user message = <paramref name="Prompt"/>, temperature 0, the default output budget) and stored as a one-delta
 /// <see cref="CachedCompletion"/>; in the other namespaces it is keyed by <see cref="CacheKeys.ForText"/>(namespace,
 /// model, prompt) and the value is the response's UTF-8.
 /// </summary>
@@ -91,14 +92,22 @@ public sealed class CacheWarmer(ITieredCache cache, IOptions<ModelRegistryOption
 
         var provider = ResolveProvider(entry)
             ?? throw new ArgumentException($"Model '{entry.Model}' is not in the model registry; give its provider.", nameof(entry));
-        var request = new ProviderChatRequest { Model = entry.Model, Messages = [new ChatTurn("user", entry.Prompt)], Temperature = 0f };
+        // Keyed as the router would send it upstream: the default output budget, within the model's own limit.
+        var cap = models.Value.DefaultMaxOutputTokens;
+        if (_registry.TryGet(entry.Model, out var known) && known.MaxOutputTokens > 0)
+        {
+            cap = Math.Min(cap, known.MaxOutputTokens);
+        }
+
+        var chat = new ChatRequest { Messages = [ChatMessage.FromText(ChatRole.User, entry.Prompt)], Model = entry.Model, Temperature = 0f };
+        var request = new ProviderChatRequest(entry.Model, chat, cap, Stream: false);
         var completion = new CachedCompletion
         {
             Model = entry.Model,
             Provider = provider,
-            FinishReason = "stop",
+            FinishReason = FinishReasons.Stop,
             CostUsd = entry.CostUsd,
-            Chunks = [entry.Response],
+            Deltas = [new TextDelta(entry.Response)],
         };
         return (ns, CacheKeys.ForChat(tenant, provider, request), completion.Serialize());
     }

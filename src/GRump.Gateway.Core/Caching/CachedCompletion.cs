@@ -1,18 +1,21 @@
 using System.Buffers.Binary;
 using System.Text;
-using GRump.Gateway.Providers;
+using GRump.Gateway.Chat;
 
 namespace GRump.Gateway.Caching;
 
 /// <summary>
-/// A chat answer as the cache keeps it: who produced it, its usage and cost, and the text as the original list of
-/// stream chunks, so a replay re-streams with the same chunking (a non-streamed completion is one chunk). Store a
-/// stream only after its End event arrived: a cut stream must never become a cached answer.
+/// A chat answer as the cache keeps it: who produced it, its usage and cost, and the answer's deltas (text, reasoning,
+/// tool calls) in the order the upstream sent them, so a replay streams the same events with the same chunking (a
+/// non-streamed completion is one text delta). Only an answer that ended cleanly is stored (Chat/ChatCacheStore).
 /// </summary>
 public sealed record CachedCompletion
 {
     private const byte Magic = (byte)'C';
-    private const byte Version = 1;
+    private const byte Version = 2;
+    private const byte TextKind = 1;
+    private const byte ReasoningKind = 2;
+    private const byte ToolCallKind = 3;
 
     public required string Model { get; init; }
 
@@ -20,53 +23,53 @@ public sealed record CachedCompletion
 
     public required string FinishReason { get; init; }
 
-    public ProviderUsage Usage { get; init; }
+    public TokenUsage Usage { get; init; }
 
     /// <summary>What the upstream call cost (USD); a hit saves this much.</summary>
     public double CostUsd { get; init; }
 
-    /// <summary>The answer's text, chunk by chunk as the upstream streamed it.</summary>
-    public required IReadOnlyList<string> Chunks { get; init; }
+    /// <summary>The answer: <see cref="TextDelta"/>, <see cref="ReasoningDelta"/> and <see cref="ToolCallDelta"/> events.</summary>
+    public required IReadOnlyList<ChatEvent> Deltas { get; init; }
 
-    /// <summary>The whole answer.</summary>
-    public string Content => Chunks.Count == 1 ? Chunks[0] : string.Concat(Chunks);
-
-    /// <summary>A non-streamed completion: one chunk.</summary>
-    public static CachedCompletion FromCompletion(string model, string provider, ChatCompletion completion, double costUsd)
+    /// <summary>The answer's whole text.</summary>
+    public string Content
     {
-        ArgumentNullException.ThrowIfNull(completion);
-        return new CachedCompletion
+        get
         {
-            Model = model,
-            Provider = provider,
-            FinishReason = completion.FinishReason,
-            Usage = completion.Usage,
-            CostUsd = costUsd,
-            Chunks = [completion.Content],
-        };
+            var builder = new ChatAnswerBuilder();
+            foreach (var delta in Deltas)
+            {
+                builder.Add(delta);
+            }
+
+            return builder.Text;
+        }
     }
 
-    /// <summary>The events a provider would have streamed: one Delta per chunk, then End.</summary>
-    public IEnumerable<ChatStreamEvent> ToStreamEvents()
+    /// <summary>The events a provider would have streamed: the deltas, then the end with the original usage.</summary>
+    public IEnumerable<ChatEvent> ToEvents()
     {
-        foreach (var chunk in Chunks)
+        foreach (var delta in Deltas)
         {
-            yield return ChatStreamEvent.Delta(chunk);
+            yield return delta;
         }
 
-        yield return ChatStreamEvent.End(FinishReason, Usage);
+        yield return new ChatEnded(FinishReason, Usage);
     }
 
-    /// <summary>The completion as a non-streamed answer.</summary>
-    public ChatCompletion ToCompletion() => new(Content, FinishReason, Usage);
-
-    /// <summary>Compact binary: magic, version, length-prefixed UTF-8 strings, little-endian numbers.</summary>
+    /// <summary>Compact binary: magic, version, length-prefixed UTF-8 strings, little-endian numbers, one tagged record per delta.</summary>
     public byte[] Serialize()
     {
-        var size = 2 + Measure(Model) + Measure(Provider) + Measure(FinishReason) + 8 + 8 + 1 + 8 + 4;
-        foreach (var chunk in Chunks)
+        var size = 2 + Measure(Model) + Measure(Provider) + Measure(FinishReason) + (6 * 8) + 1 + 8 + 4;
+        foreach (var delta in Deltas)
         {
-            size += Measure(chunk);
+            size += 1 + delta switch
+            {
+                TextDelta text => Measure(text.Text),
+                ReasoningDelta reasoning => Measure(reasoning.Text) + Measure(reasoning.Signature),
+                ToolCallDelta call => 4 + Measure(call.Id) + Measure(call.Name) + Measure(call.Arguments),
+                _ => throw new InvalidOperationException($"A {delta.GetType().Name} is not part of an answer."),
+            };
         }
 
         var bytes = new byte[size];
@@ -77,15 +80,40 @@ public sealed record CachedCompletion
         WriteString(span, ref position, Model);
         WriteString(span, ref position, Provider);
         WriteString(span, ref position, FinishReason);
-        BinaryPrimitives.WriteInt64LittleEndian(span[position..], Usage.InputTokens);
-        BinaryPrimitives.WriteInt64LittleEndian(span[(position + 8)..], Usage.OutputTokens);
-        span[position + 16] = Usage.Estimated ? (byte)1 : (byte)0;
-        BinaryPrimitives.WriteDoubleLittleEndian(span[(position + 17)..], CostUsd);
-        BinaryPrimitives.WriteInt32LittleEndian(span[(position + 25)..], Chunks.Count);
-        position += 29;
-        foreach (var chunk in Chunks)
+        foreach (var value in (ReadOnlySpan<long>)[Usage.InputTokens, Usage.OutputTokens, Usage.CacheReadTokens, Usage.CacheWriteTokens, Usage.CacheWrite1hTokens, Usage.ReasoningTokens])
         {
-            WriteString(span, ref position, chunk);
+            BinaryPrimitives.WriteInt64LittleEndian(span[position..], value);
+            position += 8;
+        }
+
+        span[position++] = Usage.Estimated ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteDoubleLittleEndian(span[position..], CostUsd);
+        BinaryPrimitives.WriteInt32LittleEndian(span[(position + 8)..], Deltas.Count);
+        position += 12;
+        foreach (var delta in Deltas)
+        {
+            switch (delta)
+            {
+                case TextDelta text:
+                    span[position++] = TextKind;
+                    WriteString(span, ref position, text.Text);
+                    break;
+                case ReasoningDelta reasoning:
+                    span[position++] = ReasoningKind;
+                    WriteString(span, ref position, reasoning.Text);
+                    WriteString(span, ref position, reasoning.Signature);
+                    break;
+                case ToolCallDelta call:
+                    span[position++] = ToolCallKind;
+                    BinaryPrimitives.WriteInt32LittleEndian(span[position..], call.Index);
+                    position += 4;
+                    WriteString(span, ref position, call.Id);
+                    WriteString(span, ref position, call.Name);
+                    WriteString(span, ref position, call.Arguments);
+                    break;
+                default:
+                    break;
+            }
         }
 
         return bytes;
@@ -103,24 +131,42 @@ public sealed record CachedCompletion
         var model = ReadString(data, ref position);
         var provider = ReadString(data, ref position);
         var finishReason = ReadString(data, ref position);
-        Need(data, position, 29);
-        var usage = new ProviderUsage(
-            BinaryPrimitives.ReadInt64LittleEndian(data[position..]),
-            BinaryPrimitives.ReadInt64LittleEndian(data[(position + 8)..]),
-            data[position + 16] == 1);
-        var cost = BinaryPrimitives.ReadDoubleLittleEndian(data[(position + 17)..]);
-        var count = BinaryPrimitives.ReadInt32LittleEndian(data[(position + 25)..]);
-        position += 29;
-        // Every chunk takes at least its 4-byte length: a count beyond that is corrupt, not a reason to allocate.
-        if (count < 0 || count > (data.Length - position) / 4)
+        Need(data, position, (6 * 8) + 1 + 8 + 4);
+        Span<long> numbers = stackalloc long[6];
+        for (var i = 0; i < numbers.Length; i++)
         {
-            throw new FormatException("Corrupt chunk count in a cached completion.");
+            numbers[i] = BinaryPrimitives.ReadInt64LittleEndian(data[position..]);
+            position += 8;
         }
 
-        var chunks = new string[count];
+        var usage = new TokenUsage(numbers[0], numbers[1], data[position++] == 1)
+        {
+            CacheReadTokens = numbers[2],
+            CacheWriteTokens = numbers[3],
+            CacheWrite1hTokens = numbers[4],
+            ReasoningTokens = numbers[5],
+        };
+        var cost = BinaryPrimitives.ReadDoubleLittleEndian(data[position..]);
+        var count = BinaryPrimitives.ReadInt32LittleEndian(data[(position + 8)..]);
+        position += 12;
+
+        // Every delta takes at least a tag and a 4-byte length: a count beyond that is corrupt, not a reason to allocate.
+        if (count < 0 || count > (data.Length - position) / 5)
+        {
+            throw new FormatException("Corrupt delta count in a cached completion.");
+        }
+
+        var deltas = new ChatEvent[count];
         for (var i = 0; i < count; i++)
         {
-            chunks[i] = ReadString(data, ref position);
+            Need(data, position, 1);
+            deltas[i] = data[position++] switch
+            {
+                TextKind => new TextDelta(ReadString(data, ref position)),
+                ReasoningKind => new ReasoningDelta(ReadString(data, ref position), ReadString(data, ref position)),
+                ToolCallKind => ReadToolCall(data, ref position),
+                _ => throw new FormatException("Unknown delta kind in a cached completion."),
+            };
         }
 
         if (position != data.Length)
@@ -128,7 +174,20 @@ public sealed record CachedCompletion
             throw new FormatException("Trailing bytes after a cached completion.");
         }
 
-        return new CachedCompletion { Model = model, Provider = provider, FinishReason = finishReason, Usage = usage, CostUsd = cost, Chunks = chunks };
+        return new CachedCompletion { Model = model, Provider = provider, FinishReason = finishReason, Usage = usage, CostUsd = cost, Deltas = deltas };
+    }
+
+    private static ToolCallDelta ReadToolCall(ReadOnlySpan<byte> data, ref int position)
+    {
+        Need(data, position, 4);
+        var index = BinaryPrimitives.ReadInt32LittleEndian(data[position..]);
+        position += 4;
+        if (index < 0)
+        {
+            throw new FormatException("Negative tool call index in a cached completion.");
+        }
+
+        return new ToolCallDelta(index, ReadString(data, ref position), ReadString(data, ref position), ReadString(data, ref position));
     }
 
     private static int Measure(string value) => 4 + Encoding.UTF8.GetByteCount(value);

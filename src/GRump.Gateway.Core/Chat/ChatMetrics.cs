@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using GRump.Gateway.Diagnostics;
-using GRump.Gateway.Providers;
+
 
 namespace GRump.Gateway.Chat;
 
@@ -47,7 +47,7 @@ public sealed class ChatMetrics
     public void Overhead(string operation, TimeSpan overhead) =>
         _overhead.Record(overhead.TotalSeconds, new KeyValuePair<string, object?>("operation", operation));
 
-    public void UpstreamCall(string model, string provider, ProviderUsage usage, TimeSpan duration)
+    public void UpstreamCall(string model, string provider, TokenUsage usage, TimeSpan duration)
     {
         _genAiTokens.Record(usage.InputTokens, GenAiModel(model), GenAiProvider(provider), ChatOperation, new("gen_ai.token.type", "input"));
         _genAiTokens.Record(usage.OutputTokens, GenAiModel(model), GenAiProvider(provider), ChatOperation, new("gen_ai.token.type", "output"));

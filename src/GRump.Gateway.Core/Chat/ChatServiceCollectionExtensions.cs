@@ -16,6 +16,9 @@ public static class ChatServiceCollectionExtensions
         services.AddProviders(configuration);
         services.AddCostLedger();
         services.TryAddSingleton<ChatMetrics>();
+        services.TryAddSingleton<ChatPlanner>();
+        services.TryAddSingleton<ChatInvoker>();
+        services.TryAddSingleton<ChatCacheStore>();
         services.TryAddSingleton<ChatPipeline>();
         services.AddHostedService<TokenizerWarmup>();
         return services;

@@ -62,5 +62,8 @@ public sealed record DailyAggregate(
 
 public sealed record ModelAggregate(double CostUsd, long Requests);
 
+/// <summary>Everything metered for a tenant in one UTC hour (<paramref name="Hour"/> is its start).</summary>
+public sealed record HourlyAggregate(DateTimeOffset Hour, double CostUsd, long Requests);
+
 /// <summary>Money held for an admitted request until its record is written (then reconciled to the actual cost).</summary>
 public sealed record BudgetReservation(Guid Id, string Tenant, double AmountUsd, string Day, string Month);

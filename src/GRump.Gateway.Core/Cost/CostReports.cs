@@ -14,6 +14,10 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
 {
     private const int DefaultDays = 30;
     private const int MaxDays = 366;
+    private const int HourlyWindow = 24;
+
+    /// <summary>The provider of a model the registry does not know (cost by provider).</summary>
+    public const string OtherProvider = "other";
 
     public async Task<GetSummaryResponse> SummaryAsync(string tenant, string startDate, string endDate, CancellationToken cancellationToken)
     {
@@ -48,6 +52,9 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
             foreach (var (model, aggregate) in day.ByModel)
             {
                 response.CostByModel[model] = response.CostByModel.GetValueOrDefault(model) + aggregate.CostUsd;
+                // The ledger aggregates by model; each registry model has one provider, so this split is exact for them.
+                var provider = registry.TryGet(model, out var definition) ? definition.Provider : OtherProvider;
+                response.CostByProvider[provider] = response.CostByProvider.GetValueOrDefault(provider) + aggregate.CostUsd;
             }
             foreach (var (operation, cost) in day.CostByOperation)
             {
@@ -106,7 +113,7 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
         var now = time.GetUtcNow();
         var hour = await ledger.Store.GetSinceAsync(tenant, now.AddHours(-1), cancellationToken).ConfigureAwait(false);
         var day = await ledger.Store.GetSinceAsync(tenant, now.AddHours(-24), cancellationToken).ConfigureAwait(false);
-        return new GetRealtimeResponse
+        var response = new GetRealtimeResponse
         {
             LastHourCost = hour.CostUsd,
             LastHourRequests = hour.Requests,
@@ -114,6 +121,22 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
             Last24HRequests = day.Requests,
             CurrentRateUsdPerHour = hour.CostUsd,
         };
+
+        // The current hour and the 23 before it, each listed (0 when nothing was metered) so a chart has no gaps.
+        var firstHour = new DateTimeOffset(now.UtcDateTime.Ticks - (now.UtcDateTime.Ticks % TimeSpan.TicksPerHour), TimeSpan.Zero).AddHours(1 - HourlyWindow);
+        var hours = await ledger.Store.GetHourlyAsync(tenant, firstHour, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < HourlyWindow; i++)
+        {
+            var start = firstHour.AddHours(i);
+            var metered = hours.FirstOrDefault(h => h.Hour == start);
+            response.CostByHour.Add(new HourlyCost
+            {
+                Hour = start.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                Cost = metered?.CostUsd ?? 0,
+                Requests = metered?.Requests ?? 0,
+            });
+        }
+        return response;
     }
 
     public async Task<GetSavingsResponse> SavingsAsync(string tenant, CancellationToken cancellationToken)

@@ -31,10 +31,12 @@ public static class CostServiceCollectionExtensions
             return new SqliteCostStore(Path.Combine(dataPath, "ledger.db"), options.WriteQueueCapacity, logger);
         });
         services.TryAddSingleton<CostLedger>();
+        services.TryAddSingleton<CostMeter>();
         services.TryAddSingleton<CostReports>();
         services.AddOptions<Diagnostics.PerformanceMonitorOptions>().BindConfiguration(Diagnostics.PerformanceMonitorOptions.SectionName);
         services.TryAddSingleton<Diagnostics.RequestCounter>();
         services.TryAddSingleton<Diagnostics.PerformanceMonitor>();
+        services.TryAddSingleton<Diagnostics.RecentActivity>();
         services.AddHostedService(sp => sp.GetRequiredService<Diagnostics.PerformanceMonitor>());
         return services;
     }

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using GRump.Gateway.Routing;
-using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Diagnostics;
 
@@ -38,7 +37,7 @@ public sealed class RoutingMetrics
     public void RecordSelection(RoutingDecision decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
-        var tier = decision.Tier == ComplexityTier.Unspecified ? "unspecified" : ComplexityTiers.Name(decision.Tier);
+        var tier = ComplexityTiers.Name(decision.Tier);
         _selections.Add(1, new KeyValuePair<string, object?>("tier", tier), new KeyValuePair<string, object?>("model", decision.Model));
         _complexity.Record(decision.Score);
     }

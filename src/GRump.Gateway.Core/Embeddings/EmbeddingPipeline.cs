@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using GRump.Gateway.Caching;
+using GRump.Gateway.Chat;
 using GRump.Gateway.Cost;
 using GRump.Gateway.Embeddings.Internal;
 using GRump.Gateway.Errors;
@@ -22,10 +23,10 @@ public sealed class EmbeddingPipeline
     private readonly EmbeddingMetrics _metrics;
     private readonly EmbeddingOptions _options;
     private readonly ITieredCache _cache;
-    private readonly CostLedger _ledger;
+    private readonly CostMeter _meter;
 
     internal EmbeddingPipeline(IProviderDirectory providers, ModelRegistry registry, EmbeddingCoalescers coalescers, EmbeddingMetrics metrics, EmbeddingOptions options,
-        ITieredCache cache, CostLedger ledger)
+        ITieredCache cache, CostMeter meter)
     {
         _providers = providers;
         _registry = registry;
@@ -33,7 +34,7 @@ public sealed class EmbeddingPipeline
         _metrics = metrics;
         _options = options;
         _cache = cache;
-        _ledger = ledger;
+        _meter = meter;
     }
 
     /// <summary>
@@ -87,7 +88,7 @@ public sealed class EmbeddingPipeline
         {
             var texts = misses.Select(i => inputs[i]).ToArray();
             var worstCase = definition.Cost(texts.Sum(t => (long)TokenCounter.Shared.Count(t)), 0);
-            var reservation = await _ledger.ReserveAsync(tenant, worstCase, cancellationToken).ConfigureAwait(false);
+            var reservation = await _meter.ReserveAsync(tenant, worstCase, cancellationToken).ConfigureAwait(false);
             IReadOnlyList<float[]> produced;
             try
             {
@@ -97,16 +98,10 @@ public sealed class EmbeddingPipeline
             }
             catch
             {
-                await _ledger.ReleaseAsync(reservation).ConfigureAwait(false);
+                await _meter.ReleaseAsync(reservation).ConfigureAwait(false);
                 throw;
             }
-            var record = _ledger.NewRecord(tenant, definition.Id, definition.Provider, CostOperations.Embed) with
-            {
-                InputTokens = tokens,
-                CostUsd = definition.Cost(tokens, 0),
-                CacheSavingsUsd = savings,
-            };
-            await _ledger.RecordAsync(record, reservation, CancellationToken.None).ConfigureAwait(false);
+            await _meter.RecordAsync(new MeteredCall(tenant, definition, CostOperations.Embed, new TokenUsage(tokens, 0)) { CacheSavingsUsd = savings }, reservation).ConfigureAwait(false);
             for (var k = 0; k < misses.Count; k++)
             {
                 var i = misses[k];
@@ -117,8 +112,7 @@ public sealed class EmbeddingPipeline
         }
         else
         {
-            var record = _ledger.NewRecord(tenant, definition.Id, definition.Provider, CostOperations.Embed) with { CacheHit = true, CacheSavingsUsd = savings };
-            await _ledger.RecordAsync(record, null, cancellationToken).ConfigureAwait(false);
+            await _meter.RecordHitAsync(tenant, definition.Id, definition.Provider, CostOperations.Embed, string.Empty, savings, cancellationToken).ConfigureAwait(false);
         }
 
         var served = dimensions is { } size && size < definition.EmbeddingDimensions ? EmbeddingDimensions.Shorten(vectors, size) : vectors;

@@ -32,7 +32,7 @@ public static class EmbeddingsServiceCollectionExtensions
             sp.GetRequiredService<EmbeddingMetrics>(),
             sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value,
             sp.GetRequiredService<ITieredCache>(),
-            sp.GetRequiredService<CostLedger>()));
+            sp.GetRequiredService<CostMeter>()));
         return services;
     }
 }

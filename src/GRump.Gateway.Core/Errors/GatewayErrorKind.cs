@@ -33,6 +33,6 @@ public enum GatewayErrorKind
     /// <summary>A request body over its door's size limit. RESOURCE_EXHAUSTED (gRPC's own answer to an oversized message), HTTP 413.</summary>
     PayloadTooLarge,
 
-    /// <summary>A named thing (a model on <c>GET /v1/models/{id}</c>) does not exist here. NOT_FOUND, 404.</summary>
+    /// <summary>No such thing here (a model id, a path). NOT_FOUND, 404.</summary>
     NotFound,
 }

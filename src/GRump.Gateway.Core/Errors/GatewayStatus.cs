@@ -42,10 +42,10 @@ public static class GatewayStatus
     };
 
     /// <summary>An <see cref="RpcException"/> carrying google.rpc.Status details (BadRequest, ErrorInfo, RetryInfo).</summary>
-    public static RpcException ToRpcException(GatewayException exception) => ToStatus(exception).ToRpcException();
+    public static RpcException ToRpcException(GatewayException exception) => ToRpcStatus(exception).ToRpcException();
 
-    /// <summary>The google.rpc.Status of a failure: code, message and details (what gRPC trailers and REST error bodies carry).</summary>
-    public static Google.Rpc.Status ToStatus(GatewayException exception)
+    /// <summary>The google.rpc.Status of a failure (what transcoded REST routes answer as JSON), with its details.</summary>
+    public static Google.Rpc.Status ToRpcStatus(GatewayException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
         var status = new Google.Rpc.Status

@@ -1,21 +1,12 @@
+using GRump.Gateway.Chat;
+
 namespace GRump.Gateway.Providers;
 
-/// <summary>A chat call as an adapter sends it upstream: the resolved model and every parameter that shapes the answer.</summary>
-public sealed record ProviderChatRequest
+/// <summary>
+/// A chat call as an adapter sends it upstream: the resolved model, the request, and the output cap the budget was
+/// reserved for (sent as the upstream's max_tokens, so no answer can cost more than was reserved).
+/// </summary>
+public sealed record ProviderChatRequest(string Model, ChatRequest Chat, int MaxOutputTokens, bool Stream)
 {
-    /// <summary>The model id as the upstream names it (e.g. <c>moonshotai/kimi-k2.5</c>).</summary>
-    public required string Model { get; init; }
-
-    public required IReadOnlyList<ChatTurn> Messages { get; init; }
-
-    public float? Temperature { get; init; }
-
-    public float? TopP { get; init; }
-
-    /// <summary>0 = the model's default.</summary>
-    public int MaxTokens { get; init; }
-
-    public long? Seed { get; init; }
-
-    public IReadOnlyList<string> Stop { get; init; } = [];
+    public IReadOnlyList<ChatMessage> Messages => Chat.Messages;
 }

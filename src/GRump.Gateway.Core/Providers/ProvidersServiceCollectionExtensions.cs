@@ -7,6 +7,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Telemetry;
 
 namespace GRump.Gateway.Providers;
 
@@ -41,6 +42,11 @@ public static class ProvidersServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ProviderMetrics>();
+        services.TryAddSingleton<UpstreamHealth>();
+        // An upstream tripping its circuit is a known failure (GetStats and the dashboard show it), not an unexpected
+        // one: Polly's telemetry would log it at Error.
+        services.Configure<TelemetryOptions>(telemetry => telemetry.SeverityProvider = args =>
+            args.Event.EventName == "OnCircuitOpened" ? ResilienceEventSeverity.Warning : args.Event.Severity);
         services.TryAddSingleton<UpstreamClusters>();
         services.TryAddSingleton<IProviderDirectory, ProviderDirectory>();
         services.AddSingleton<IChatProvider, LocalChatProvider>();
@@ -78,8 +84,9 @@ public static class ProvidersServiceCollectionExtensions
                 EnableMultipleHttp2Connections = true,
                 UseCookies = false,
             })
-            .AddResilienceHandler("upstream", builder =>
+            .AddResilienceHandler("upstream", (builder, context) =>
             {
+                var health = context.ServiceProvider.GetRequiredService<UpstreamHealth>();
                 if (options.MaxRetries > 0)
                 {
                     builder.AddRetry(new HttpRetryStrategyOptions
@@ -96,10 +103,20 @@ public static class ProvidersServiceCollectionExtensions
                     MinimumThroughput = options.CircuitMinimumThroughput,
                     SamplingDuration = TimeSpan.FromSeconds(30),
                     BreakDuration = options.CircuitBreakDuration,
+                    // The pipeline is per destination host: the request in hand says which one changed state.
+                    OnOpened = args => Changed(health, provider.Name, args.Context, CircuitStates.Open),
+                    OnHalfOpened = args => Changed(health, provider.Name, args.Context, CircuitStates.HalfOpen),
+                    OnClosed = args => Changed(health, provider.Name, args.Context, CircuitStates.Closed),
                 });
                 builder.AddTimeout(options.AttemptTimeout);
             })
             // One pipeline (so one circuit) per destination host.
             .SelectPipelineByAuthority();
+    }
+
+    private static ValueTask Changed(UpstreamHealth health, string provider, ResilienceContext context, string circuitState)
+    {
+        health.CircuitChanged(provider, context.GetRequestMessage()?.RequestUri?.Authority, circuitState);
+        return ValueTask.CompletedTask;
     }
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using GRump.Gateway.Chat;
 using GRump.Gateway.Routing.Internal;
-using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Routing;
 
@@ -38,13 +38,13 @@ public static class ComplexityAnalyzer
         var messages = request.Messages;
         for (var i = messages.Count - 1; i >= 0; i--)
         {
-            if (string.Equals(messages[i].Role, "user", StringComparison.OrdinalIgnoreCase))
+            if (messages[i].Role == ChatRole.User)
             {
-                return messages[i].Content;
+                return messages[i].Text;
             }
         }
 
-        return messages.Count > 0 ? messages[^1].Content : string.Empty;
+        return messages.Count > 0 ? messages[^1].Text : string.Empty;
     }
 
     /// <summary>
@@ -142,7 +142,7 @@ public static class ComplexityAnalyzer
         var turns = 0;
         foreach (var message in request.Messages)
         {
-            if (!string.Equals(message.Role, "system", StringComparison.OrdinalIgnoreCase))
+            if (message.Role != ChatRole.System)
             {
                 turns++;
             }
@@ -257,6 +257,5 @@ public static class ComplexityAnalyzer
         return handler.ToStringAndClear();
     }
 
-    private static ComplexityFactor Factor(string name, double points, string detail) =>
-        new() { Name = name, Points = points, Detail = detail };
+    private static ComplexityFactor Factor(string name, double points, string detail) => new(name, points, detail);
 }

@@ -17,18 +17,18 @@ public static class ComplexityTiers
 
     public static FrozenSet<string> All { get; } = FrozenSet.Create(StringComparer.OrdinalIgnoreCase, Simple, Medium, Complex);
 
-    public static V1.ComplexityTier FromScore(int score) => score switch
+    public static ComplexityTier FromScore(int score) => score switch
     {
-        >= ComplexFrom => V1.ComplexityTier.Complex,
-        >= MediumFrom => V1.ComplexityTier.Medium,
-        _ => V1.ComplexityTier.Simple,
+        >= ComplexFrom => ComplexityTier.Complex,
+        >= MediumFrom => ComplexityTier.Medium,
+        _ => ComplexityTier.Simple,
     };
 
-    public static string Name(V1.ComplexityTier tier) => tier switch
+    public static string Name(ComplexityTier tier) => tier switch
     {
-        V1.ComplexityTier.Simple => Simple,
-        V1.ComplexityTier.Medium => Medium,
-        V1.ComplexityTier.Complex => Complex,
+        ComplexityTier.Simple => Simple,
+        ComplexityTier.Medium => Medium,
+        ComplexityTier.Complex => Complex,
         _ => throw new ArgumentOutOfRangeException(nameof(tier), tier, "No tier name for this value."),
     };
 }

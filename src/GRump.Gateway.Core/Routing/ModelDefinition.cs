@@ -1,3 +1,5 @@
+using GRump.Gateway.Chat;
+
 namespace GRump.Gateway.Routing;
 
 /// <summary>One model the gateway can call: where it lives, what it costs, what it can do. Bound from <c>Routing:Models</c>.</summary>
@@ -15,8 +17,20 @@ public sealed class ModelDefinition
     /// <summary>USD per million output tokens.</summary>
     public double OutputPricePerMillion { get; set; }
 
+    /// <summary>USD per million prompt tokens read from the provider's prompt cache; null = the input price.</summary>
+    public double? CachedInputPricePerMillion { get; set; }
+
+    /// <summary>USD per million prompt tokens written to the provider's cache (5-minute TTL); null = the input price.</summary>
+    public double? CacheWritePricePerMillion { get; set; }
+
+    /// <summary>USD per million prompt tokens written to the provider's cache with a 1-hour TTL; null = the 5-minute write price.</summary>
+    public double? CacheWrite1hPricePerMillion { get; set; }
+
     /// <summary>Input plus output tokens the model accepts.</summary>
     public int ContextWindow { get; set; } = 128_000;
+
+    /// <summary>The most output tokens one answer may have (0 = bounded only by the context window).</summary>
+    public int MaxOutputTokens { get; set; }
 
     /// <summary>code, reasoning, long-context, vision, function-calling, embedding.</summary>
     public List<string> Capabilities { get; set; } = [];
@@ -40,7 +54,18 @@ public sealed class ModelDefinition
 
     public bool Has(string capability) => Capabilities.Contains(capability, StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>USD for the given tokens at this model's prices.</summary>
+    /// <summary>USD for the given tokens at this model's plain input and output prices (an estimate or a bound).</summary>
     public double Cost(long inputTokens, long outputTokens) =>
         (inputTokens * InputPricePerMillion + outputTokens * OutputPricePerMillion) / 1_000_000d;
+
+    /// <summary>USD for an upstream call's usage: cached reads and cache writes at their own prices, reasoning as output.</summary>
+    public double Cost(TokenUsage usage)
+    {
+        var write5m = CacheWritePricePerMillion ?? InputPricePerMillion;
+        return (usage.UncachedInputTokens * InputPricePerMillion
+            + usage.CacheReadTokens * (CachedInputPricePerMillion ?? InputPricePerMillion)
+            + usage.CacheWriteTokens * write5m
+            + usage.CacheWrite1hTokens * (CacheWrite1hPricePerMillion ?? write5m)
+            + usage.OutputTokens * OutputPricePerMillion) / 1_000_000d;
+    }
 }

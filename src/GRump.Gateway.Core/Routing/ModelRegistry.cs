@@ -47,7 +47,9 @@ public sealed class ModelRegistry
         },
         new()
         {
-            Id = ClaudeSonnet, Provider = "anthropic", InputPricePerMillion = 3, OutputPricePerMillion = 15, ContextWindow = 200_000,
+            // Prompt caching (Anthropic's published multipliers): reads 0.1×, 5-minute writes 1.25×, 1-hour writes 2× the input price.
+            Id = ClaudeSonnet, Provider = "anthropic", InputPricePerMillion = 3, OutputPricePerMillion = 15, ContextWindow = 200_000, MaxOutputTokens = 64_000,
+            CachedInputPricePerMillion = 0.30, CacheWritePricePerMillion = 3.75, CacheWrite1hPricePerMillion = 6,
             Capabilities = ["code", "reasoning", "long-context", "vision", "function-calling"], Tiers = ["complex"],
         },
         new()

@@ -1,13 +1,11 @@
 using System.Collections.Frozen;
 using System.Globalization;
-using Google.Protobuf.Collections;
+using GRump.Gateway.Chat;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Intent;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing.Internal;
-using GRump.Gateway.Tokens;
-using GRump.Gateway.V1;
 using Microsoft.Extensions.Options;
 
 namespace GRump.Gateway.Routing;
@@ -29,10 +27,7 @@ public sealed class ModelRouter
     private readonly IProviderDirectory _providers;
     private readonly IIntentCompiler _intentCompiler;
     private readonly RoutingMetrics _metrics;
-    private readonly TokenCounter _tokens = TokenCounter.Shared;
     private readonly int _defaultMaxOutputTokens;
-    private readonly int _primingTokens;
-    private readonly int _tokensPerMessage;
 
     public ModelRouter(ModelRegistry registry, IProviderDirectory providers, IIntentCompiler intentCompiler, RoutingMetrics metrics, IOptions<ModelRegistryOptions> options)
     {
@@ -55,10 +50,6 @@ public sealed class ModelRouter
         _premium = registry.TryGet(registry.PremiumModel, out var premium)
             ? premium
             : throw new InvalidOperationException($"Routing:PremiumModel '{registry.PremiumModel}' is not in the model registry.");
-
-        // CountPrompt's framing, read from the counter itself, so proto messages are counted without copying them.
-        _primingTokens = _tokens.CountPrompt([]);
-        _tokensPerMessage = _tokens.CountPrompt([new ChatTurn(string.Empty, string.Empty)]) - _primingTokens;
     }
 
     /// <summary>The model routing savings are measured against.</summary>
@@ -71,13 +62,13 @@ public sealed class ModelRouter
     /// </summary>
     /// <exception cref="GatewayException">INVALID_ARGUMENT for an unknown model, capability or a bad cap;
     /// FAILED_PRECONDITION when no model fits the cap, capabilities or context window.</exception>
-    public RoutingResult Route(ChatRequest request, V1.Intent? intent = null) => Decide(request, intent, record: true);
+    public RoutingResult Route(ChatRequest request, ParsedIntent? intent = null) => Decide(request, intent, record: true);
 
     /// <summary>The same decision as <see cref="Route"/> without counting it: for AnalyzeComplexity (no model is called).</summary>
-    public RoutingResult Analyze(ChatRequest request, V1.Intent? intent = null) => Decide(request, intent, record: false);
+    public RoutingResult Analyze(ChatRequest request, ParsedIntent? intent = null) => Decide(request, intent, record: false);
 
     /// <summary>What the premium model would have cost for the same tokens minus what <paramref name="actual"/> cost; ≥ 0.</summary>
-    public double RoutingSavings(ModelDefinition actual, long inputTokens, long outputTokens)
+    public double RoutingSavings(ModelDefinition actual, TokenUsage usage)
     {
         ArgumentNullException.ThrowIfNull(actual);
         // No counterfactual without the premium model: a gateway that can only reach the local model saved nothing.
@@ -86,17 +77,17 @@ public sealed class ModelRouter
             return 0;
         }
 
-        return Math.Max(0, _premium.Cost(inputTokens, outputTokens) - actual.Cost(inputTokens, outputTokens));
+        return Math.Max(0, _premium.Cost(usage) - actual.Cost(usage));
     }
 
     /// <summary>
     /// Call once after the upstream call completed with its usage: returns the routing savings and adds them to
     /// <c>model_routing_savings_usd_total</c>. A request that named its model saved nothing by routing (0).
     /// </summary>
-    public double RecordOutcome(RoutingResult result, ProviderUsage usage) => RecordOutcome(result, result?.Model!, usage);
+    public double RecordOutcome(RoutingResult result, TokenUsage usage) => RecordOutcome(result, result?.Model!, usage);
 
-    /// <summary>As <see cref="RecordOutcome(RoutingResult, ProviderUsage)"/> when a fallback model answered instead.</summary>
-    public double RecordOutcome(RoutingResult result, ModelDefinition answered, ProviderUsage usage)
+    /// <summary>As <see cref="RecordOutcome(RoutingResult, TokenUsage)"/> when a fallback model answered instead.</summary>
+    public double RecordOutcome(RoutingResult result, ModelDefinition answered, TokenUsage usage)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(answered);
@@ -105,28 +96,15 @@ public sealed class ModelRouter
             return 0;
         }
 
-        var savings = RoutingSavings(answered, usage.InputTokens, usage.OutputTokens);
+        var savings = RoutingSavings(answered, usage);
         _metrics.RecordSavings(answered.Id, savings);
         return savings;
     }
 
-    /// <summary>Input tokens of the request's messages, as <see cref="TokenCounter.CountPrompt"/> counts them.</summary>
-    public int CountPromptTokens(IList<ChatMessage> messages)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        var total = _primingTokens;
-        for (var i = 0; i < messages.Count; i++)
-        {
-            total += _tokensPerMessage + _tokens.Count(messages[i].Role) + _tokens.Count(messages[i].Content);
-        }
-
-        return total;
-    }
-
-    private RoutingResult Decide(ChatRequest request, V1.Intent? intent, bool record)
+    private RoutingResult Decide(ChatRequest request, ParsedIntent? intent, bool record)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var maxCost = request.Routing?.MaxCostPerRequestUsd ?? 0;
+        var maxCost = request.Routing.MaxCostPerRequestUsd;
         if (!double.IsFinite(maxCost) || maxCost < 0)
         {
             GatewayErrors.ThrowInvalidArgument("routing.max_cost_per_request_usd", "must be 0 (no cap) or a positive number of USD.");
@@ -137,30 +115,32 @@ public sealed class ModelRouter
             GatewayErrors.ThrowInvalidArgument("max_tokens", "must be 0 (the default output budget) or positive.");
         }
 
-        var required = RequiredCapabilities(request.Routing?.RequiredCapabilities);
-        var inputTokens = CountPromptTokens(request.Messages);
+        var required = RequiredCapabilities(request);
+        var inputTokens = ChatTokens.CountPrompt(request);
         var maxOutputTokens = request.MaxTokens > 0 ? request.MaxTokens : _defaultMaxOutputTokens;
         intent ??= _intentCompiler.Compile(ComplexityAnalyzer.TaskText(request));
 
-        var decision = new RoutingDecision();
-        var score = ComplexityAnalyzer.Analyze(request, inputTokens, intent, decision.Factors);
+        var factors = new List<ComplexityFactor>(6);
+        var score = ComplexityAnalyzer.Analyze(request, inputTokens, intent, factors);
         var tier = ComplexityTiers.FromScore(score);
-        decision.Score = score;
-        decision.Tier = tier;
 
-        var ask = new Ask(tier, score, required, inputTokens, maxOutputTokens, maxCost, request.Routing?.PreferCheaper == true);
+        var ask = new Ask(tier, score, required, inputTokens, maxOutputTokens, maxCost, request.Routing.PreferCheaper);
         var (chosen, reason) = request.Model.Length > 0 ? ChooseExplicit(request.Model, ask) : ChooseRouted(ask);
-        decision.Model = chosen.Id;
-        decision.Provider = chosen.Provider;
-        decision.Reason = reason;
-        decision.EstimatedCostUsd = chosen.Cost(inputTokens, maxOutputTokens);
-        decision.ExplicitModel = request.Model.Length > 0;
+
+        // The output budget is the reservation's and the upstream's cap: never above what the model can produce.
+        var outputCap = chosen.MaxOutputTokens > 0 ? Math.Min(maxOutputTokens, chosen.MaxOutputTokens) : maxOutputTokens;
+        var decision = new RoutingDecision(score, tier, chosen.Id, chosen.Provider, reason)
+        {
+            EstimatedCostUsd = chosen.Cost(inputTokens, outputCap),
+            ExplicitModel = request.Model.Length > 0,
+            Factors = factors,
+        };
         if (record)
         {
             _metrics.RecordSelection(decision);
         }
 
-        return new RoutingResult(chosen, decision, inputTokens, maxOutputTokens, intent);
+        return new RoutingResult(chosen, decision, inputTokens, outputCap, intent);
     }
 
     private (ModelDefinition Model, string Reason) ChooseRouted(in Ask ask)
@@ -346,14 +326,25 @@ public sealed class ModelRouter
         _ => [ComplexityTier.Medium, ComplexityTier.Simple],
     };
 
-    private static CapabilityFlags RequiredCapabilities(RepeatedField<string>? names)
+    /// <summary>What the caller asked for, plus what the request itself needs: tools need function calling, images vision.</summary>
+    private static CapabilityFlags RequiredCapabilities(ChatRequest request)
     {
         var required = CapabilityFlags.None;
-        if (names is null)
+        if (request.Tools.Count > 0)
         {
-            return required;
+            required |= CapabilityFlags.FunctionCalling;
         }
 
+        foreach (var message in request.Messages)
+        {
+            if (message.HasImage)
+            {
+                required |= CapabilityFlags.Vision;
+                break;
+            }
+        }
+
+        var names = request.Routing.RequiredCapabilities;
         for (var i = 0; i < names.Count; i++)
         {
             if (!ModelProfile.TryParseCapability(names[i], out var flag))

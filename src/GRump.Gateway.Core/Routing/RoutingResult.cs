@@ -1,11 +1,9 @@
-using GRump.Gateway.V1;
-
 namespace GRump.Gateway.Routing;
 
 /// <summary>What the router decided for one chat request, and the numbers behind it.</summary>
 public sealed class RoutingResult
 {
-    public RoutingResult(ModelDefinition model, RoutingDecision decision, int inputTokens, int maxOutputTokens, V1.Intent intent)
+    public RoutingResult(ModelDefinition model, RoutingDecision decision, int inputTokens, int maxOutputTokens, ParsedIntent intent)
     {
         Model = model;
         Decision = decision;
@@ -17,15 +15,18 @@ public sealed class RoutingResult
     /// <summary>The model to call (its id is <c>Decision.Model</c>, its provider <c>Decision.Provider</c>).</summary>
     public ModelDefinition Model { get; }
 
-    /// <summary>The decision as the contract carries it: score, tier, model, provider, reason, estimate, factors.</summary>
+    /// <summary>The decision: score, tier, model, provider, reason, estimate, factors.</summary>
     public RoutingDecision Decision { get; }
 
     /// <summary>Prompt input tokens (TokenCounter.CountPrompt over every message).</summary>
     public int InputTokens { get; }
 
-    /// <summary>Output tokens the estimate assumed: the request's max_tokens, or Routing:DefaultMaxOutputTokens when it is 0.</summary>
+    /// <summary>
+    /// The output budget: the request's max_tokens, or Routing:DefaultMaxOutputTokens when it is 0, never above the model's
+    /// own limit. The estimate and the budget reservation assume it, and the upstream is sent it as its cap.
+    /// </summary>
     public int MaxOutputTokens { get; }
 
     /// <summary>The compiled intent of the task text (passed in, or compiled by the router).</summary>
-    public V1.Intent Intent { get; }
+    public ParsedIntent Intent { get; }
 }

@@ -1,4 +1,3 @@
-using GRump.Gateway.Providers;
 using Microsoft.ML.Tokenizers;
 
 namespace GRump.Gateway.Tokens;
@@ -10,10 +9,14 @@ namespace GRump.Gateway.Tokens;
 /// </summary>
 public sealed class TokenCounter
 {
-    // OpenAI's chat accounting: each message costs its content and role plus 3 tokens of framing; a reply is primed
-    // with 3 more. Close enough for the other providers to bound costs and context windows.
-    private const int TokensPerMessage = 3;
-    private const int ReplyPriming = 3;
+    /// <summary>
+    /// OpenAI's chat accounting: each message costs its content and role plus 3 tokens of framing; a reply is primed
+    /// with 3 more. Close enough for the other providers to bound costs and context windows.
+    /// </summary>
+    public const int TokensPerMessage = 3;
+
+    /// <inheritdoc cref="TokensPerMessage"/>
+    public const int ReplyPriming = 3;
 
     private static readonly Lazy<TokenCounter> SharedInstance = new(() => new TokenCounter());
 
@@ -70,17 +73,5 @@ public sealed class TokenCounter
             longest = Math.Max(longest, run);
         }
         return longest;
-    }
-
-    /// <summary>Input tokens of a chat prompt: every message's role and content plus the framing.</summary>
-    public int CountPrompt(IReadOnlyList<ChatTurn> messages)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        var total = ReplyPriming;
-        for (var i = 0; i < messages.Count; i++)
-        {
-            total += TokensPerMessage + Count(messages[i].Role) + Count(messages[i].Content);
-        }
-        return total;
     }
 }

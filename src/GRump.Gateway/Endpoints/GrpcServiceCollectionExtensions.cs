@@ -5,6 +5,7 @@ using Grpc.AspNetCore.Server.Model;
 using GRump.Gateway.Endpoints.Internal;
 using GRump.Gateway.Hosting;
 using GRump.Gateway.Auth;
+using GRump.Gateway.Dashboard;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.OpenAi;
 using GRump.Gateway.Services;
@@ -91,6 +92,7 @@ public static class GrpcServiceCollectionExtensions
             app.MapPrometheusScrapingEndpoint("/metrics");
         }
         app.MapOpenAiEndpoints();
+        app.MapDashboard();
         app.MapReverseProxy();
         return app;
     }

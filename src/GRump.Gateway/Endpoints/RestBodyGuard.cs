@@ -114,7 +114,7 @@ public static class RestBodyGuard
         response.ContentType = "application/json; charset=utf-8";
         try
         {
-            await response.WriteAsync(ErrorFormatter.Format(GatewayStatus.ToStatus(error)), context.RequestAborted).ConfigureAwait(false);
+            await response.WriteAsync(ErrorFormatter.Format(GatewayStatus.ToRpcStatus(error)), context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {

@@ -5,34 +5,50 @@ using GRump.Gateway.Errors;
 namespace GRump.Gateway.OpenAi;
 
 /// <summary>
-/// Errors on <c>/v1</c> in OpenAI's shape: <c>{"error": {"message", "type", "param", "code"}}</c> with the HTTP status
-/// of the gateway's one mapping (<see cref="GatewayStatus"/>). <c>code</c> is the failure's stable reason in
-/// snake_case (<c>invalid_argument</c>, <c>budget_exhausted</c>, <c>payload_too_large</c>); messages never carry .NET
-/// type names.
+/// Errors in OpenAI's shape — <c>{"error": {"message", "type", "param", "code"}}</c> — with the gateway's one status
+/// mapping (413 for an oversized body), for the OpenAI doors: as a response, or as a stream's last event.
 /// </summary>
 internal static class OpenAiErrors
 {
     public static async Task WriteAsync(HttpContext context, GatewayException error)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(error);
         var response = context.Response;
-        response.StatusCode = GatewayStatus.ToHttpStatus(error.Kind);
+        response.StatusCode = StatusOf(error);
         if (error.RetryAfter is { } retryAfter)
         {
             response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
+
         response.ContentType = "application/json";
         using var writer = new Utf8JsonWriter(response.BodyWriter);
         WriteObject(writer, error);
         await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>The error object (also the payload of a mid-stream SSE error event).</summary>
+    public static int StatusOf(GatewayException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return GatewayStatus.ToHttpStatus(error.Kind);
+    }
+
     public static void WriteObject(Utf8JsonWriter writer, GatewayException error)
     {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(error);
         writer.WriteStartObject();
         writer.WriteStartObject("error");
         writer.WriteString("message", error.Message);
-        writer.WriteString("type", Type(error.Kind));
+        writer.WriteString("type", error.Kind switch
+        {
+            GatewayErrorKind.InvalidArgument or GatewayErrorKind.FailedPrecondition or GatewayErrorKind.PayloadTooLarge or GatewayErrorKind.NotFound => "invalid_request_error",
+            GatewayErrorKind.Unauthenticated => "authentication_error",
+            GatewayErrorKind.PermissionDenied => "permission_error",
+            GatewayErrorKind.ResourceExhausted => "rate_limit_error",
+            GatewayErrorKind.NotImplemented => "not_implemented_error",
+            _ => "server_error",
+        });
         if (error.FieldViolations.Count > 0)
         {
             writer.WriteString("param", error.FieldViolations[0].Field);
@@ -41,25 +57,33 @@ internal static class OpenAiErrors
         {
             writer.WriteNull("param");
         }
+
         writer.WriteString("code", Code(error));
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
 
-    /// <summary>OpenAI's error types by status class.</summary>
-    public static string Type(GatewayErrorKind kind) => kind switch
+    /// <summary>snake_case: the error's reason (<c>budget_exhausted</c>), else its kind (<c>invalid_argument</c>).</summary>
+    public static string Code(GatewayException error)
     {
-        GatewayErrorKind.Unauthenticated => "authentication_error",
-        GatewayErrorKind.PermissionDenied => "permission_error",
-        GatewayErrorKind.ResourceExhausted => "rate_limit_error",
-        GatewayErrorKind.NotFound => "not_found_error",
-        _ when GatewayStatus.ToHttpStatus(kind) < 500 => "invalid_request_error",
-        _ => "server_error",
-    };
+        ArgumentNullException.ThrowIfNull(error);
+        if (error.Reason is { Length: > 0 } reason)
+        {
+            return reason.ToLowerInvariant();
+        }
 
-    /// <summary>The reason (<c>BUDGET_EXHAUSTED</c> → <c>budget_exhausted</c>), else the kind (<c>InvalidArgument</c> → <c>invalid_argument</c>).</summary>
-    public static string Code(GatewayException error) =>
-        error.Reason is { Length: > 0 } reason
-            ? (reason.Contains('_', StringComparison.Ordinal) || !reason.Any(char.IsLower) ? reason.ToLowerInvariant() : JsonNamingPolicy.SnakeCaseLower.ConvertName(reason))
-            : JsonNamingPolicy.SnakeCaseLower.ConvertName(error.Kind.ToString());
+        var kind = error.Kind.ToString();
+        var snake = new System.Text.StringBuilder(kind.Length + 4);
+        for (var i = 0; i < kind.Length; i++)
+        {
+            if (char.IsUpper(kind[i]) && i > 0)
+            {
+                snake.Append('_');
+            }
+
+            snake.Append(char.ToLowerInvariant(kind[i]));
+        }
+
+        return snake.ToString();
+    }
 }

@@ -5,25 +5,57 @@ using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Services;
 
-/// <summary>ChatService over gRPC and REST (transcoding; <c>/api/chat/stream</c> is NDJSON). All work is in <see cref="ChatPipeline"/>.</summary>
+/// <summary>
+/// ChatService over gRPC and REST (transcoding; <c>/api/chat/stream</c> is NDJSON): the contract translated by
+/// <see cref="ChatMapper"/>, all work in <see cref="ChatPipeline"/>.
+/// </summary>
 internal sealed class ChatGrpcService(ChatPipeline pipeline) : ChatService.ChatServiceBase
 {
-    public override Task<CompleteResponse> Complete(CompleteRequest request, ServerCallContext context) =>
-        pipeline.CompleteAsync(request.Chat, context.GetHttpContext().GetCaller(), context.CancellationToken);
+    public override async Task<CompleteResponse> Complete(CompleteRequest request, ServerCallContext context)
+    {
+        var result = await pipeline.CompleteAsync(ChatMapper.ToDomain(request.Chat), context.GetHttpContext().GetCaller(), context.CancellationToken).ConfigureAwait(false);
+        return ChatMapper.ToProto(result);
+    }
 
     public override async Task StreamComplete(StreamCompleteRequest request, IServerStreamWriter<StreamCompleteResponse> responseStream, ServerCallContext context)
     {
-        await foreach (var item in pipeline.StreamAsync(request.Chat, context.GetHttpContext().GetCaller(), context.CancellationToken).ConfigureAwait(false))
+        var chat = ChatMapper.ToDomain(request.Chat);
+        await foreach (var item in pipeline.StreamAsync(chat, context.GetHttpContext().GetCaller(), context.CancellationToken).ConfigureAwait(false))
         {
-            await responseStream.WriteAsync(item, context.CancellationToken).ConfigureAwait(false);
+            await responseStream.WriteAsync(ChatMapper.ToProto(item), context.CancellationToken).ConfigureAwait(false);
         }
     }
 
     public override async Task ParallelComplete(ParallelCompleteRequest request, IServerStreamWriter<ParallelCompleteResponse> responseStream, ServerCallContext context)
     {
-        await foreach (var item in pipeline.ParallelAsync(request.Requests, request.MaxConcurrency, context.GetHttpContext().GetCaller(), context.CancellationToken).ConfigureAwait(false))
+        // A malformed item is that item's error, like any other failure of one item.
+        var requests = new Chat.ChatRequest?[request.Requests.Count];
+        var invalid = new Errors.GatewayException?[requests.Length];
+        for (var i = 0; i < requests.Length; i++)
         {
-            await responseStream.WriteAsync(item, context.CancellationToken).ConfigureAwait(false);
+            try
+            {
+                requests[i] = ChatMapper.ToDomain(request.Requests[i]);
+            }
+            catch (Errors.GatewayException ex)
+            {
+                invalid[i] = ex;
+            }
+        }
+
+        await foreach (var item in pipeline.ParallelAsync(requests, request.MaxConcurrency, context.GetHttpContext().GetCaller(), context.CancellationToken).ConfigureAwait(false))
+        {
+            var response = new ParallelCompleteResponse { Index = item.Index };
+            if (item.Result is { } result)
+            {
+                response.Response = ChatMapper.ToProto(result);
+            }
+            else
+            {
+                response.Error = ChatMapper.ToProto(invalid[item.Index] ?? item.Error!);
+            }
+
+            await responseStream.WriteAsync(response, context.CancellationToken).ConfigureAwait(false);
         }
     }
 }

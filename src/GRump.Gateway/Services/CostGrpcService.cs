@@ -14,7 +14,8 @@ namespace GRump.Gateway.Services;
 /// CostService over gRPC and REST (the seed's <c>/api/cost/*</c>): every answer is scoped to the caller's tenant; a
 /// <c>userId</c> naming another tenant is PERMISSION_DENIED unless the key is an admin's.
 /// </summary>
-internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, WorkerPool workers, PerformanceMonitor monitor, ITieredCache cache, ProviderMetrics providers) : CostService.CostServiceBase
+internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, WorkerPool workers, PerformanceMonitor monitor, ITieredCache cache, ProviderMetrics providers,
+    RecentActivity recent, UpstreamHealth upstreams, ApiKeyAuthenticator authenticator) : CostService.CostServiceBase
 {
     public override Task<GetSummaryResponse> GetSummary(GetSummaryRequest request, ServerCallContext context) =>
         reports.SummaryAsync(Tenant(context, request.UserId), request.StartDate, request.EndDate, context.CancellationToken);
@@ -51,8 +52,50 @@ internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, Wo
         var sample = monitor.Latest;
         var cacheStats = cache.GetStats();
         var advice = PerformanceAdvisor.Evaluate(sample, Readings(cacheStats, pool));
+        // Upstream addresses are the operator's (internal hosts): only an admin, or anyone in anonymous (loopback) mode, sees them.
+        var caller = context.GetHttpContext().GetCaller();
+        var showAddresses = caller.IsAdmin || !authenticator.Enabled;
+        var overhead = recent.Overhead();
+        var batches = recent.EmbeddingBatches();
         return Task.FromResult(new GetStatsResponse
         {
+            Overhead = new OverheadStats
+            {
+                Count = overhead.Count,
+                P50Ms = overhead.P50,
+                P99Ms = overhead.P99,
+                MaxMs = overhead.Max,
+                WindowSeconds = overhead.Span.TotalSeconds,
+            },
+            EmbeddingBatches = new EmbeddingBatchStats
+            {
+                Batches = batches.Count,
+                Inputs = (long)batches.Sum,
+                MeanSize = batches.Mean,
+                P50Size = (int)batches.P50,
+                MaxSize = (int)batches.Max,
+                Deduplicated = recent.DeduplicatedTexts,
+                WindowSeconds = batches.Span.TotalSeconds,
+            },
+            Upstreams =
+            {
+                upstreams.Snapshot().Select(u => new UpstreamStatus
+                {
+                    Provider = u.Provider,
+                    InFlight = u.InFlight,
+                    Destinations =
+                    {
+                        u.Destinations.Select(d => new UpstreamDestination
+                        {
+                            Id = d.Id,
+                            Address = showAddresses ? d.Address : string.Empty,
+                            ActiveHealth = d.ActiveHealth,
+                            PassiveHealth = d.PassiveHealth,
+                            Circuit = d.Circuit,
+                        }),
+                    },
+                }),
+            },
             Cache = CacheGrpcService.ToResponse(cacheStats),
             ProviderInFlight = { providers.InFlight().ToDictionary() },
             Performance = new V1.PerformanceAdvice { IsHighLoad = advice.IsHighLoad, Recommendations = { advice.Recommendations } },
@@ -96,40 +139,46 @@ internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, Wo
         await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
         await foreach (var item in subscription.Reader.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
         {
-            var response = new WatchCostResponse();
-            if (item.Record is { } record)
-            {
-                response.Record = new V1.CostRecord
-                {
-                    Id = record.Id.ToString(),
-                    UserId = record.Tenant,
-                    SessionId = record.Session,
-                    Model = record.Model,
-                    Provider = record.Provider,
-                    Operation = record.Operation,
-                    InputTokens = record.InputTokens,
-                    OutputTokens = record.OutputTokens,
-                    CostUsd = record.CostUsd,
-                    CacheHit = record.CacheHit,
-                    CacheSavingsUsd = record.CacheSavingsUsd,
-                    RoutingSavingsUsd = record.RoutingSavingsUsd,
-                    Timestamp = record.Timestamp.ToString("O", CultureInfo.InvariantCulture),
-                };
-            }
-            else if (item.Alert is { } alert)
-            {
-                response.Alert = new V1.BudgetAlert
-                {
-                    UserId = alert.Tenant,
-                    Period = alert.Period,
-                    SpentUsd = alert.SpentUsd,
-                    LimitUsd = alert.LimitUsd,
-                    ThresholdPercent = alert.ThresholdPercent,
-                    Timestamp = alert.At.ToString("O", CultureInfo.InvariantCulture),
-                };
-            }
-            await responseStream.WriteAsync(response, context.CancellationToken).ConfigureAwait(false);
+            await responseStream.WriteAsync(ToResponse(item), context.CancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A ledger event as WatchCost sends it (also the data of the dashboard's live feed).</summary>
+    public static WatchCostResponse ToResponse(CostEvent item)
+    {
+        var response = new WatchCostResponse();
+        if (item.Record is { } record)
+        {
+            response.Record = new V1.CostRecord
+            {
+                Id = record.Id.ToString(),
+                UserId = record.Tenant,
+                SessionId = record.Session,
+                Model = record.Model,
+                Provider = record.Provider,
+                Operation = record.Operation,
+                InputTokens = record.InputTokens,
+                OutputTokens = record.OutputTokens,
+                CostUsd = record.CostUsd,
+                CacheHit = record.CacheHit,
+                CacheSavingsUsd = record.CacheSavingsUsd,
+                RoutingSavingsUsd = record.RoutingSavingsUsd,
+                Timestamp = record.Timestamp.ToString("O", CultureInfo.InvariantCulture),
+            };
+        }
+        else if (item.Alert is { } alert)
+        {
+            response.Alert = new V1.BudgetAlert
+            {
+                UserId = alert.Tenant,
+                Period = alert.Period,
+                SpentUsd = alert.SpentUsd,
+                LimitUsd = alert.LimitUsd,
+                ThresholdPercent = alert.ThresholdPercent,
+                Timestamp = alert.At.ToString("O", CultureInfo.InvariantCulture),
+            };
+        }
+        return response;
     }
 
     /// <summary>The cache and worker readings the performance advisor weighs besides the process sample.</summary>

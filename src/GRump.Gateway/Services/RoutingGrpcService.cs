@@ -12,16 +12,21 @@ internal sealed class RoutingGrpcService(ChatPipeline pipeline) : RoutingService
 {
     public override async Task<AnalyzeComplexityResponse> AnalyzeComplexity(AnalyzeComplexityRequest request, ServerCallContext context)
     {
-        var decision = (await pipeline.AnalyzeAsync(request.Chat ?? new ChatRequest(), context.CancellationToken).ConfigureAwait(false)).Decision;
-        return new AnalyzeComplexityResponse
+        var decision = (await pipeline.AnalyzeAsync(ChatMapper.ToDomain(request.Chat ?? new V1.ChatRequest()), context.CancellationToken).ConfigureAwait(false)).Decision;
+        var response = new AnalyzeComplexityResponse
         {
             Score = decision.Score,
-            Tier = decision.Tier,
+            Tier = ChatMapper.ToProto(decision.Tier),
             Model = decision.Model,
             Provider = decision.Provider,
             Reason = decision.Reason,
             EstimatedCostUsd = decision.EstimatedCostUsd,
-            Factors = { decision.Factors },
         };
+        foreach (var factor in decision.Factors)
+        {
+            response.Factors.Add(ChatMapper.ToProto(factor));
+        }
+
+        return response;
     }
 }

@@ -27,7 +27,8 @@ public sealed class CacheServiceTests(SharedGateway shared)
         // Act
         var warmed = await client.WarmCacheAsync(new WarmCacheRequest { Entries = { entry } }, cancellationToken: Ct);
         var cache = app.Services.GetRequiredService<ITieredCache>();
-        var request = new ProviderChatRequest { Model = entry.Model, Messages = [new ChatTurn("user", entry.Prompt)], Temperature = 0f };
+        var chat = new Gateway.Chat.ChatRequest { Messages = [Gateway.Chat.ChatMessage.FromText(Gateway.Chat.ChatRole.User, entry.Prompt)], Model = entry.Model, Temperature = 0f };
+        var request = new ProviderChatRequest(entry.Model, chat, MaxOutputTokens: 1024, Stream: false);
         var hit = await cache.GetAsync(CacheNamespace.Chat, CacheKeys.ForChat("default", "nim", request), CacheAccess.On, Ct).AsTask().DefaultTimeout();
         var stats = await client.GetCacheStatsAsync(new GetCacheStatsRequest(), cancellationToken: Ct);
         var cleared = await client.ClearCacheAsync(new ClearCacheRequest { Namespace = "chat" }, cancellationToken: Ct);

@@ -1,5 +1,5 @@
 using GRump.Gateway.Caching;
-using GRump.Gateway.Providers;
+using GRump.Gateway.Chat;
 
 namespace GRump.Gateway.Tests.Caching;
 
@@ -9,14 +9,20 @@ public sealed class CachedCompletionTests
     {
         Model = "moonshotai/kimi-k2.5",
         Provider = "nim",
-        FinishReason = "stop",
-        Usage = new ProviderUsage(12, 34, Estimated: true),
+        FinishReason = "tool_calls",
+        Usage = new TokenUsage(12, 34, Estimated: true) { CacheReadTokens = 5, CacheWriteTokens = 3, CacheWrite1hTokens = 2, ReasoningTokens = 7 },
         CostUsd = 0.000_093_2,
-        Chunks = ["Hel", "lo, ", "wörld 🌍", ""],
+        Deltas =
+        [
+            new ReasoningDelta("Let me "), new ReasoningDelta("think.", "sig-1"),
+            new TextDelta("Hel"), new TextDelta("lo, "), new TextDelta("wörld 🌍"), new TextDelta(""),
+            new ToolCallDelta(0, "call_1", "weather", "{\"ci"), new ToolCallDelta(0, "", "", "ty\":\"Oslo\"}"),
+            new ToolCallDelta(1, "call_2", "time", "{}"),
+        ],
     };
 
     [Fact]
-    public void Deserialize_Serialized_EqualsTheOriginalChunkForChunk()
+    public void Deserialize_Serialized_EqualsTheOriginalDeltaForDelta()
     {
         // Act
         var copy = CachedCompletion.Deserialize(Streamed.Serialize());
@@ -27,38 +33,23 @@ public sealed class CachedCompletionTests
         Assert.Equal(Streamed.FinishReason, copy.FinishReason);
         Assert.Equal(Streamed.Usage, copy.Usage);
         Assert.Equal(Streamed.CostUsd, copy.CostUsd);
-        Assert.Equal(Streamed.Chunks, copy.Chunks);
+        Assert.Equal(Streamed.Deltas, copy.Deltas);
     }
 
     [Fact]
-    public void ToStreamEvents_Replay_EqualsTheOriginalStream()
+    public void ToEvents_Replay_EqualsTheOriginalStream()
     {
-        // Arrange
-        ChatStreamEvent[] original =
-        [
-            ChatStreamEvent.Delta("Hel"), ChatStreamEvent.Delta("lo, "), ChatStreamEvent.Delta("wörld 🌍"), ChatStreamEvent.Delta(""),
-            ChatStreamEvent.End("stop", new ProviderUsage(12, 34, Estimated: true)),
-        ];
-
         // Act
-        var replay = CachedCompletion.Deserialize(Streamed.Serialize()).ToStreamEvents().ToArray();
+        var replay = CachedCompletion.Deserialize(Streamed.Serialize()).ToEvents().ToArray();
 
-        // Assert
-        Assert.Equal(original, replay);
+        // Assert: the deltas as they came, then the end with the original usage.
+        Assert.Equal([.. Streamed.Deltas, new ChatEnded("tool_calls", Streamed.Usage)], replay);
     }
 
     [Fact]
-    public void FromCompletion_NonStreamed_IsOneChunk()
+    public void Content_FoldsTheTextDeltas()
     {
-        // Arrange
-        var completion = new ChatCompletion("whole answer", "length", new ProviderUsage(1, 2));
-
-        // Act
-        var cached = CachedCompletion.Deserialize(CachedCompletion.FromCompletion("m", "local", completion, 0).Serialize());
-
-        // Assert
-        Assert.Equal(["whole answer"], cached.Chunks);
-        Assert.Equal(completion, cached.ToCompletion());
+        Assert.Equal("Hello, wörld 🌍", Streamed.Content);
     }
 
     [Fact]
@@ -70,7 +61,8 @@ public sealed class CachedCompletionTests
         // Act + Assert
         Assert.Throws<FormatException>(() => CachedCompletion.Deserialize(bytes.AsSpan(0, bytes.Length - 1)));
         Assert.Throws<FormatException>(() => CachedCompletion.Deserialize([.. bytes, 0]));
-        Assert.Throws<FormatException>(() => CachedCompletion.Deserialize([(byte)'X', 1]));
+        Assert.Throws<FormatException>(() => CachedCompletion.Deserialize([(byte)'X', 2]));
+        Assert.Throws<FormatException>(() => CachedCompletion.Deserialize([(byte)'C', 1]));
         Assert.Throws<FormatException>(() => CachedCompletion.Deserialize([]));
     }
 }

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Grpc.Core;
-using GRump.Gateway.Providers;
 using GRump.Gateway.Tests.Infrastructure;
 using GRump.Gateway.Tokens;
 using GRump.Gateway.V1;
@@ -28,7 +27,7 @@ public sealed class LocalChatTests(SharedGateway gateway)
         Assert.StartsWith("[GRump local development model: not an LLM]", response.Content, StringComparison.Ordinal);
         Assert.Equal("local", response.Outcome.Provider);
         Assert.Equal(0, response.Outcome.CostUsd);
-        Assert.Equal(TokenCounter.Shared.CountPrompt([new ChatTurn("user", "Hello there, how are you today?")]), response.Outcome.Usage.InputTokens);
+        Assert.Equal(Gateway.Chat.ChatTokens.CountPrompt([Gateway.Chat.ChatMessage.FromText(Gateway.Chat.ChatRole.User, "Hello there, how are you today?")], []), response.Outcome.Usage.InputTokens);
         Assert.Equal(TokenCounter.Shared.Count(response.Content), response.Outcome.Usage.OutputTokens);
         Assert.False(response.Outcome.Usage.Estimated);
         Assert.StartsWith("chatcmpl-", response.Id, StringComparison.Ordinal);
@@ -130,7 +129,8 @@ public sealed class LocalChatTests(SharedGateway gateway)
     [Theory]
     [InlineData("""{"messages":"hi"}""", "messages")]
     [InlineData("""{"messages":[]}""", "messages")]
-    [InlineData("""{"messages":[{"role":"user","content":[{"type":"image_url"}]}]}""", "messages[0].content")]
+    [InlineData("""{"messages":[{"role":"user","content":[{"type":"image_url"}]}]}""", "messages[0].content[0].image_url")]
+    [InlineData("""{"messages":[{"role":"user","content":[{"type":"input_audio"}]}]}""", "messages[0].content[0].type")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"n":2}""", "n")]
     [InlineData("""not json""", "body")]
     public async Task OpenAiChat_BadInput_Is400WithOpenAiErrorShape(string json, string param)

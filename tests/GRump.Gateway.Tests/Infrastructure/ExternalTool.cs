@@ -32,7 +32,7 @@ public static class ExternalTool
         Assert.Skip($"{path} is missing: {installHint}");
     }
 
-    public static async Task<Result> RunAsync(string fileName, IEnumerable<string> arguments, CancellationToken cancellationToken, string? workingDirectory = null)
+    public static async Task<Result> RunAsync(string fileName, IEnumerable<string> arguments, CancellationToken cancellationToken, string? workingDirectory = null, TimeSpan? timeout = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -51,7 +51,7 @@ public static class ExternalTool
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         try
         {
-            await process.WaitForExitAsync(cancellationToken).WaitAsync(TestTimeouts.Default, cancellationToken);
+            await process.WaitForExitAsync(cancellationToken).WaitAsync(timeout ?? TestTimeouts.Default, cancellationToken);
         }
         catch (TimeoutException)
         {

@@ -93,7 +93,8 @@ public sealed class UpstreamChatTests
         using var body = JsonDocument.Parse(sent[1].Body);
         Assert.Equal("Be brief.", body.RootElement.GetProperty("system").GetString());
         Assert.Equal(1, body.RootElement.GetProperty("messages").GetArrayLength());
-        Assert.Equal(4096, body.RootElement.GetProperty("max_tokens").GetInt32());
+        // The reservation is the cap: the upstream gets the output budget the call was admitted for (Routing:DefaultMaxOutputTokens).
+        Assert.Equal(1024, body.RootElement.GetProperty("max_tokens").GetInt32());
         Assert.Equal(whole.Content, string.Concat(events.Where(e => e.EventCase == StreamCompleteResponse.EventOneofCase.Delta).Select(e => e.Delta.Content)));
         var end = events[^1].End;
         Assert.Equal(sent[1].ReportedPromptTokens, end.Outcome.Usage.InputTokens);

@@ -1,5 +1,5 @@
 using GRump.Gateway.Routing;
-using GRump.Gateway.V1;
+using GRump.Gateway.Chat;
 
 namespace GRump.Gateway.Tests.Routing;
 
@@ -7,11 +7,10 @@ public sealed class ComplexityAnalyzerTests
 {
     private static RoutingDecision Analyze(ChatRequest request, bool withIntent = false)
     {
-        var decision = new RoutingDecision();
-        var router = RoutingTestHelpers.Router();
+        var factors = new List<ComplexityFactor>();
         var intent = withIntent ? RoutingTestHelpers.Compiler.Compile(ComplexityAnalyzer.TaskText(request)) : null;
-        decision.Score = ComplexityAnalyzer.Analyze(request, router.CountPromptTokens(request.Messages), intent, decision.Factors);
-        return decision;
+        var score = ComplexityAnalyzer.Analyze(request, ChatTokens.CountPrompt(request), intent, factors);
+        return new RoutingDecision(score, ComplexityTiers.FromScore(score), string.Empty, string.Empty, string.Empty) { Factors = factors };
     }
 
     [Theory]
@@ -142,12 +141,12 @@ public sealed class ComplexityAnalyzerTests
         var request = new ChatRequest
         {
             Messages =
-            {
-                new ChatMessage { Role = "system", Content = "be brief" },
-                new ChatMessage { Role = "user", Content = "hi" },
-                new ChatMessage { Role = "assistant", Content = "hello" },
-                new ChatMessage { Role = "user", Content = "thanks" },
-            },
+            [
+                ChatMessage.FromText(ChatRole.System, "be brief"),
+                ChatMessage.FromText(ChatRole.User, "hi"),
+                ChatMessage.FromText(ChatRole.Assistant, "hello"),
+                ChatMessage.FromText(ChatRole.User, "thanks"),
+            ],
         };
 
         // Act
@@ -162,7 +161,7 @@ public sealed class ComplexityAnalyzerTests
     public void IntentPoints_FollowFormula()
     {
         // Arrange
-        var intent = new V1.Intent { ComplexityScore = 0.5f, Features = { "a", "b", "c", "d", "e" }, DependencyGraph = { new DependencyEdge(), new DependencyEdge(), new DependencyEdge() } };
+        var intent = new V1.Intent { ComplexityScore = 0.5f, Features = { "a", "b", "c", "d", "e" }, DependencyGraph = { new V1.DependencyEdge(), new V1.DependencyEdge(), new V1.DependencyEdge() } };
 
         // Act + Assert: 15 × 0.5 + min(6, 7.5) + min(4, 6) = 7.5 + 6 + 4.
         Assert.Equal(17.5, ComplexityAnalyzer.IntentPoints(intent));

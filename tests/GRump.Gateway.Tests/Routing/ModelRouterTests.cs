@@ -1,10 +1,9 @@
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Errors;
-using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Tests.Infrastructure;
 using GRump.Gateway.Tokens;
-using GRump.Gateway.V1;
+using GRump.Gateway.Chat;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace GRump.Gateway.Tests.Routing;
@@ -15,13 +14,24 @@ public sealed class ModelRouterTests
     private const string Architecture = "Design a scalable, fault-tolerant architecture for a multi-tenant SaaS billing platform using event sourcing, Kafka, PostgreSQL and Kubernetes, and explain the trade-offs of each choice.";
     private const string Comparison = "Compare REST and GraphQL for a mobile backend and explain the trade-offs.";
 
-    private static ChatRequest WithRouting(string text, Action<RoutingOptions> configure, int maxTokens = 0)
+    private static ChatRequest WithRouting(string text, Action<RoutingBuilder> configure, int maxTokens = 0)
     {
-        var request = RoutingTestHelpers.Chat(text);
-        request.MaxTokens = maxTokens;
-        request.Routing = new RoutingOptions();
-        configure(request.Routing);
-        return request;
+        var routing = new RoutingBuilder();
+        configure(routing);
+        return RoutingTestHelpers.Chat(text) with
+        {
+            MaxTokens = maxTokens,
+            Routing = new RoutingPreferences(routing.MaxCostPerRequestUsd, routing.PreferCheaper) { RequiredCapabilities = routing.RequiredCapabilities },
+        };
+    }
+
+    private sealed class RoutingBuilder
+    {
+        public double MaxCostPerRequestUsd { get; set; }
+
+        public bool PreferCheaper { get; set; }
+
+        public List<string> RequiredCapabilities { get; } = [];
     }
 
     [Fact]
@@ -61,17 +71,19 @@ public sealed class ModelRouterTests
         var request = new ChatRequest
         {
             Messages =
-            {
-                new ChatMessage { Role = "system", Content = "You are terse." },
-                new ChatMessage { Role = "user", Content = "Explain the CAP theorem in two sentences." },
-            },
+            [
+                ChatMessage.FromText(ChatRole.System, "You are terse."),
+                ChatMessage.FromText(ChatRole.User, "Explain the CAP theorem in two sentences."),
+            ],
         };
 
         // Act
         var result = RoutingTestHelpers.Router().Route(request);
 
         // Assert
-        var expected = TokenCounter.Shared.CountPrompt([new ChatTurn("system", "You are terse."), new ChatTurn("user", "Explain the CAP theorem in two sentences.")]);
+        var counter = TokenCounter.Shared;
+        var expected = TokenCounter.ReplyPriming + (2 * TokenCounter.TokensPerMessage) + counter.Count("system") + counter.Count("You are terse.")
+            + counter.Count("user") + counter.Count("Explain the CAP theorem in two sentences.");
         Assert.Equal(expected, result.InputTokens);
     }
 
@@ -115,7 +127,7 @@ public sealed class ModelRouterTests
         // Arrange: the cheap model's window is too small for 2,000 output tokens.
         var options = SmallRegistry();
         var request = RoutingTestHelpers.Chat(Greeting);
-        request.MaxTokens = 2_000;
+        request = request with { MaxTokens = 2_000 };
 
         // Act
         var decision = RoutingTestHelpers.Router(options: options).Route(request).Decision;
@@ -129,7 +141,7 @@ public sealed class ModelRouterTests
     public void Route_TooLargeForEveryModel_IsFailedPrecondition()
     {
         var request = RoutingTestHelpers.Chat(Greeting);
-        request.MaxTokens = 1_000_000;
+        request = request with { MaxTokens = 1_000_000 };
         var error = Assert.Throws<GatewayException>(() => RoutingTestHelpers.Router().Route(request));
         Assert.Equal(GatewayErrorKind.FailedPrecondition, error.Kind);
         Assert.Contains("1000000 output tokens", error.Message, StringComparison.Ordinal);
@@ -166,7 +178,7 @@ public sealed class ModelRouterTests
         // Arrange
         var request = WithRouting(Greeting, r => r.MaxCostPerRequestUsd = 0.0001, maxTokens: 1_000);
         var router = RoutingTestHelpers.Router();
-        var tokens = router.CountPromptTokens(request.Messages);
+        var tokens = ChatTokens.CountPrompt(request);
         var cheapest = (tokens * 0.60 + 1_000 * 2.50) / 1e6;
 
         // Act
@@ -220,8 +232,8 @@ public sealed class ModelRouterTests
     {
         // Arrange
         var request = RoutingTestHelpers.Chat(Architecture);
-        request.Model = ModelRegistry.KimiK25;
-        request.MaxTokens = 500;
+        request = request with { Model = ModelRegistry.KimiK25 };
+        request = request with { MaxTokens = 500 };
 
         // Act
         var result = RoutingTestHelpers.Router().Route(request);
@@ -239,7 +251,7 @@ public sealed class ModelRouterTests
     {
         // Arrange
         var request = RoutingTestHelpers.Chat(Greeting);
-        request.Model = "gpt-17";
+        request = request with { Model = "gpt-17" };
 
         // Act
         var error = Assert.Throws<GatewayException>(() => RoutingTestHelpers.Router().Route(request));
@@ -255,7 +267,7 @@ public sealed class ModelRouterTests
     public void Route_ExplicitModelOverCap_IsFailedPrecondition()
     {
         var request = WithRouting(Greeting, r => r.MaxCostPerRequestUsd = 0.001);
-        request.Model = ModelRegistry.ClaudeSonnet;
+        request = request with { Model = ModelRegistry.ClaudeSonnet };
         var error = Assert.Throws<GatewayException>(() => RoutingTestHelpers.Router().Route(request));
         Assert.Equal(GatewayErrorKind.FailedPrecondition, error.Kind);
         Assert.Contains("$0.001", error.Message, StringComparison.Ordinal);
@@ -265,7 +277,7 @@ public sealed class ModelRouterTests
     public void Route_ExplicitModelMissingCapability_IsFailedPrecondition()
     {
         var request = WithRouting(Greeting, r => r.RequiredCapabilities.Add("vision"));
-        request.Model = ModelRegistry.KimiK25;
+        request = request with { Model = ModelRegistry.KimiK25 };
         var error = Assert.Throws<GatewayException>(() => RoutingTestHelpers.Router().Route(request));
         Assert.Equal(GatewayErrorKind.FailedPrecondition, error.Kind);
     }
@@ -274,7 +286,7 @@ public sealed class ModelRouterTests
     public void Route_ExplicitModelOfUnconfiguredProvider_IsFailedPrecondition()
     {
         var request = RoutingTestHelpers.Chat(Greeting);
-        request.Model = ModelRegistry.ClaudeSonnet;
+        request = request with { Model = ModelRegistry.ClaudeSonnet };
         var error = Assert.Throws<GatewayException>(() => RoutingTestHelpers.Router(["local", "nim"]).Route(request));
         Assert.Equal(GatewayErrorKind.FailedPrecondition, error.Kind);
         Assert.Equal("PROVIDER_NOT_CONFIGURED", error.Reason);
@@ -284,7 +296,7 @@ public sealed class ModelRouterTests
     public void Route_ExplicitEmbeddingModel_IsInvalidArgument()
     {
         var request = RoutingTestHelpers.Chat(Greeting);
-        request.Model = ModelRegistry.NvEmbed;
+        request = request with { Model = ModelRegistry.NvEmbed };
         var error = Assert.Throws<GatewayException>(() => RoutingTestHelpers.Router().Route(request));
         Assert.Equal(GatewayErrorKind.InvalidArgument, error.Kind);
     }
@@ -318,9 +330,9 @@ public sealed class ModelRouterTests
         Assert.True(registry.TryGet(ModelRegistry.ClaudeSonnet, out var claude));
 
         // Act + Assert: 1,000 in + 500 out: Claude $0.0105, Kimi $0.00185.
-        Assert.Equal(0.0105 - 0.00185, router.RoutingSavings(kimi, 1_000, 500), 12);
-        Assert.Equal(0, router.RoutingSavings(claude, 1_000, 500));
-        Assert.Equal(0, router.RoutingSavings(kimi, 0, 0));
+        Assert.Equal(0.0105 - 0.00185, router.RoutingSavings(kimi, new TokenUsage(1_000, 500)), 12);
+        Assert.Equal(0, router.RoutingSavings(claude, new TokenUsage(1_000, 500)));
+        Assert.Equal(0, router.RoutingSavings(kimi, new TokenUsage(0, 0)));
     }
 
     [Fact]
@@ -336,7 +348,7 @@ public sealed class ModelRouterTests
         // Act
         var result = router.Route(RoutingTestHelpers.Chat(Greeting));
         var atDecision = savings.GetMeasurementSnapshot().Count;
-        var saved = router.RecordOutcome(result, new ProviderUsage(1_000, 500));
+        var saved = router.RecordOutcome(result, new TokenUsage(1_000, 500));
 
         // Assert
         Assert.Equal(0, atDecision);
@@ -356,14 +368,14 @@ public sealed class ModelRouterTests
         using var selections = new MetricCollector<long>(meterFactory, GatewayTelemetry.Name, GatewayTelemetry.Metrics.ModelSelection);
         var router = RoutingTestHelpers.Router(meterFactory: meterFactory);
         var request = RoutingTestHelpers.Chat(Greeting);
-        request.Model = ModelRegistry.KimiK25;
+        request = request with { Model = ModelRegistry.KimiK25 };
 
         // Act
         var result = router.Analyze(request);
 
         // Assert
         Assert.Empty(selections.GetMeasurementSnapshot());
-        Assert.Equal(0, router.RecordOutcome(result, new ProviderUsage(1_000, 500)));
+        Assert.Equal(0, router.RecordOutcome(result, new TokenUsage(1_000, 500)));
     }
 
     /// <summary>small ($0.1/$0.2, 1,500-token window) and mid ($1/$2) serve simple+medium, mid listed first; big serves complex.</summary>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using GRump.Gateway.Routing;
-using GRump.Gateway.V1;
+using GRump.Gateway.Chat;
 
 namespace GRump.Gateway.Tests.Routing;
 

@@ -5,6 +5,7 @@ using Grpc.Core;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Tests.Infrastructure;
 using GRump.Gateway.V1;
+using ComplexityTier = GRump.Gateway.V1.ComplexityTier;
 
 namespace GRump.Gateway.Tests.Routing;
 

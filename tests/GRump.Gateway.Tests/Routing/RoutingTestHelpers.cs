@@ -4,7 +4,7 @@ using GRump.Gateway.Intent;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Tests.Infrastructure;
-using GRump.Gateway.V1;
+using GRump.Gateway.Chat;
 using Microsoft.Extensions.Options;
 
 namespace GRump.Gateway.Tests.Routing;
@@ -41,7 +41,7 @@ internal static class RoutingTestHelpers
     }
 
     public static ChatRequest Chat(string content, ChatMode mode = ChatMode.Unspecified) =>
-        new() { Messages = { new ChatMessage { Role = "user", Content = content } }, Mode = mode };
+        new() { Messages = [ChatMessage.FromText(ChatRole.User, content)], Mode = mode };
 
     public static double Points(this RoutingDecision decision, string factor)
     {

@@ -1,5 +1,5 @@
 using GRump.Gateway.Routing;
-using GRump.Gateway.V1;
+using GRump.Gateway.Chat;
 
 namespace GRump.Gateway.Tests.Routing;
 
@@ -55,8 +55,7 @@ public sealed class WorkedExampleTests
         // Act
         var router = RoutingTestHelpers.Router();
         var result = router.Route(RoutingTestHelpers.Chat(Design));
-        var capped = RoutingTestHelpers.Chat(Design);
-        capped.Routing = new RoutingOptions { MaxCostPerRequestUsd = 0.01 };
+        var capped = RoutingTestHelpers.Chat(Design) with { Routing = new RoutingPreferences(MaxCostPerRequestUsd: 0.01) };
         var downgraded = router.Route(capped).Decision;
 
         // Assert
@@ -78,6 +77,6 @@ public sealed class WorkedExampleTests
 
         // Savings if the downgraded call used 45 input and 800 output tokens: Claude $0.012135 − Kimi $0.002027.
         Assert.True(new ModelRegistry(Microsoft.Extensions.Options.Options.Create(new ModelRegistryOptions())).TryGet(ModelRegistry.KimiK25, out var kimi));
-        Assert.Equal(0.010108, router.RoutingSavings(kimi, 45, 800), 12);
+        Assert.Equal(0.010108, router.RoutingSavings(kimi, new TokenUsage(45, 800)), 12);
     }
 }

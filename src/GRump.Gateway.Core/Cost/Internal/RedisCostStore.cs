@@ -285,30 +285,45 @@ internal sealed partial class RedisCostStore : ICostStore, IAsyncDisposable
     /// <summary>From per-minute buckets kept 26 h: to the minute (the bucket holding <paramref name="since"/> counts whole).</summary>
     public async ValueTask<(double CostUsd, long Requests)> GetSinceAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken)
     {
+        var hours = await GetHourlyAsync(tenant, since, cancellationToken).ConfigureAwait(false);
+        return (hours.Sum(h => h.CostUsd), hours.Sum(h => h.Requests));
+    }
+
+    /// <summary>Sums the minute buckets from <paramref name="since"/>'s minute on (the hour hashes live 26 h), per hour.</summary>
+    public async ValueTask<IReadOnlyList<HourlyAggregate>> GetHourlyAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken)
+    {
         var firstMinute = since.ToUnixTimeMilliseconds() / 60_000;
         var firstHour = firstMinute / 60;
         var hours = await RunAsync(db => Task.WhenAll(Enumerable.Range(0, 26).Select(i => db.HashGetAllAsync(HourKey(tenant, firstHour + i)))),
             cancellationToken).ConfigureAwait(false);
-        double cost = 0;
-        long requests = 0;
-        foreach (var field in hours.SelectMany(h => h))
+        var result = new List<HourlyAggregate>();
+        for (var i = 0; i < hours.Length; i++)
         {
-            var name = (string)field.Name!;
-            var colon = name.IndexOf(':', StringComparison.Ordinal);
-            if (long.Parse(name.AsSpan(0, colon), CultureInfo.InvariantCulture) < firstMinute)
+            double cost = 0;
+            long requests = 0;
+            foreach (var field in hours[i])
             {
-                continue;
+                var name = (string)field.Name!;
+                var colon = name.IndexOf(':', StringComparison.Ordinal);
+                if (long.Parse(name.AsSpan(0, colon), CultureInfo.InvariantCulture) < firstMinute)
+                {
+                    continue;
+                }
+                if (name.AsSpan(colon + 1).SequenceEqual("cost"))
+                {
+                    cost += Parse(field.Value);
+                }
+                else
+                {
+                    requests += (long)field.Value;
+                }
             }
-            if (name.AsSpan(colon + 1).SequenceEqual("cost"))
+            if (requests > 0 || cost != 0)
             {
-                cost += Parse(field.Value);
-            }
-            else
-            {
-                requests += (long)field.Value;
+                result.Add(new HourlyAggregate(DateTimeOffset.FromUnixTimeSeconds((firstHour + i) * 3600), cost, requests));
             }
         }
-        return (cost, requests);
+        return result;
     }
 
     public async ValueTask DisposeAsync()

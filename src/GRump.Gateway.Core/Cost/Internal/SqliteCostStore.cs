@@ -189,6 +189,25 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
         return (reader.GetDouble(0), reader.GetInt64(1));
     }
 
+    public ValueTask<IReadOnlyList<HourlyAggregate>> GetHourlyAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken) =>
+        Guarded(GetHourlyCoreAsync(tenant, since, cancellationToken));
+
+    private async ValueTask<IReadOnlyList<HourlyAggregate>> GetHourlyCoreAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT ts / 3600000 AS hour, SUM(cost), COUNT(*) FROM records WHERE tenant = $t AND ts >= $since GROUP BY hour ORDER BY hour";
+        command.Parameters.AddWithValue("$t", tenant);
+        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var hours = new List<HourlyAggregate>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            hours.Add(new HourlyAggregate(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0) * 3_600_000), reader.GetDouble(1), reader.GetInt64(2)));
+        }
+        return hours;
+    }
+
     public async ValueTask<string?> CheckAsync(CancellationToken cancellationToken)
     {
         if (_writer.IsCompleted)

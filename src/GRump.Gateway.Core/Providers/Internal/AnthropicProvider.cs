@@ -1,17 +1,14 @@
-using System.Buffers;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
+using GRump.Gateway.Chat;
 using GRump.Gateway.Errors;
-using GRump.Gateway.Tokens;
 
 namespace GRump.Gateway.Providers.Internal;
 
 /// <summary>
-/// Anthropic Messages: <c>POST {base}/v1/messages</c>. System messages become the <c>system</c> field; usage comes from
-/// <c>message_start</c> (input) and <c>message_delta</c> (output). Anthropic has no seed parameter: a seed still makes
-/// the request cacheable in the gateway but is not sent.
+/// Anthropic Messages: <c>POST {base}/v1/messages</c>, translated by <see cref="AnthropicWire"/>. Anthropic has no seed
+/// parameter: a seed still makes the request cacheable in the gateway but is not sent.
 /// </summary>
 internal sealed class AnthropicProvider(UpstreamSender sender, ProviderMetrics metrics) : IChatProvider
 {
@@ -20,62 +17,37 @@ internal sealed class AnthropicProvider(UpstreamSender sender, ProviderMetrics m
 
     public string Name => sender.Provider.Name;
 
-    public async Task<ChatCompletion> CompleteAsync(ProviderChatRequest request, CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ChatEvent> ChatAsync(ProviderChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var body = WriteBody(request, stream: false);
+        var body = AnthropicWire.WriteRequest(request, sender.Provider.Options.DefaultMaxTokens);
+        var jsonFormat = request.Chat.ResponseFormat is { Kind: not ResponseFormatKind.Text };
         using var response = await sender.SendAsync(baseUri => Post(baseUri, body), cancellationToken).ConfigureAwait(false);
-        JsonDocument document;
-        try
+        if (!request.Stream)
         {
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
+            List<ChatEvent> answer;
+            string finish;
+            TokenUsage? usage;
+            using (var document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false))
             {
-                document = await JsonDocument.ParseAsync(stream, default, cancellationToken).ConfigureAwait(false);
+                (answer, finish, usage) = AnthropicWire.ReadMessage(document.RootElement, jsonFormat);
             }
-        }
-        catch (JsonException ex)
-        {
-            throw new GatewayException(GatewayErrorKind.Unavailable, "Anthropic sent a malformed JSON response.", null, ex) { Reason = "UPSTREAM_PROTOCOL" };
-        }
-        using (document)
-        {
-            var root = document.RootElement;
-            var text = new StringBuilder();
-            if (root.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var block in content.EnumerateArray())
-                {
-                    if (block.TryGetProperty("type", out var type) && type.ValueEquals("text"u8) && block.TryGetProperty("text", out var t))
-                    {
-                        text.Append(t.GetString());
-                    }
-                }
-            }
-            var finish = root.TryGetProperty("stop_reason", out var stop) && stop.ValueKind == JsonValueKind.String ? Finish(stop.GetString()) : "stop";
-            ProviderUsage usage;
-            if (root.TryGetProperty("usage", out var u) && u.TryGetProperty("input_tokens", out var input) && u.TryGetProperty("output_tokens", out var output))
-            {
-                usage = new ProviderUsage(input.GetInt64(), output.GetInt64());
-            }
-            else
-            {
-                metrics.UsageEstimated(Name);
-                usage = new ProviderUsage(TokenCounter.Shared.CountPrompt(request.Messages), TokenCounter.Shared.Count(text.ToString()), Estimated: true);
-            }
-            return new ChatCompletion(text.ToString(), finish, usage);
-        }
-    }
 
-    public async IAsyncEnumerable<ChatStreamEvent> StreamAsync(ProviderChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var body = WriteBody(request, stream: true);
-        using var response = await sender.SendAsync(baseUri => Post(baseUri, body), cancellationToken).ConfigureAwait(false);
+            foreach (var delta in answer)
+            {
+                yield return delta;
+            }
+
+            yield return new ChatEnded(finish, usage ?? Estimate(request, answer));
+            yield break;
+        }
+
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var reader = new SseReader(stream);
         await using (reader.ConfigureAwait(false))
         {
-            var state = new StreamState();
-            var text = new StringBuilder();
+            var state = new AnthropicWire.StreamState(jsonFormat);
+            var produced = new List<ChatEvent>();
+            var deltas = new List<ChatEvent>(2);
             while (!state.Stopped)
             {
                 bool more;
@@ -85,102 +57,52 @@ internal sealed class AnthropicProvider(UpstreamSender sender, ProviderMetrics m
                 }
                 catch (Exception ex) when (ex is IOException or HttpRequestException)
                 {
-                    throw Cut(text.Length, ex);
+                    throw Cut(produced.Count, ex);
                 }
+
                 if (!more)
                 {
-                    throw Cut(text.Length, null);
+                    throw Cut(produced.Count, null);
                 }
-                var delta = Parse(reader.Data, ref state);
-                if (delta.Length > 0)
+
+                deltas.Clear();
+                state.Read(reader.Data, deltas);
+                foreach (var delta in deltas)
                 {
-                    text.Append(delta);
-                    yield return ChatStreamEvent.Delta(delta);
+                    produced.Add(delta);
+                    yield return delta;
                 }
             }
-            ProviderUsage usage;
-            if (state.InputTokens >= 0 && state.OutputTokens >= 0)
-            {
-                usage = new ProviderUsage(state.InputTokens, state.OutputTokens);
-            }
-            else
-            {
-                metrics.UsageEstimated(Name);
-                usage = new ProviderUsage(TokenCounter.Shared.CountPrompt(request.Messages), TokenCounter.Shared.Count(text.ToString()), Estimated: true);
-            }
-            yield return ChatStreamEvent.End(state.Finish, usage);
+
+            yield return new ChatEnded(state.Finish, state.Usage.ToUsage() ?? Estimate(request, produced));
         }
     }
 
-    private struct StreamState
+    private TokenUsage Estimate(ProviderChatRequest request, List<ChatEvent> answer)
     {
-        public StreamState()
-        {
-        }
-
-        public long InputTokens = -1;
-        public long OutputTokens = -1;
-        public string Finish = "stop";
-        public bool Stopped;
+        metrics.UsageEstimated(Name);
+        return new TokenUsage(ChatTokens.CountPrompt(request.Chat), ChatTokens.CountAnswer(answer), Estimated: true);
     }
 
-    /// <summary>One event (its <c>type</c> field says which; the <c>event:</c> line repeats it).</summary>
-    private static string Parse(ReadOnlySpan<byte> json, ref StreamState state)
+    private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
-            using var document = JsonDocument.Parse(json.ToArray());
-            var root = document.RootElement;
-            var type = root.TryGetProperty("type", out var t) ? t.GetString() : null;
-            switch (type)
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
             {
-                case "message_start":
-                    if (root.TryGetProperty("message", out var message) && message.TryGetProperty("usage", out var startUsage))
-                    {
-                        if (startUsage.TryGetProperty("input_tokens", out var input))
-                        {
-                            state.InputTokens = input.GetInt64();
-                        }
-                        if (startUsage.TryGetProperty("output_tokens", out var output))
-                        {
-                            state.OutputTokens = output.GetInt64();
-                        }
-                    }
-                    return string.Empty;
-                case "content_block_delta":
-                    return root.TryGetProperty("delta", out var delta) && delta.TryGetProperty("text", out var text) ? text.GetString() ?? string.Empty : string.Empty;
-                case "message_delta":
-                    if (root.TryGetProperty("delta", out var d) && d.TryGetProperty("stop_reason", out var stop) && stop.ValueKind == JsonValueKind.String)
-                    {
-                        state.Finish = Finish(stop.GetString());
-                    }
-                    if (root.TryGetProperty("usage", out var usage) && usage.TryGetProperty("output_tokens", out var outputTokens))
-                    {
-                        state.OutputTokens = outputTokens.GetInt64();
-                    }
-                    return string.Empty;
-                case "message_stop":
-                    state.Stopped = true;
-                    return string.Empty;
-                case "error":
-                    var error = root.TryGetProperty("error", out var e) && e.TryGetProperty("message", out var m) ? m.GetString() : "unknown error";
-                    throw new GatewayException(GatewayErrorKind.Unavailable, $"Anthropic sent an error in the stream: {error}") { Reason = "UPSTREAM_STREAM_ERROR" };
-                default:
-                    return string.Empty;
+                return await JsonDocument.ParseAsync(stream, default, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        catch (JsonException ex)
         {
-            throw new GatewayException(GatewayErrorKind.Unavailable, "Anthropic sent a malformed stream event.", null, ex) { Reason = "UPSTREAM_PROTOCOL" };
+            throw new GatewayException(GatewayErrorKind.Unavailable, "Anthropic sent a malformed JSON response.", null, ex) { Reason = "UPSTREAM_PROTOCOL" };
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            throw new GatewayException(GatewayErrorKind.Unavailable, "The Anthropic connection failed while reading the response.", null, ex) { Reason = "UPSTREAM_STREAM_CUT" };
         }
     }
-
-    private static string Finish(string? stopReason) => stopReason switch
-    {
-        "max_tokens" => "length",
-        "tool_use" => "tool_calls",
-        _ => "stop",
-    };
 
     private HttpRequestMessage Post(Uri baseUri, byte[] body)
     {
@@ -193,43 +115,9 @@ internal sealed class AnthropicProvider(UpstreamSender sender, ProviderMetrics m
         return message;
     }
 
-    private byte[] WriteBody(ProviderChatRequest request, bool stream)
-    {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("model", request.Model);
-            writer.WriteNumber("max_tokens", request.MaxTokens > 0 ? request.MaxTokens : sender.Provider.Options.DefaultMaxTokens);
-            var system = string.Join("\n\n", request.Messages.Where(m => m.Role == "system").Select(m => m.Content));
-            if (system.Length > 0)
-            {
-                writer.WriteString("system", system);
-            }
-            writer.WriteStartArray("messages");
-            foreach (var message in request.Messages)
-            {
-                if (message.Role == "system")
-                {
-                    continue;
-                }
-                writer.WriteStartObject();
-                writer.WriteString("role", message.Role == "assistant" ? "assistant" : "user");
-                writer.WriteString("content", message.Content);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
-            RequestJson.WriteSampling(writer, request);
-            RequestJson.WriteStop(writer, "stop_sequences", request.Stop);
-            writer.WriteBoolean("stream", stream);
-            writer.WriteEndObject();
-        }
-        return buffer.WrittenMemory.ToArray();
-    }
-
-    private GatewayException Cut(int receivedChars, Exception? inner) =>
+    private GatewayException Cut(int receivedDeltas, Exception? inner) =>
         new(GatewayErrorKind.Unavailable,
-            $"The upstream '{Name}' stream ended before message_stop ({receivedChars} characters received); the partial answer is not a result.",
+            $"The upstream '{Name}' stream ended before message_stop ({receivedDeltas} deltas received); the partial answer is not a result.",
             null, inner)
         { Reason = "UPSTREAM_STREAM_CUT" };
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using GRump.Gateway.Chat;
 using GRump.Gateway.Tokens;
 
 namespace GRump.Gateway.Providers.Internal;
@@ -15,41 +16,43 @@ internal sealed class LocalChatProvider : IChatProvider
 
     public string Name => ProviderNames.Local;
 
-    public Task<ChatCompletion> CompleteAsync(ProviderChatRequest request, CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ChatEvent> ChatAsync(ProviderChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var (content, finish) = Answer(request);
-        return Task.FromResult(new ChatCompletion(content, finish, Usage(request, content)));
-    }
-
-    public async IAsyncEnumerable<ChatStreamEvent> StreamAsync(ProviderChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var (content, finish) = Answer(request);
-        var start = 0;
-        while (start < content.Length)
+        if (!request.Stream)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var space = content.IndexOf(' ', start);
-            var end = space < 0 ? content.Length : space + 1;
-            yield return ChatStreamEvent.Delta(content[start..end]);
-            start = end;
+            yield return new TextDelta(content);
         }
+        else
+        {
+            var start = 0;
+            while (start < content.Length)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var space = content.IndexOf(' ', start);
+                var end = space < 0 ? content.Length : space + 1;
+                yield return new TextDelta(content[start..end]);
+                start = end;
+            }
+        }
+
         await Task.CompletedTask.ConfigureAwait(false);
-        yield return ChatStreamEvent.End(finish, Usage(request, content));
+        yield return new ChatEnded(finish, new TokenUsage(ChatTokens.CountPrompt(request.Chat), TokenCounter.Shared.Count(content)));
     }
 
     private static (string Content, string Finish) Answer(ProviderChatRequest request)
     {
-        var last = request.Messages.LastOrDefault(m => m.Role == "user")?.Content ?? string.Empty;
+        var last = request.Messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? string.Empty;
         var echo = last.Length <= EchoChars ? last : string.Concat(last.AsSpan(0, EchoChars), "…");
         var content = $"{Label} You said: \"{echo.ReplaceLineEndings(" ")}\" ({request.Messages.Count} message(s), " +
-            $"{TokenCounter.Shared.CountPrompt(request.Messages)} prompt tokens). Configure NVIDIA_NIM_API_KEY, ANTHROPIC_API_KEY " +
+            $"{ChatTokens.CountPrompt(request.Chat)} prompt tokens). Configure NVIDIA_NIM_API_KEY, ANTHROPIC_API_KEY " +
             "or Providers:<name>:BaseUrl for real answers.";
-        if (request.MaxTokens > 0 && TokenCounter.Shared.Count(content) > request.MaxTokens)
+        if (request.MaxOutputTokens > 0 && TokenCounter.Shared.Count(content) > request.MaxOutputTokens)
         {
-            return (Truncate(content, request.MaxTokens), "length");
+            return (Truncate(content, request.MaxOutputTokens), FinishReasons.Length);
         }
-        return (content, "stop");
+        return (content, FinishReasons.Stop);
     }
 
     /// <summary>The longest word-aligned prefix within <paramref name="maxTokens"/>.</summary>
@@ -64,7 +67,4 @@ internal sealed class LocalChatProvider : IChatProvider
         }
         return content[..cut];
     }
-
-    private static ProviderUsage Usage(ProviderChatRequest request, string content) =>
-        new(TokenCounter.Shared.CountPrompt(request.Messages), TokenCounter.Shared.Count(content));
 }

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
+using GRump.Gateway.Chat;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Tokens;
 
@@ -21,45 +21,38 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
 
     public int MaxBatchSize => sender.Provider.Options.MaxEmbeddingBatch;
 
-    public async Task<ChatCompletion> CompleteAsync(ProviderChatRequest request, CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ChatEvent> ChatAsync(ProviderChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var body = WriteChatBody(request, stream: false);
-        using var response = await sender.SendAsync(baseUri => Post(baseUri, "chat/completions", body, stream: false), cancellationToken).ConfigureAwait(false);
-        using var document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
-        var root = document.RootElement;
-        var content = string.Empty;
-        var finish = "stop";
-        if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0)
+        var body = OpenAiChatWire.WriteRequest(request);
+        using var response = await sender.SendAsync(baseUri => Post(baseUri, "chat/completions", body, request.Stream), cancellationToken).ConfigureAwait(false);
+        if (!request.Stream)
         {
-            var choice = choices[0];
-            if (choice.TryGetProperty("message", out var message) && message.TryGetProperty("content", out var text) && text.ValueKind == JsonValueKind.String)
+            List<ChatEvent> answer;
+            string finish;
+            TokenUsage? usage;
+            using (var document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false))
             {
-                content = text.GetString() ?? string.Empty;
+                (answer, finish, usage) = OpenAiChatWire.ReadCompletion(document.RootElement);
             }
-            if (choice.TryGetProperty("finish_reason", out var reason) && reason.ValueKind == JsonValueKind.String)
-            {
-                finish = reason.GetString() ?? finish;
-            }
-        }
-        else
-        {
-            throw Protocol("a completion without choices");
-        }
-        var usage = ReadUsage(root) ?? Estimate(request, content);
-        return new ChatCompletion(content, finish, usage);
-    }
 
-    public async IAsyncEnumerable<ChatStreamEvent> StreamAsync(ProviderChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var body = WriteChatBody(request, stream: true);
-        using var response = await sender.SendAsync(baseUri => Post(baseUri, "chat/completions", body, stream: true), cancellationToken).ConfigureAwait(false);
+            foreach (var delta in answer)
+            {
+                yield return delta;
+            }
+
+            yield return new ChatEnded(finish, usage ?? Estimate(request, answer));
+            yield break;
+        }
+
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var reader = new SseReader(stream);
         await using (reader.ConfigureAwait(false))
         {
-            var text = new StringBuilder();
-            var finish = string.Empty;
-            ProviderUsage? usage = null;
+            var produced = new List<ChatEvent>();
+            var deltas = new List<ChatEvent>(2);
+            var received = 0;
+            var end = string.Empty;
+            TokenUsage? reported = null;
             var done = false;
             while (!done)
             {
@@ -70,34 +63,46 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
                 }
                 catch (Exception ex) when (ex is IOException or HttpRequestException)
                 {
-                    throw Cut(text.Length, ex);
+                    throw Cut(received, ex);
                 }
+
                 if (!more)
                 {
                     // Some servers end without [DONE]: a finish reason means the answer is whole; nothing means a cut.
-                    if (finish.Length == 0)
+                    if (end.Length == 0)
                     {
-                        throw Cut(text.Length, null);
+                        throw Cut(received, null);
                     }
+
                     break;
                 }
+
                 if (reader.Data.SequenceEqual("[DONE]"u8))
                 {
                     done = true;
                     continue;
                 }
-                var delta = ParseChunk(reader.Data, ref finish, ref usage);
-                if (delta.Length > 0)
+
+                deltas.Clear();
+                OpenAiChatWire.ReadChunk(reader.Data, deltas, ref end, ref reported);
+                foreach (var delta in deltas)
                 {
-                    text.Append(delta);
-                    yield return ChatStreamEvent.Delta(delta);
+                    received++;
+                    if (reported is null)
+                    {
+                        produced.Add(delta);
+                    }
+
+                    yield return delta;
                 }
             }
-            if (finish.Length == 0)
+
+            if (end.Length == 0)
             {
-                throw Cut(text.Length, null);
+                throw Cut(received, null);
             }
-            yield return ChatStreamEvent.End(finish, usage ?? Estimate(request, text.ToString()));
+
+            yield return new ChatEnded(end, reported ?? Estimate(request, produced));
         }
     }
 
@@ -181,195 +186,20 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
         return message;
     }
 
-    private static byte[] WriteChatBody(ProviderChatRequest request, bool stream)
-    {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("model", request.Model);
-            writer.WriteStartArray("messages");
-            foreach (var message in request.Messages)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("role", message.Role);
-                writer.WriteString("content", message.Content);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
-            RequestJson.WriteSampling(writer, request);
-            if (request.MaxTokens > 0)
-            {
-                writer.WriteNumber("max_tokens", request.MaxTokens);
-            }
-            if (request.Seed is { } seed)
-            {
-                writer.WriteNumber("seed", seed);
-            }
-            RequestJson.WriteStop(writer, "stop", request.Stop);
-            writer.WriteBoolean("stream", stream);
-            if (stream)
-            {
-                writer.WriteStartObject("stream_options");
-                writer.WriteBoolean("include_usage", true);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndObject();
-        }
-        return buffer.WrittenMemory.ToArray();
-    }
-
-    /// <summary>One <c>chat.completion.chunk</c>: returns its text; keeps the finish reason and usage when present (both may share a chunk).</summary>
-    private static string ParseChunk(ReadOnlySpan<byte> json, ref string finish, ref ProviderUsage? usage)
-    {
-        var reader = new Utf8JsonReader(json);
-        var delta = string.Empty;
-        try
-        {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                throw Protocol("a stream chunk that is not a JSON object");
-            }
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("choices"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.StartArray)
-                    {
-                        ReadFirstChoice(ref reader, ref delta, ref finish);
-                    }
-                    else
-                    {
-                        reader.Skip();
-                    }
-                }
-                else if (reader.ValueTextEquals("usage"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.StartObject)
-                    {
-                        usage = ReadUsage(ref reader);
-                    }
-                }
-                else if (reader.ValueTextEquals("error"u8))
-                {
-                    using var document = JsonDocument.ParseValue(ref reader);
-                    var message = document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("message", out var m)
-                        ? m.GetString() : document.RootElement.ToString();
-                    throw new GatewayException(GatewayErrorKind.Unavailable, $"The upstream sent an error in the stream: {message}") { Reason = "UPSTREAM_STREAM_ERROR" };
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-        }
-        catch (JsonException ex)
-        {
-            throw new GatewayException(GatewayErrorKind.Unavailable, "The upstream sent a malformed stream chunk.", null, ex) { Reason = "UPSTREAM_PROTOCOL" };
-        }
-        return delta;
-    }
-
-    private static void ReadFirstChoice(ref Utf8JsonReader reader, ref string delta, ref string finish)
-    {
-        var first = true;
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-        {
-            if (!first || reader.TokenType != JsonTokenType.StartObject)
-            {
-                reader.Skip();
-                continue;
-            }
-            first = false;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("delta"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.StartObject)
-                    {
-                        reader.Skip();
-                        continue;
-                    }
-                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        var isContent = reader.ValueTextEquals("content"u8);
-                        reader.Read();
-                        if (isContent && reader.TokenType == JsonTokenType.String)
-                        {
-                            delta = reader.GetString() ?? string.Empty;
-                        }
-                        else
-                        {
-                            reader.Skip();
-                        }
-                    }
-                }
-                else if (reader.ValueTextEquals("finish_reason"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.String)
-                    {
-                        finish = reader.GetString() ?? finish;
-                    }
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-        }
-    }
-
-    private static ProviderUsage? ReadUsage(ref Utf8JsonReader reader)
-    {
-        long prompt = -1, completion = -1;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var isPrompt = reader.ValueTextEquals("prompt_tokens"u8);
-            var isCompletion = reader.ValueTextEquals("completion_tokens"u8);
-            reader.Read();
-            if (isPrompt && reader.TokenType == JsonTokenType.Number)
-            {
-                prompt = reader.GetInt64();
-            }
-            else if (isCompletion && reader.TokenType == JsonTokenType.Number)
-            {
-                completion = reader.GetInt64();
-            }
-            else
-            {
-                reader.Skip();
-            }
-        }
-        return prompt >= 0 && completion >= 0 ? new ProviderUsage(prompt, completion) : null;
-    }
-
-    private static ProviderUsage? ReadUsage(JsonElement root) =>
-        root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object
-        && usage.TryGetProperty("prompt_tokens", out var prompt) && prompt.TryGetInt64(out var input)
-        && usage.TryGetProperty("completion_tokens", out var completion) && completion.TryGetInt64(out var output)
-            ? new ProviderUsage(input, output)
-            : null;
-
-    private ProviderUsage Estimate(ProviderChatRequest request, string content)
+    /// <summary>The upstream sent no usage: the prompt and what it answered, counted with the gateway's tokenizer.</summary>
+    private TokenUsage Estimate(ProviderChatRequest request, List<ChatEvent> answer)
     {
         metrics.UsageEstimated(Name);
-        return new ProviderUsage(TokenCounter.Shared.CountPrompt(request.Messages), TokenCounter.Shared.Count(content), Estimated: true);
+        return new TokenUsage(ChatTokens.CountPrompt(request.Chat), ChatTokens.CountAnswer(answer), Estimated: true);
     }
 
-    private GatewayException Cut(int receivedChars, Exception? inner) =>
+    private GatewayException Cut(int receivedDeltas, Exception? inner) =>
         new(GatewayErrorKind.Unavailable,
-            $"The upstream '{Name}' stream ended before the answer was complete ({receivedChars} characters received); the partial answer is not a result.",
+            $"The upstream '{Name}' stream ended before the answer was complete ({receivedDeltas} deltas received); the partial answer is not a result.",
             null, inner)
         { Reason = "UPSTREAM_STREAM_CUT" };
 
-    private static GatewayException Protocol(string what) =>
-        new(GatewayErrorKind.Unavailable, $"The upstream sent {what}.") { Reason = "UPSTREAM_PROTOCOL" };
+    private static GatewayException Protocol(string what) => OpenAiChatWire.Protocol(what);
 
     private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

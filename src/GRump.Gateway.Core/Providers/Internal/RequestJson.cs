@@ -1,12 +1,13 @@
 using System.Text.Json;
+using GRump.Gateway.Chat;
 
 namespace GRump.Gateway.Providers.Internal;
 
 /// <summary>Request-body fields the upstream APIs share.</summary>
 internal static class RequestJson
 {
-    /// <summary><c>temperature</c> and <c>top_p</c> when the request sets them.</summary>
-    public static void WriteSampling(Utf8JsonWriter writer, ProviderChatRequest request)
+    /// <summary><c>temperature</c> and <c>top_p</c> when the request sets them (both APIs have them).</summary>
+    public static void WriteSampling(Utf8JsonWriter writer, ChatRequest request)
     {
         if (request.Temperature is { } temperature)
         {

@@ -69,11 +69,11 @@ internal sealed class ModelProfile
 
     public static bool TryParseCapability(string name, out CapabilityFlags flag) => CapabilityByName.TryGetValue(name, out flag);
 
-    public static TierFlags ToFlag(V1.ComplexityTier tier) => tier switch
+    public static TierFlags ToFlag(ComplexityTier tier) => tier switch
     {
-        V1.ComplexityTier.Simple => TierFlags.Simple,
-        V1.ComplexityTier.Medium => TierFlags.Medium,
-        V1.ComplexityTier.Complex => TierFlags.Complex,
+        ComplexityTier.Simple => TierFlags.Simple,
+        ComplexityTier.Medium => TierFlags.Medium,
+        ComplexityTier.Complex => TierFlags.Complex,
         _ => TierFlags.None,
     };
 }

@@ -1,4 +1,0 @@
-namespace GRump.Gateway.Providers;
-
-/// <summary>A whole (non-streamed) completion.</summary>
-public sealed record ChatCompletion(string Content, string FinishReason, ProviderUsage Usage);
