@@ -14,7 +14,7 @@ internal sealed record GrpcTarget(string Path, bool ClientStreams, bool ServerSt
 /// <summary>One HTTP route: method, path, and the message its JSON body becomes (REST), or a /v1 body schema.</summary>
 internal sealed record HttpTarget(string Method, string Path, MessageDescriptor? Body, OpenAiBody OpenAi = OpenAiBody.None)
 {
-    public bool Endless => Path == "/api/cost/watch";
+    public bool Endless => Path is "/api/cost/watch" or "/api/cost/events";
 }
 
 internal enum OpenAiBody
@@ -84,7 +84,10 @@ internal static class FuzzSurface
         routes.Add(new HttpTarget("POST", "/v1/embeddings", null, OpenAiBody.Embeddings));
         routes.Add(new HttpTarget("GET", "/v1/models", null));
         routes.Add(new HttpTarget("GET", "/v1/models/{id}", null));
-        foreach (var path in new[] { "/healthz", "/readyz", "/metrics", "/", "/api/nope", "/v1/files", "/v1/chat/completions/../../api/cost/budget", "//v1//models", "/%2e%2e/%2e%2e/etc/passwd", "/v1/models/%2e%2e%2fetc" })
+        // The dashboard's own routes (not in the contract): its live feed and session check.
+        routes.Add(new HttpTarget("GET", "/api/cost/events", null));
+        routes.Add(new HttpTarget("GET", "/api/dashboard/session", null));
+        foreach (var path in new[] { "/healthz", "/readyz", "/metrics", "/", "/index.html", "/app.js", "/api/nope", "/v1/files", "/v1/chat/completions/../../api/cost/budget", "//v1//models", "/%2e%2e/%2e%2e/etc/passwd", "/v1/models/%2e%2e%2fetc" })
         {
             routes.Add(new HttpTarget("GET", path, null));
         }
