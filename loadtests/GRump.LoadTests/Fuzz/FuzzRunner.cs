@@ -21,7 +21,7 @@ internal sealed record FuzzOptions(Uri GrpcUrl, Uri HttpUrl)
     public bool Oversize { get; init; } = true;
 
     /// <summary>Bound on one call; a call not answered within it is a failure.</summary>
-    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>
