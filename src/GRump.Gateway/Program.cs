@@ -9,6 +9,7 @@ using GRump.Gateway.Hosting;
 using GRump.Gateway.Intent;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Workers;
+using GRump.Gateway.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddGatewayHosting();
@@ -22,5 +23,6 @@ builder.Services.AddTieredCache();
 builder.Services.AddChat(builder.Configuration);
 builder.Services.AddEmbeddings();
 builder.Services.AddDashboard();
+builder.Services.AddWorkflows();
 
 return await builder.BuildAndRunGatewayAsync(app => app.MapGatewayEndpoints());

@@ -58,6 +58,6 @@ public static class BenchServer
         public override Task<NoopResponse> Noop(NoopRequest request, ServerCallContext context) => Task.FromResult(new NoopResponse { Raw = request.Raw });
 
         public override async Task<ParseIntentResponse> ParsePooled(ParseIntentRequest request, ServerCallContext context) =>
-            new() { Intent = await pool.RunAsync(WorkKind.ParseIntent, (compiler, request), static s => s.compiler.Compile(s.request.Raw, s.request.Constraints), context.CancellationToken) };
+            new() { Intent = await pool.RunAsync(WorkKind.ParseIntent, (compiler, request), static s => IntentMapper.ToProto(s.compiler.Compile(s.request.Raw), s.request.Constraints), context.CancellationToken) };
     }
 }

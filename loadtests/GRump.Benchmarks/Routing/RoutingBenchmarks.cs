@@ -5,7 +5,6 @@ using GRump.Gateway.Intent;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Chat;
-using ParsedIntent = GRump.Gateway.V1.Intent;
 using Microsoft.Extensions.Options;
 
 namespace GRump.Benchmarks.Routing;

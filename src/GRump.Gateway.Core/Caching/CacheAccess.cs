@@ -16,18 +16,9 @@ public enum CacheAccess
     WriteOnly = 3,
 }
 
-/// <summary>Conversions and predicates of <see cref="CacheAccess"/>.</summary>
+/// <summary>Predicates of <see cref="CacheAccess"/>.</summary>
 public static class CacheAccessModes
 {
-    /// <summary>Maps the contract's mode; UNSPECIFIED (and any unknown value) means ON.</summary>
-    public static CacheAccess FromProto(V1.CacheMode mode) => mode switch
-    {
-        V1.CacheMode.Off => CacheAccess.Off,
-        V1.CacheMode.ReadOnly => CacheAccess.ReadOnly,
-        V1.CacheMode.WriteOnly => CacheAccess.WriteOnly,
-        _ => CacheAccess.On,
-    };
-
     public static bool CanRead(this CacheAccess access) => access is CacheAccess.On or CacheAccess.ReadOnly;
 
     public static bool CanWrite(this CacheAccess access) => access is CacheAccess.On or CacheAccess.WriteOnly;

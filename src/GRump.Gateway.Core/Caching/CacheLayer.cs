@@ -15,7 +15,7 @@ public enum CacheLayer
     L3 = 3,
 }
 
-/// <summary>Conversions of <see cref="CacheLayer"/> for responses.</summary>
+/// <summary>Names of <see cref="CacheLayer"/> for headers and metrics.</summary>
 public static class CacheLayers
 {
     internal const int Count = 4;
@@ -24,13 +24,4 @@ public static class CacheLayers
 
     /// <summary>The <c>x-grump-cache</c> header value and the metric label: <c>L1|L2|L3|MISS</c>.</summary>
     public static string Name(this CacheLayer layer) => Names[(int)layer];
-
-    /// <summary>The contract's enum for gRPC responses.</summary>
-    public static V1.CacheTier ToProto(this CacheLayer layer) => layer switch
-    {
-        CacheLayer.L1 => V1.CacheTier.L1,
-        CacheLayer.L2 => V1.CacheTier.L2,
-        CacheLayer.L3 => V1.CacheTier.L3,
-        _ => V1.CacheTier.Miss,
-    };
 }

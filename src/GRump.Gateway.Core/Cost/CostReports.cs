@@ -1,7 +1,6 @@
 using System.Globalization;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Routing;
-using GRump.Gateway.V1;
 using Microsoft.Extensions.Options;
 
 namespace GRump.Gateway.Cost;
@@ -19,7 +18,7 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
     /// <summary>The provider of a model the registry does not know (cost by provider).</summary>
     public const string OtherProvider = "other";
 
-    public async Task<GetSummaryResponse> SummaryAsync(string tenant, string startDate, string endDate, CancellationToken cancellationToken)
+    public async Task<CostSummary> SummaryAsync(string tenant, string startDate, string endDate, CancellationToken cancellationToken)
     {
         var today = Today();
         var end = ParseDate("end_date", endDate) ?? today;
@@ -34,60 +33,63 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
             GatewayErrors.ThrowInvalidArgument("start_date", $"the range covers more than {MaxDays} days");
         }
         var days = await ledger.Store.GetDailyAsync(tenant, start, end, cancellationToken).ConfigureAwait(false);
-        var response = new GetSummaryResponse
+        var requests = days.Sum(d => d.Requests);
+        var cacheSavings = days.Sum(d => d.CacheSavingsUsd);
+        var routingSavings = days.Sum(d => d.RoutingSavingsUsd);
+        var byModel = new Dictionary<string, double>(StringComparer.Ordinal);
+        var byOperation = new Dictionary<string, double>(StringComparer.Ordinal);
+        var byProvider = new Dictionary<string, double>(StringComparer.Ordinal);
+        var byDay = new DailyCost[days.Count];
+        for (var i = 0; i < days.Count; i++)
         {
-            UserId = tenant,
-            StartDate = Format(start),
-            EndDate = Format(end),
-            TotalCost = days.Sum(d => d.CostUsd),
-            TotalRequests = days.Sum(d => d.Requests),
-            CacheSavings = days.Sum(d => d.CacheSavingsUsd),
-            ModelRoutingSavings = days.Sum(d => d.RoutingSavingsUsd),
-        };
-        var hits = days.Sum(d => d.CacheHits);
-        response.CacheHitRate = response.TotalRequests == 0 ? 0 : (double)hits / response.TotalRequests;
-        response.TotalSavings = response.CacheSavings + response.ModelRoutingSavings;
-        foreach (var day in days)
-        {
+            var day = days[i];
             foreach (var (model, aggregate) in day.ByModel)
             {
-                response.CostByModel[model] = response.CostByModel.GetValueOrDefault(model) + aggregate.CostUsd;
+                byModel[model] = byModel.GetValueOrDefault(model) + aggregate.CostUsd;
                 // The ledger aggregates by model; each registry model has one provider, so this split is exact for them.
                 var provider = registry.TryGet(model, out var definition) ? definition.Provider : OtherProvider;
-                response.CostByProvider[provider] = response.CostByProvider.GetValueOrDefault(provider) + aggregate.CostUsd;
+                byProvider[provider] = byProvider.GetValueOrDefault(provider) + aggregate.CostUsd;
             }
             foreach (var (operation, cost) in day.CostByOperation)
             {
-                response.CostByOperation[operation] = response.CostByOperation.GetValueOrDefault(operation) + cost;
+                byOperation[operation] = byOperation.GetValueOrDefault(operation) + cost;
             }
-            response.CostByDay.Add(new DailyCost { Date = Format(day.Day), Cost = day.CostUsd, Requests = day.Requests });
+            byDay[i] = new DailyCost(day.Day, day.CostUsd, day.Requests);
         }
-        return response;
+        return new CostSummary(
+            Tenant: tenant,
+            Start: start,
+            End: end,
+            TotalCost: days.Sum(d => d.CostUsd),
+            TotalRequests: requests,
+            CacheHitRate: requests == 0 ? 0 : (double)days.Sum(d => d.CacheHits) / requests,
+            CacheSavings: cacheSavings,
+            ModelRoutingSavings: routingSavings,
+            TotalSavings: cacheSavings + routingSavings,
+            CostByModel: byModel,
+            CostByOperation: byOperation,
+            CostByProvider: byProvider,
+            CostByDay: byDay);
     }
 
-    public async Task<(V1.Budget Budget, BudgetStatus Status)> BudgetAsync(string tenant, CancellationToken cancellationToken)
+    public async Task<BudgetReport> BudgetAsync(string tenant, CancellationToken cancellationToken)
     {
         var budget = await ledger.Store.GetBudgetAsync(tenant, cancellationToken).ConfigureAwait(false)
             ?? new BudgetSettings(0, 0, options.Value.DefaultAlertThresholdPercent);
         var spend = await ledger.Store.GetSpendAsync(tenant, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        var status = new BudgetStatus
-        {
-            DailySpentUsd = spend.DailySpentUsd,
-            MonthlySpentUsd = spend.MonthlySpentUsd,
-            ReservedUsd = spend.ReservedUsd,
-            DailyPercent = Percent(spend.DailySpentUsd, budget.DailyLimitUsd),
-            MonthlyPercent = Percent(spend.MonthlySpentUsd, budget.MonthlyLimitUsd),
-        };
-        status.Alert = Math.Max(status.DailyPercent, status.MonthlyPercent) >= budget.AlertThresholdPercent;
-        status.Exhausted = (budget.DailyLimitUsd > 0 && spend.DailySpentUsd >= budget.DailyLimitUsd)
-            || (budget.MonthlyLimitUsd > 0 && spend.MonthlySpentUsd >= budget.MonthlyLimitUsd);
-        return (new V1.Budget
-        {
-            UserId = tenant,
-            DailyLimitUsd = budget.DailyLimitUsd,
-            MonthlyLimitUsd = budget.MonthlyLimitUsd,
-            AlertThresholdPercent = budget.AlertThresholdPercent,
-        }, status);
+        var dailyPercent = Percent(spend.DailySpentUsd, budget.DailyLimitUsd);
+        var monthlyPercent = Percent(spend.MonthlySpentUsd, budget.MonthlyLimitUsd);
+        return new BudgetReport(
+            Tenant: tenant,
+            Limits: budget,
+            DailySpentUsd: spend.DailySpentUsd,
+            MonthlySpentUsd: spend.MonthlySpentUsd,
+            ReservedUsd: spend.ReservedUsd,
+            DailyPercent: dailyPercent,
+            MonthlyPercent: monthlyPercent,
+            Alert: Math.Max(dailyPercent, monthlyPercent) >= budget.AlertThresholdPercent,
+            Exhausted: (budget.DailyLimitUsd > 0 && spend.DailySpentUsd >= budget.DailyLimitUsd)
+                || (budget.MonthlyLimitUsd > 0 && spend.MonthlySpentUsd >= budget.MonthlyLimitUsd));
     }
 
     public async Task SetBudgetAsync(string tenant, double dailyLimitUsd, double monthlyLimitUsd, double alertThresholdPercent, CancellationToken cancellationToken)
@@ -108,38 +110,31 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
         await ledger.Store.SetBudgetAsync(tenant, new BudgetSettings(dailyLimitUsd, monthlyLimitUsd, threshold), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<GetRealtimeResponse> RealtimeAsync(string tenant, CancellationToken cancellationToken)
+    public async Task<RealtimeCost> RealtimeAsync(string tenant, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var hour = await ledger.Store.GetSinceAsync(tenant, now.AddHours(-1), cancellationToken).ConfigureAwait(false);
         var day = await ledger.Store.GetSinceAsync(tenant, now.AddHours(-24), cancellationToken).ConfigureAwait(false);
-        var response = new GetRealtimeResponse
-        {
-            LastHourCost = hour.CostUsd,
-            LastHourRequests = hour.Requests,
-            Last24HCost = day.CostUsd,
-            Last24HRequests = day.Requests,
-            CurrentRateUsdPerHour = hour.CostUsd,
-        };
-
         // The current hour and the 23 before it, each listed (0 when nothing was metered) so a chart has no gaps.
         var firstHour = new DateTimeOffset(now.UtcDateTime.Ticks - (now.UtcDateTime.Ticks % TimeSpan.TicksPerHour), TimeSpan.Zero).AddHours(1 - HourlyWindow);
         var hours = await ledger.Store.GetHourlyAsync(tenant, firstHour, cancellationToken).ConfigureAwait(false);
+        var byHour = new HourlyAggregate[HourlyWindow];
         for (var i = 0; i < HourlyWindow; i++)
         {
             var start = firstHour.AddHours(i);
             var metered = hours.FirstOrDefault(h => h.Hour == start);
-            response.CostByHour.Add(new HourlyCost
-            {
-                Hour = start.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-                Cost = metered?.CostUsd ?? 0,
-                Requests = metered?.Requests ?? 0,
-            });
+            byHour[i] = new HourlyAggregate(start, metered?.CostUsd ?? 0, metered?.Requests ?? 0);
         }
-        return response;
+        return new RealtimeCost(
+            LastHourCost: hour.CostUsd,
+            LastHourRequests: hour.Requests,
+            Last24HoursCost: day.CostUsd,
+            Last24HoursRequests: day.Requests,
+            CurrentRateUsdPerHour: hour.CostUsd,
+            CostByHour: byHour);
     }
 
-    public async Task<GetSavingsResponse> SavingsAsync(string tenant, CancellationToken cancellationToken)
+    public async Task<SavingsReport> SavingsAsync(string tenant, CancellationToken cancellationToken)
     {
         var days = await LastDaysAsync(tenant, cancellationToken).ConfigureAwait(false);
         long upstream = 0, cheap = 0;
@@ -148,63 +143,56 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
             upstream += aggregate.Requests;
             cheap += IsCheap(model) ? aggregate.Requests : 0;
         }
-        var response = new GetSavingsResponse
-        {
-            TotalRequests = days.Sum(d => d.Requests),
-            CheapModelShare = upstream == 0 ? 0 : (double)cheap / upstream,
-            ModelRoutingSavings = days.Sum(d => d.RoutingSavingsUsd),
-            CacheSavings = days.Sum(d => d.CacheSavingsUsd),
-        };
-        response.TotalSavings = response.ModelRoutingSavings + response.CacheSavings;
-        return response;
+        var routingSavings = days.Sum(d => d.RoutingSavingsUsd);
+        var cacheSavings = days.Sum(d => d.CacheSavingsUsd);
+        return new SavingsReport(
+            TotalRequests: days.Sum(d => d.Requests),
+            CheapModelShare: upstream == 0 ? 0 : (double)cheap / upstream,
+            ModelRoutingSavings: routingSavings,
+            CacheSavings: cacheSavings,
+            TotalSavings: routingSavings + cacheSavings);
     }
 
-    public async Task<GetSnippetResponse> SnippetAsync(string tenant, CancellationToken cancellationToken)
+    public async Task<CostSnippet> SnippetAsync(string tenant, CancellationToken cancellationToken)
     {
         var today = Today();
         var days = await ledger.Store.GetDailyAsync(tenant, today, today, cancellationToken).ConfigureAwait(false);
         var budget = await ledger.Store.GetBudgetAsync(tenant, cancellationToken).ConfigureAwait(false);
-        return new GetSnippetResponse
-        {
-            TodayCost = days.Sum(d => d.CostUsd),
-            TodayRequests = days.Sum(d => d.Requests),
-            DailyLimitUsd = budget?.DailyLimitUsd ?? 0,
-        };
+        return new CostSnippet(
+            TodayCost: days.Sum(d => d.CostUsd),
+            TodayRequests: days.Sum(d => d.Requests),
+            DailyLimitUsd: budget?.DailyLimitUsd ?? 0);
     }
 
     /// <summary>Rules over the last 30 days; each recommendation carries the numbers it is based on.</summary>
-    public async Task<GetRecommendationsResponse> RecommendationsAsync(string tenant, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CostRecommendation>> RecommendationsAsync(string tenant, CancellationToken cancellationToken)
     {
         var days = await LastDaysAsync(tenant, cancellationToken).ConfigureAwait(false);
-        var response = new GetRecommendationsResponse();
+        var recommendations = new List<CostRecommendation>();
         var requests = days.Sum(d => d.Requests);
         var cost = days.Sum(d => d.CostUsd);
         var hits = days.Sum(d => d.CacheHits);
         if (requests == 0)
         {
-            response.Recommendations.Add(new Recommendation
-            {
-                Kind = "no_data",
-                Title = "No metered requests in the last 30 days",
-                Detail = "Send traffic through the gateway; recommendations are computed from the ledger.",
-                Severity = "info",
-            });
-            return response;
+            recommendations.Add(new CostRecommendation(
+                Kind: "no_data",
+                Title: "No metered requests in the last 30 days",
+                Detail: "Send traffic through the gateway; recommendations are computed from the ledger.",
+                Severity: "info"));
+            return recommendations;
         }
 
         var hitRate = (double)hits / requests;
         if (requests >= 20 && hitRate < 0.2)
         {
             var missCost = cost / Math.Max(1, requests - hits);
-            response.Recommendations.Add(new Recommendation
-            {
-                Kind = "low_cache_hit_rate",
-                Title = $"Cache hit rate is {hitRate:P1} over {requests} requests",
-                Detail = "Repeatable prompts are cached only when deterministic: send temperature 0 or a seed, or opt in with cache ON. " +
+            recommendations.Add(new CostRecommendation(
+                Kind: "low_cache_hit_rate",
+                Title: $"Cache hit rate is {hitRate:P1} over {requests} requests",
+                Detail: "Repeatable prompts are cached only when deterministic: send temperature 0 or a seed, or opt in with cache ON. " +
                     $"Each cache hit saves about ${missCost:0.######} at your average cost per upstream call.",
-                EstimatedSavingsUsd = Math.Max(0, (0.2 - hitRate) * requests * missCost),
-                Severity = "medium",
-            });
+                Severity: "medium",
+                EstimatedSavingsUsd: Math.Max(0, (0.2 - hitRate) * requests * missCost)));
         }
 
         var byModel = days.SelectMany(d => d.ByModel).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => (Cost: g.Sum(p => p.Value.CostUsd), Requests: g.Sum(p => p.Value.Requests)));
@@ -213,27 +201,23 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
         if (cost > 0 && expensive / cost > 0.5 && cheapest is not null)
         {
             var premiumPrices = byModel.Keys.Select(id => registry.TryGet(id, out var m) ? m.OutputPricePerMillion : 0).Where(p => p > 0).DefaultIfEmpty(cheapest.OutputPricePerMillion).Max();
-            response.Recommendations.Add(new Recommendation
-            {
-                Kind = "expensive_model_share",
-                Title = $"{expensive / cost:P0} of spend (${expensive:0.####}) went to premium models",
-                Detail = $"Let the router choose (leave model empty) or set routing.prefer_cheaper: {cheapest.Id} costs ${cheapest.OutputPricePerMillion}/M output tokens " +
+            recommendations.Add(new CostRecommendation(
+                Kind: "expensive_model_share",
+                Title: $"{expensive / cost:P0} of spend (${expensive:0.####}) went to premium models",
+                Detail: $"Let the router choose (leave model empty) or set routing.prefer_cheaper: {cheapest.Id} costs ${cheapest.OutputPricePerMillion}/M output tokens " +
                     $"vs ${premiumPrices}/M. The estimate assumes half of that traffic could move.",
-                EstimatedSavingsUsd = expensive * 0.5 * (1 - cheapest.OutputPricePerMillion / premiumPrices),
-                Severity = "high",
-            });
+                Severity: "high",
+                EstimatedSavingsUsd: expensive * 0.5 * (1 - cheapest.OutputPricePerMillion / premiumPrices)));
         }
 
         var byOperation = days.SelectMany(d => d.CostByOperation).GroupBy(p => p.Key).Select(g => (Operation: g.Key, Cost: g.Sum(p => p.Value))).OrderByDescending(o => o.Cost).FirstOrDefault();
         if (cost > 0 && byOperation.Operation is not null)
         {
-            response.Recommendations.Add(new Recommendation
-            {
-                Kind = "top_cost_operation",
-                Title = $"'{byOperation.Operation}' is {byOperation.Cost / cost:P0} of spend (${byOperation.Cost:0.####})",
-                Detail = "Look there first for caching, shorter prompts and lower max_tokens.",
-                Severity = "info",
-            });
+            recommendations.Add(new CostRecommendation(
+                Kind: "top_cost_operation",
+                Title: $"'{byOperation.Operation}' is {byOperation.Cost / cost:P0} of spend (${byOperation.Cost:0.####})",
+                Detail: "Look there first for caching, shorter prompts and lower max_tokens.",
+                Severity: "info"));
         }
 
         var budget = await ledger.Store.GetBudgetAsync(tenant, cancellationToken).ConfigureAwait(false);
@@ -241,13 +225,11 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
         var spend = await ledger.Store.GetSpendAsync(tenant, now, cancellationToken).ConfigureAwait(false);
         if (budget is null || (budget.DailyLimitUsd <= 0 && budget.MonthlyLimitUsd <= 0))
         {
-            response.Recommendations.Add(new Recommendation
-            {
-                Kind = "no_budget",
-                Title = "No budget is set",
-                Detail = $"The last 30 days cost ${cost:0.####}. Set daily and monthly limits (POST /api/cost/budget) so a runaway client is stopped before the bill.",
-                Severity = "medium",
-            });
+            recommendations.Add(new CostRecommendation(
+                Kind: "no_budget",
+                Title: "No budget is set",
+                Detail: $"The last 30 days cost ${cost:0.####}. Set daily and monthly limits (POST /api/cost/budget) so a runaway client is stopped before the bill.",
+                Severity: "medium"));
         }
         else if (budget.MonthlyLimitUsd > 0)
         {
@@ -255,17 +237,15 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
             var projected = spend.MonthlySpentUsd / now.UtcDateTime.Day * daysInMonth;
             if (projected > budget.MonthlyLimitUsd)
             {
-                response.Recommendations.Add(new Recommendation
-                {
-                    Kind = "budget_pressure",
-                    Title = $"This month is on course for ${projected:0.##} against a ${budget.MonthlyLimitUsd:0.##} budget",
-                    Detail = $"Spent ${spend.MonthlySpentUsd:0.####} in {now.UtcDateTime.Day} days; at this rate requests will be refused before month end.",
-                    EstimatedSavingsUsd = projected - budget.MonthlyLimitUsd,
-                    Severity = "high",
-                });
+                recommendations.Add(new CostRecommendation(
+                    Kind: "budget_pressure",
+                    Title: $"This month is on course for ${projected:0.##} against a ${budget.MonthlyLimitUsd:0.##} budget",
+                    Detail: $"Spent ${spend.MonthlySpentUsd:0.####} in {now.UtcDateTime.Day} days; at this rate requests will be refused before month end.",
+                    Severity: "high",
+                    EstimatedSavingsUsd: projected - budget.MonthlyLimitUsd));
             }
         }
-        return response;
+        return recommendations;
     }
 
     private bool IsCheap(string model) =>
@@ -280,8 +260,6 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
     private DateOnly Today() => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
 
     private static double Percent(double spent, double limit) => limit > 0 ? spent * 100 / limit : 0;
-
-    private static string Format(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static DateOnly? ParseDate(string field, string value)
     {

@@ -22,8 +22,8 @@ public sealed class EmbeddingOptions
     public int MaxBatchTokens { get; set; } = 16_384;
 
     /// <summary>
-    /// How long the oldest queued text may wait for others to join its batch. 0 = flush as soon as the queue is idle
-    /// (batches then form only from what arrived while the previous flush was being prepared).
+    /// How long the oldest queued text may wait for others to join its batch while the upstream is busy (a text that
+    /// finds it idle goes at once). 0 = flush as soon as the queue is idle.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromMilliseconds(5);

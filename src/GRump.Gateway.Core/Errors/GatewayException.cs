@@ -4,8 +4,8 @@ namespace GRump.Gateway.Errors;
 public readonly record struct FieldViolation(string Field, string Description);
 
 /// <summary>
-/// A known failure, thrown by features and turned into a gRPC status (and through transcoding an HTTP status) by
-/// <see cref="GatewayStatus"/>. Anything else that escapes a service is a bug.
+/// A known failure, thrown by features and turned into a gRPC status (and through transcoding an HTTP status) by the
+/// host's one mapping (<c>Endpoints/GatewayStatus</c>). Anything else that escapes a service is a bug.
 /// </summary>
 public sealed class GatewayException : Exception
 {

@@ -1,10 +1,9 @@
-using Google.Protobuf.WellKnownTypes;
 using GRump.Gateway.Intent.Internal;
 
 namespace GRump.Gateway.Intent;
 
 /// <summary>
-/// Compiles free text into a structured <see cref="V1.Intent"/> (spec: shared/spec/intent-compiler.md):
+/// Compiles free text into a structured <see cref="ParsedIntent"/> (spec: shared/spec/intent-compiler.md):
 /// lexicon-driven, no regex, linear in the input. Pure, deterministic and thread-safe: one instance serves every
 /// request; scratch buffers are kept per thread.
 /// </summary>
@@ -16,12 +15,12 @@ public sealed class IntentCompiler : IIntentCompiler
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="raw"/> is null (a caller bug, not input data).</exception>
-    public V1.Intent Compile(string raw, Struct? constraints = null)
+    public ParsedIntent Compile(string raw)
     {
         ArgumentNullException.ThrowIfNull(raw);
         var workspace = _workspace ?? new IntentWorkspace(Lexicon.Default);
         _workspace = null;
-        var intent = workspace.Compile(raw, constraints);
+        var intent = workspace.Compile(raw);
         if (workspace.Retainable)
         {
             _workspace = workspace;

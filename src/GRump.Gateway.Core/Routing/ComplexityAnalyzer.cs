@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using GRump.Gateway.Chat;
+using GRump.Gateway.Intent;
 using GRump.Gateway.Routing.Internal;
 
 namespace GRump.Gateway.Routing;
@@ -52,7 +53,7 @@ public static class ComplexityAnalyzer
     /// <paramref name="intent"/> the compiled <see cref="TaskText"/> (null = the intent factor is skipped).
     /// Adds the factors to <paramref name="factors"/> and returns the score.
     /// </summary>
-    public static int Analyze(ChatRequest request, int promptTokens, V1.Intent? intent, ICollection<ComplexityFactor> factors)
+    public static int Analyze(ChatRequest request, int promptTokens, ParsedIntent? intent, ICollection<ComplexityFactor> factors)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(factors);
@@ -128,7 +129,7 @@ public static class ComplexityAnalyzer
     };
 
     /// <summary>15 × the intent's complexity (0..1) + min(6, 1.5 × features) + min(4, 2 × dependency edges), one decimal.</summary>
-    public static double IntentPoints(V1.Intent intent)
+    public static double IntentPoints(ParsedIntent intent)
     {
         ArgumentNullException.ThrowIfNull(intent);
         var points = 15d * Math.Clamp(intent.ComplexityScore, 0f, 1f)

@@ -1,3 +1,5 @@
+using GRump.Gateway.Intent;
+
 namespace GRump.Gateway.Routing;
 
 /// <summary>What the router decided for one chat request, and the numbers behind it.</summary>

@@ -1,3 +1,4 @@
+using GRump.Gateway.Endpoints;
 using GRump.Gateway.Errors;
 
 namespace GRump.Gateway.Auth;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using GRump.Gateway.Endpoints;
 using GRump.Gateway.Errors;
 
 namespace GRump.Gateway.OpenAi;

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Chat;
+using GRump.Gateway.Endpoints;
 using GRump.Gateway.Errors;
 using Domain = GRump.Gateway.Chat;
 

@@ -17,34 +17,34 @@ namespace GRump.Gateway.Services;
 internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, WorkerPool workers, PerformanceMonitor monitor, ITieredCache cache, ProviderMetrics providers,
     RecentActivity recent, UpstreamHealth upstreams, ApiKeyAuthenticator authenticator) : CostService.CostServiceBase
 {
-    public override Task<GetSummaryResponse> GetSummary(GetSummaryRequest request, ServerCallContext context) =>
-        reports.SummaryAsync(Tenant(context, request.UserId), request.StartDate, request.EndDate, context.CancellationToken);
+    public override async Task<GetSummaryResponse> GetSummary(GetSummaryRequest request, ServerCallContext context) =>
+        CostMapper.ToProto(await reports.SummaryAsync(Tenant(context, request.UserId), request.StartDate, request.EndDate, context.CancellationToken).ConfigureAwait(false));
 
     public override async Task<GetBudgetResponse> GetBudget(GetBudgetRequest request, ServerCallContext context)
     {
-        var (budget, status) = await reports.BudgetAsync(Tenant(context, request.UserId), context.CancellationToken).ConfigureAwait(false);
-        return new GetBudgetResponse { Budget = budget, Status = status };
+        var report = await reports.BudgetAsync(Tenant(context, request.UserId), context.CancellationToken).ConfigureAwait(false);
+        return new GetBudgetResponse { Budget = CostMapper.ToBudget(report), Status = CostMapper.ToStatus(report) };
     }
 
     public override async Task<SetBudgetResponse> SetBudget(SetBudgetRequest request, ServerCallContext context)
     {
         var tenant = Tenant(context, request.UserId);
         await reports.SetBudgetAsync(tenant, request.DailyLimitUsd, request.MonthlyLimitUsd, request.AlertThresholdPercent, context.CancellationToken).ConfigureAwait(false);
-        var (budget, status) = await reports.BudgetAsync(tenant, context.CancellationToken).ConfigureAwait(false);
-        return new SetBudgetResponse { Budget = budget, Status = status };
+        var report = await reports.BudgetAsync(tenant, context.CancellationToken).ConfigureAwait(false);
+        return new SetBudgetResponse { Budget = CostMapper.ToBudget(report), Status = CostMapper.ToStatus(report) };
     }
 
-    public override Task<GetRecommendationsResponse> GetRecommendations(GetRecommendationsRequest request, ServerCallContext context) =>
-        reports.RecommendationsAsync(Tenant(context, request.UserId), context.CancellationToken);
+    public override async Task<GetRecommendationsResponse> GetRecommendations(GetRecommendationsRequest request, ServerCallContext context) =>
+        CostMapper.ToProto(await reports.RecommendationsAsync(Tenant(context, request.UserId), context.CancellationToken).ConfigureAwait(false));
 
-    public override Task<GetRealtimeResponse> GetRealtime(GetRealtimeRequest request, ServerCallContext context) =>
-        reports.RealtimeAsync(Tenant(context, request.UserId), context.CancellationToken);
+    public override async Task<GetRealtimeResponse> GetRealtime(GetRealtimeRequest request, ServerCallContext context) =>
+        CostMapper.ToProto(await reports.RealtimeAsync(Tenant(context, request.UserId), context.CancellationToken).ConfigureAwait(false));
 
-    public override Task<GetSavingsResponse> GetSavings(GetSavingsRequest request, ServerCallContext context) =>
-        reports.SavingsAsync(Tenant(context, request.UserId), context.CancellationToken);
+    public override async Task<GetSavingsResponse> GetSavings(GetSavingsRequest request, ServerCallContext context) =>
+        CostMapper.ToProto(await reports.SavingsAsync(Tenant(context, request.UserId), context.CancellationToken).ConfigureAwait(false));
 
-    public override Task<GetSnippetResponse> GetSnippet(GetSnippetRequest request, ServerCallContext context) =>
-        reports.SnippetAsync(Tenant(context, request.UserId), context.CancellationToken);
+    public override async Task<GetSnippetResponse> GetSnippet(GetSnippetRequest request, ServerCallContext context) =>
+        CostMapper.ToProto(await reports.SnippetAsync(Tenant(context, request.UserId), context.CancellationToken).ConfigureAwait(false));
 
     public override Task<GetStatsResponse> GetStats(GetStatsRequest request, ServerCallContext context)
     {

@@ -1,6 +1,5 @@
 using Grpc.Core;
 using GRump.Gateway.Auth;
-using GRump.Gateway.Caching;
 using GRump.Gateway.Embeddings;
 using GRump.Gateway.Errors;
 using GRump.Gateway.V1;
@@ -27,7 +26,7 @@ internal sealed class EmbeddingGrpcService(EmbeddingPipeline pipeline) : Embeddi
         };
         for (var i = 0; i < result.Vectors.Count; i++)
         {
-            var embedding = new Embedding { Index = i, Cache = i < result.Layers.Count ? result.Layers[i].ToProto() : CacheTier.Miss };
+            var embedding = new Embedding { Index = i, Cache = i < result.Layers.Count ? ChatMapper.ToProto(result.Layers[i]) : CacheTier.Miss };
             embedding.Values.AddRange(result.Vectors[i]);
             response.Embeddings.Add(embedding);
         }

@@ -141,9 +141,9 @@ internal sealed class IntentGrpcService(IIntentCompiler compiler, WorkerPool poo
     private V1.Intent CompileTimed(string raw, Struct? constraints)
     {
         var started = Stopwatch.GetTimestamp();
-        var intent = compiler.Compile(raw, constraints);
+        var intent = compiler.Compile(raw);
         metrics.RecordCompilation(Stopwatch.GetElapsedTime(started));
-        return intent;
+        return IntentMapper.ToProto(intent, constraints);
     }
 
     private readonly record struct PendingParse(Task<V1.Intent> Parse, string CorrelationId, long Sequence);

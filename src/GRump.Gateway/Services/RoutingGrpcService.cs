@@ -1,14 +1,16 @@
 using Grpc.Core;
 using GRump.Gateway.Chat;
+using GRump.Gateway.Providers;
+using GRump.Gateway.Routing;
 using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Services;
 
 /// <summary>
-/// RoutingService: the router's decision for a chat request without calling a model (for debugging and the CLI).
-/// The task text's intent compiles inline when short, on the worker pool when long, as in IntentService.
+/// RoutingService: the router's decision for a chat request without calling a model (for debugging and the CLI), and
+/// the model registry. The task text's intent compiles inline when short, on the worker pool when long, as in IntentService.
 /// </summary>
-internal sealed class RoutingGrpcService(ChatPipeline pipeline) : RoutingService.RoutingServiceBase
+internal sealed class RoutingGrpcService(ChatPipeline pipeline, ModelRegistry registry, IProviderDirectory providers) : RoutingService.RoutingServiceBase
 {
     public override async Task<AnalyzeComplexityResponse> AnalyzeComplexity(AnalyzeComplexityRequest request, ServerCallContext context)
     {
@@ -28,5 +30,25 @@ internal sealed class RoutingGrpcService(ChatPipeline pipeline) : RoutingService
         }
 
         return response;
+    }
+
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
+    {
+        var response = new ListModelsResponse();
+        foreach (var model in registry.Models)
+        {
+            response.Models.Add(new ModelInfo
+            {
+                Id = model.Id,
+                Provider = model.Provider,
+                InputPricePerMillionUsd = model.InputPricePerMillion,
+                OutputPricePerMillionUsd = model.OutputPricePerMillion,
+                ContextWindow = model.ContextWindow,
+                Capabilities = { model.Capabilities },
+                Tiers = { model.Tiers },
+                Available = providers.IsAvailable(model.Provider),
+            });
+        }
+        return Task.FromResult(response);
     }
 }

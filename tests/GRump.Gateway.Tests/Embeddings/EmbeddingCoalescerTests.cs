@@ -11,7 +11,11 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace GRump.Gateway.Tests.Embeddings;
 
-/// <summary>The coalescer alone, over an in-process provider and a fake clock: flush rules, dedupe, failure, cancellation, backpressure.</summary>
+/// <summary>
+/// The coalescer alone, over an in-process provider and a fake clock: continuous batching (at once when the upstream is
+/// idle, accumulated while it is busy), dedupe, failure, cancellation, backpressure. Tests that need texts to accumulate
+/// first hold a batch upstream (<see cref="HoldUpstreamAsync"/>).
+/// </summary>
 public sealed class EmbeddingCoalescerTests : IDisposable
 {
     private readonly TestMeterFactory _meters = new();
@@ -38,65 +42,141 @@ public sealed class EmbeddingCoalescerTests : IDisposable
     private static void AssertVectors(IEnumerable<string> texts, IReadOnlyList<float[]> vectors) =>
         Assert.Equal(texts.Select(t => FakeUpstream.VectorFor(t)), vectors);
 
+    /// <summary>Sends one text and holds its batch upstream until the returned source completes: the upstream is busy.</summary>
+    private static async Task<(TaskCompletionSource Release, Task Call)> HoldUpstreamAsync(EmbeddingCoalescer coalescer, RecordingEmbeddingProvider provider, CancellationToken ct)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        provider.Enqueue(_ => release.Task);
+        var called = provider.NextCall;
+        var call = coalescer.EmbedAsync(["warm-up"], ct);
+        await called.DefaultTimeout();
+        return (release, call);
+    }
+
     [Fact]
-    public async Task Embed_ConcurrentCallers_FullBatchesAtCap_RestAfterMaxWait_EachGetsItsVectors()
+    public async Task Embed_UpstreamIdle_ALoneCallerGoesAtOnce()
     {
         // Arrange
+        await using var coalescer = Create(new EmbeddingOptions { MaxWait = TimeSpan.FromSeconds(5) });
+
+        // Act: no time passes on the fake clock, and nothing else is in flight
+        var result = await coalescer.EmbedAsync(["lonely"], TestContext.Current.CancellationToken).DefaultTimeout();
+
+        // Assert
+        AssertVectors(["lonely"], result.Vectors);
+        Assert.Equal(10, result.InputTokens);
+        AssertBatches(_provider, ["lonely"]);
+    }
+
+    [Fact]
+    public async Task Embed_ConcurrentCallers_FullBatchesAtCap_RestWhenTheUpstreamIsIdleAgain_EachGetsItsVectors()
+    {
+        // Arrange: a batch is held upstream, so new texts accumulate
         var ct = TestContext.Current.CancellationToken;
         var provider = new RecordingEmbeddingProvider(maxBatchSize: 4);
         using var sizes = new MetricCollector<int>(_meters, GatewayTelemetry.Name, GatewayTelemetry.Metrics.BatchSize);
         await using var coalescer = Create(provider: provider);
+        var (release, warm) = await HoldUpstreamAsync(coalescer, provider, ct);
         var texts = Enumerable.Range(0, 9).Select(i => $"text {i}").ToArray();
 
-        // Act: nine one-text callers plus one caller with three texts, one of them shared
+        // Act: nine one-text callers plus one caller with three texts, one of them shared. Two full batches go at once;
+        // the remainder ("text 8" once for two callers) waits until the held batch comes back.
         var calls = texts.Select(t => coalescer.EmbedAsync([t], ct)).ToList();
         var multi = coalescer.EmbedAsync(["multi a", "text 8", "multi b"], ct);
-        // Two full batches go at once; the remainder ("text 8" once for two callers) waits for max-wait.
-        _time.Advance(TimeSpan.FromMilliseconds(5));
+        while (true)
+        {
+            // Taken before the count: a batch that arrives in between completes it.
+            var next = provider.NextCall;
+            if (provider.Batches.Count >= 3)
+            {
+                break;
+            }
+
+            await next.DefaultTimeout();
+        }
+
+        var beforeRelease = provider.Batches.Count;
+        release.SetResult();
         var results = await Task.WhenAll(calls).DefaultTimeout();
         var multiResult = await multi.DefaultTimeout();
+        await warm.DefaultTimeout();
 
         // Assert
         Assert.Equal(4, coalescer.Cap);
+        Assert.Equal(3, beforeRelease);
         for (var i = 0; i < texts.Length; i++)
         {
             AssertVectors([texts[i]], results[i].Vectors);
         }
+
         AssertVectors(["multi a", "text 8", "multi b"], multiResult.Vectors);
-        AssertBatches(provider, [.. texts[..4]], [.. texts[4..8]], ["text 8", "multi a", "multi b"]);
-        Assert.Equal([4, 4, 3], sizes.GetMeasurementSnapshot().Select(m => m.Value));
+        AssertBatches(provider, ["warm-up"], [.. texts[..4]], [.. texts[4..8]], ["text 8", "multi a", "multi b"]);
+        Assert.Equal([1, 4, 4, 3], sizes.GetMeasurementSnapshot().Select(m => m.Value));
     }
 
     [Fact]
-    public async Task Embed_SingleCaller_FlushesWhenTheOldestTextWaitedMaxWait()
+    public async Task Embed_UpstreamBusy_TextWaitsForMaxWaitAtMost()
     {
         // Arrange
         var ct = TestContext.Current.CancellationToken;
         await using var coalescer = Create(new EmbeddingOptions { MaxWait = TimeSpan.FromMilliseconds(5) });
+        var (release, warm) = await HoldUpstreamAsync(coalescer, _provider, ct);
         var called = _provider.NextCall;
 
         // Act
-        var call = coalescer.EmbedAsync(["lonely"], ct);
+        var call = coalescer.EmbedAsync(["patient"], ct);
         _time.Advance(TimeSpan.FromMilliseconds(4));
         var before = call.IsCompleted || called.IsCompleted;
         _time.Advance(TimeSpan.FromMilliseconds(1));
         var result = await call.DefaultTimeout();
+        release.SetResult();
+        await warm.DefaultTimeout();
+
+        // Assert: sent after 5 ms although the first batch was still out
+        Assert.False(before);
+        AssertVectors(["patient"], result.Vectors);
+        AssertBatches(_provider, ["warm-up"], ["patient"]);
+    }
+
+    [Fact]
+    public async Task Embed_AnsweredCohortAsksAgain_RidesTogether_OrGoesAfterMaxWait()
+    {
+        // Arrange: three callers ride one batch (they queued behind a held one)
+        var ct = TestContext.Current.CancellationToken;
+        await using var coalescer = Create(new EmbeddingOptions { MaxWait = TimeSpan.FromMilliseconds(5) });
+        var (release, warm) = await HoldUpstreamAsync(coalescer, _provider, ct);
+        var cohort = new[] { coalescer.EmbedAsync(["c1"], ct), coalescer.EmbedAsync(["c2"], ct), coalescer.EmbedAsync(["c3"], ct) };
+        release.SetResult();
+        await Task.WhenAll([warm, .. cohort]).DefaultTimeout();
+
+        // Act: under load the three ask again one by one; the upstream is idle, but the first does not go alone — the batch
+        // leaves when as many callers as came back are in it. Then a lone caller waits at most max-wait.
+        var again = new[] { coalescer.EmbedAsync(["d1"], ct), coalescer.EmbedAsync(["d2"], ct), coalescer.EmbedAsync(["d3"], ct) };
+        await Task.WhenAll(again).DefaultTimeout();
+        var called = _provider.NextCall;
+        var lone = coalescer.EmbedAsync(["e1"], ct);
+        _time.Advance(TimeSpan.FromMilliseconds(4));
+        var early = called.IsCompleted;
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await lone.DefaultTimeout();
 
         // Assert
-        Assert.False(before);
-        AssertVectors(["lonely"], result.Vectors);
-        Assert.Equal(10, result.InputTokens);
-        Assert.Single(_provider.Batches);
+        Assert.False(early);
+        AssertBatches(_provider, ["warm-up"], ["c1", "c2", "c3"], ["d1", "d2", "d3"], ["e1"]);
     }
 
     [Fact]
     public async Task Embed_MaxWaitZero_FlushesAsSoonAsTheQueueIsIdle()
     {
         // Arrange
+        var ct = TestContext.Current.CancellationToken;
         await using var coalescer = Create(new EmbeddingOptions { MaxWait = TimeSpan.Zero });
+        var (release, warm) = await HoldUpstreamAsync(coalescer, _provider, ct);
 
-        // Act: no time passes on the fake clock
-        var result = await coalescer.EmbedAsync(["now"], TestContext.Current.CancellationToken).DefaultTimeout();
+        // Act: no time passes on the fake clock; the upstream is still busy
+        var result = await coalescer.EmbedAsync(["now"], ct).DefaultTimeout();
+        release.SetResult();
+        await warm.DefaultTimeout();
 
         // Assert
         AssertVectors(["now"], result.Vectors);
@@ -111,14 +191,17 @@ public sealed class EmbeddingCoalescerTests : IDisposable
         var budget = TokenCounter.Shared.Count(texts[0]) + TokenCounter.Shared.Count(texts[1]);
         Assert.True(TokenCounter.Shared.Count(texts[3]) > budget);
         await using var coalescer = Create(new EmbeddingOptions { MaxBatchTokens = budget });
+        var (release, warm) = await HoldUpstreamAsync(coalescer, _provider, ct);
 
-        // Act: texts 0 + 1 fill the budget exactly; text 3 would overflow text 2's batch, so text 2 goes alone and text 3,
-        // over budget by itself, goes alone too. No batch waits for max-wait (the fake clock never moves).
+        // Act: while the upstream is busy, texts 0 + 1 fill the budget exactly; text 3 would overflow text 2's batch, so
+        // text 2 goes alone and text 3, over budget by itself, goes alone too. No batch waits (the fake clock never moves).
         var result = await coalescer.EmbedAsync(texts, ct).DefaultTimeout();
+        release.SetResult();
+        await warm.DefaultTimeout();
 
         // Assert
         AssertVectors(texts, result.Vectors);
-        AssertBatches(_provider, [texts[0], texts[1]], [texts[2]], [texts[3]]);
+        AssertBatches(_provider, ["warm-up"], [texts[0], texts[1]], [texts[2]], [texts[3]]);
     }
 
     [Fact]
@@ -154,10 +237,11 @@ public sealed class EmbeddingCoalescerTests : IDisposable
     {
         // Arrange
         var ct = TestContext.Current.CancellationToken;
-        _provider.Enqueue(RecordingEmbeddingProvider.Fail());
         await using var coalescer = Create();
+        var (release, warm) = await HoldUpstreamAsync(coalescer, _provider, ct);
+        _provider.Enqueue(RecordingEmbeddingProvider.Fail());
 
-        // Act
+        // Act: five callers wait behind the held batch, then go together after max-wait, and that batch fails
         var doomed = Enumerable.Range(0, 5).Select(i => coalescer.EmbedAsync([$"doomed {i}"], ct)).ToList();
         _time.Advance(TimeSpan.FromMilliseconds(5));
         var errors = new List<GatewayException>();
@@ -165,6 +249,8 @@ public sealed class EmbeddingCoalescerTests : IDisposable
         {
             errors.Add(await Assert.ThrowsAsync<GatewayException>(() => call.DefaultTimeout()));
         }
+        release.SetResult();
+        await warm.DefaultTimeout();
         var later = coalescer.EmbedAsync(["later"], ct);
         _time.Advance(TimeSpan.FromMilliseconds(5));
         var result = await later.DefaultTimeout();
@@ -172,7 +258,7 @@ public sealed class EmbeddingCoalescerTests : IDisposable
         // Assert
         Assert.All(errors, e => Assert.Equal(GatewayErrorKind.Unavailable, e.Kind));
         AssertVectors(["later"], result.Vectors);
-        Assert.Equal(2, _provider.Batches.Count);
+        AssertBatches(_provider, ["warm-up"], [.. Enumerable.Range(0, 5).Select(i => $"doomed {i}")], ["later"]);
     }
 
     [Fact]
@@ -181,19 +267,22 @@ public sealed class EmbeddingCoalescerTests : IDisposable
         // Arrange
         var ct = TestContext.Current.CancellationToken;
         await using var coalescer = Create();
+        var (release, warm) = await HoldUpstreamAsync(coalescer, _provider, ct);
         using var leaving = CancellationTokenSource.CreateLinkedTokenSource(ct);
 
-        // Act
+        // Act: both wait behind the held batch; one leaves before they go
         var cancelled = coalescer.EmbedAsync(["leaves early"], leaving.Token);
         var staying = coalescer.EmbedAsync(["stays"], ct);
         await leaving.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.DefaultTimeout());
         _time.Advance(TimeSpan.FromMilliseconds(5));
         var result = await staying.DefaultTimeout();
+        release.SetResult();
+        await warm.DefaultTimeout();
 
         // Assert
         AssertVectors(["stays"], result.Vectors);
-        AssertBatches(_provider, ["stays"]);
+        AssertBatches(_provider, ["warm-up"], ["stays"]);
     }
 
     [Fact]

@@ -30,12 +30,24 @@ public sealed class EmbeddingGatewayTests
     [Fact]
     public async Task Embed_ThousandConcurrentOneTextCalls_CoalescedIntoBatchesOf256_EachCallerGetsItsVector()
     {
-        // Arrange: max-wait long enough that batches leave by size, not by time (the last, partial one after it)
-        await using var h = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Embeddings:MaxWait"] = "00:00:02" });
+        // Arrange: the first texts find the upstream idle and go at once (as many as arrived together); the upstream holds
+        // that batch until all 1,000 texts are in the coalescer, so the rest leave by size, and the partial remainder when
+        // the upstream is idle again.
+        await using var h = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Embeddings:MaxWait"] = "00:00:05" });
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Fake.Enqueue(new FakeBehavior { HoldBeforeHeaders = release.Task });
+        using var handled = new MetricCollector<long>(h.App.Services.GetRequiredService<IMeterFactory>(), GatewayTelemetry.Name, GatewayTelemetry.Metrics.BatchProcessingRequests);
         var texts = Enumerable.Range(0, 1000).Select(i => $"caller {i} says hello").ToArray();
 
         // Act
-        var responses = await Task.WhenAll(texts.Select(t => EmbedAsync(h, t))).DefaultTimeout();
+        var calls = texts.Select(t => EmbedAsync(h, t)).ToList();
+        while (handled.GetMeasurementSnapshot().Sum(m => m.Value) < texts.Length)
+        {
+            await handled.WaitForMeasurementsAsync(handled.GetMeasurementSnapshot().Count + 1, TestContext.Current.CancellationToken).DefaultTimeout();
+        }
+
+        release.SetResult();
+        var responses = await Task.WhenAll(calls).DefaultTimeout();
 
         // Assert
         for (var i = 0; i < texts.Length; i++)
@@ -46,11 +58,10 @@ public sealed class EmbeddingGatewayTests
             Assert.Equal(ModelRegistry.NvEmbed, responses[i].Model);
             Assert.Equal("nim", responses[i].Provider);
         }
-        var calls = h.Fake.Requests.Where(r => r.Endpoint == FakeEndpoint.Embeddings).ToList();
-        Assert.InRange(calls.Count, 4, 5); // ⌈1000/256⌉, one more if the burst outlasted max-wait
-        Assert.All(calls, c => Assert.InRange(c.Inputs.Count, 1, 256));
-        Assert.Equal(texts.Order(StringComparer.Ordinal), calls.SelectMany(c => c.Inputs).Order(StringComparer.Ordinal));
-        Assert.True(calls.Count(c => c.Inputs.Count == 256) >= 3);
+        var batches = h.Fake.Requests.Where(r => r.Endpoint == FakeEndpoint.Embeddings).ToList();
+        Assert.Equal(3, batches.Count(c => c.Inputs.Count == 256));
+        Assert.InRange(batches.Count, 4, 5);
+        Assert.Equal(texts.Order(StringComparer.Ordinal), batches.SelectMany(c => c.Inputs).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -93,11 +104,13 @@ public sealed class EmbeddingGatewayTests
             ["Providers:Nim:MaxRetries"] = "0",
             ["Embeddings:MaxWait"] = "00:00:00.200",
         });
-        h.Fake.Enqueue(new FakeBehavior { StatusCode = 500 });
+        var healthy = h.Fake.Default;
+        h.Fake.Default = new FakeBehavior { StatusCode = 500 };
         var failing = Enumerable.Range(0, 20).Select(i => $"unlucky {i}").ToArray();
 
-        // Act: one batch (20 texts inside max-wait) that the upstream fails, then a fresh call
+        // Act: whatever batches the 20 texts form, the upstream fails them; then it recovers and a fresh call succeeds
         var errors = await Task.WhenAll(failing.Select(t => Assert.ThrowsAsync<RpcException>(() => EmbedAsync(h, t)))).DefaultTimeout();
+        h.Fake.Default = healthy;
         var later = await EmbedAsync(h, "lucky").DefaultTimeout();
 
         // Assert

@@ -1,5 +1,4 @@
 using System.Net;
-using Grpc.Core;
 using Grpc.Health.V1;
 using GRump.Gateway.Tests.Infrastructure;
 using GRump.Gateway.V1;
@@ -99,30 +98,6 @@ public sealed class PlatformEndpointsTests(SharedGateway gateway)
         Assert.Contains("compilation_duration_seconds_count", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE worker_queue_depth gauge", text, StringComparison.Ordinal);
         Assert.Contains("worker_tasks_total{", text, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task PendingFeature_GrpcCall_IsUnimplementedWithMessage()
-    {
-        // Act
-        using var call = new WorkflowService.WorkflowServiceClient(gateway.App.Channel)
-            .Plan(new PlanRequest { Message = "plan a todo app" }, cancellationToken: TestContext.Current.CancellationToken);
-        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
-
-        // Assert
-        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
-        Assert.Contains("WorkflowService/Plan", error.Status.Detail, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task PendingFeature_RestCall_Is501()
-    {
-        // Act
-        using var response = await gateway.App.Http.PostAsync("/api/plan",
-            new StringContent("{\"message\":\"plan a todo app\"}", System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
-
-        // Assert
-        Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
     }
 
     [Fact]

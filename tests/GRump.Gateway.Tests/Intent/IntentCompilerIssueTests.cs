@@ -1,5 +1,4 @@
 using GRump.Gateway.Intent;
-using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Tests.Intent;
 
@@ -17,9 +16,9 @@ public class IntentCompilerIssueTests
         // Assert
         Assert.Contains("postgresql", intent.TechStackHints);
         Assert.Contains("kubernetes", intent.TechStackHints);
-        Assert.Equal("pg", intent.Tech("postgresql")!.MatchedAs);
-        Assert.Equal(TechCategory.Database, intent.Tech("postgresql")!.Category);
-        Assert.Equal(TechCategory.Devops, intent.Tech("kubernetes")!.Category);
+        Assert.Equal("pg", intent.Tech("postgresql")!.Value.MatchedAs);
+        Assert.Equal(TechCategory.Database, intent.Tech("postgresql")!.Value.Category);
+        Assert.Equal(TechCategory.Devops, intent.Tech("kubernetes")!.Value.Category);
     }
 
     [Theory]
@@ -33,9 +32,9 @@ public class IntentCompilerIssueTests
         // Assert
         var react = intent.Tech("react");
         Assert.NotNull(react);
-        Assert.True(react.Negated);
+        Assert.True(react.Value.Negated);
         Assert.DoesNotContain("react", intent.TechStackHints);
-        Assert.False(intent.Tech("vue")!.Negated);
+        Assert.False(intent.Tech("vue")!.Value.Negated);
         Assert.Contains("vue", intent.TechStackHints);
     }
 

@@ -1,6 +1,4 @@
-using Google.Protobuf.WellKnownTypes;
 using GRump.Gateway.Intent;
-using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Tests.Intent;
 
@@ -47,24 +45,6 @@ public class IntentPipelineTests
         Assert.Equal("Build a blog", intent.Raw);
         Assert.True(intent.Verification.WellFormed);
         Assert.Empty(intent.Verification.Errors);
-    }
-
-    [Fact]
-    public void Compile_Constraints_PassedThroughUnchanged()
-    {
-        // Arrange
-        var constraints = new Struct();
-        constraints.Fields["budget"] = Value.ForNumber(100);
-        constraints.Fields["region"] = Value.ForString("eu");
-
-        // Act
-        var intent = _compiler.Compile("Build a blog", constraints);
-        var empty = _compiler.Compile(" ", constraints);
-
-        // Assert
-        Assert.Equal(constraints, intent.Constraints);
-        Assert.Equal(constraints, empty.Constraints);
-        Assert.Null(_compiler.Compile("Build a blog").Constraints);
     }
 
     [Fact]
@@ -126,7 +106,7 @@ public class IntentPipelineTests
 
         // Assert
         Assert.NotNull(tech);
-        Assert.Equal(matchedAs, tech.MatchedAs);
+        Assert.Equal(matchedAs, tech.Value.MatchedAs);
     }
 
     [Theory]
@@ -163,7 +143,7 @@ public class IntentPipelineTests
 
         // Assert
         Assert.NotNull(react);
-        Assert.Equal(negated, react.Negated);
+        Assert.Equal(negated, react.Value.Negated);
     }
 
     [Theory]
@@ -173,7 +153,7 @@ public class IntentPipelineTests
     [InlineData("No matter what, add chat", "chat", false)]
     public void Compile_CueWordInIdiom_NegatesNothing(string raw, string feature, bool negated)
     {
-        Assert.Equal(negated, _compiler.Compile(raw).Feature(feature)!.Negated);
+        Assert.Equal(negated, _compiler.Compile(raw).Feature(feature)!.Value.Negated);
     }
 
     [Fact]
@@ -183,14 +163,14 @@ public class IntentPipelineTests
         var intent = _compiler.Compile("No auth. Use React.");
 
         // Assert
-        Assert.False(intent.Tech("react")!.Negated);
-        Assert.True(intent.Feature("authentication")!.Negated);
+        Assert.False(intent.Tech("react")!.Value.Negated);
+        Assert.True(intent.Feature("authentication")!.Value.Negated);
     }
 
     [Fact]
     public void Compile_TypographicApostrophe_IsANegationCue()
     {
-        Assert.True(_compiler.Compile("Don\u2019t use React").Tech("react")!.Negated);
+        Assert.True(_compiler.Compile("Don\u2019t use React").Tech("react")!.Value.Negated);
     }
 
     // ---- step 5: tech
@@ -203,8 +183,8 @@ public class IntentPipelineTests
 
         // Assert
         Assert.Single(intent.EnrichedTech, t => t.Canonical == "react");
-        Assert.False(intent.Tech("react")!.Negated);
-        Assert.True(intent.Tech("mysql")!.Negated);
+        Assert.False(intent.Tech("react")!.Value.Negated);
+        Assert.True(intent.Tech("mysql")!.Value.Negated);
         Assert.All(intent.EnrichedTech, t => Assert.Equal(0.95f, t.Confidence));
         Assert.Equal(["react", "postgresql"], intent.TechStackHints);
     }
@@ -242,8 +222,8 @@ public class IntentPipelineTests
         var intent = _compiler.Compile("An API on ASP.NET Core and Spring Boot");
 
         // Assert
-        Assert.Equal("asp.net core", intent.Tech("aspnetcore")!.MatchedAs);
-        Assert.Equal("spring boot", intent.Tech("spring-boot")!.MatchedAs);
+        Assert.Equal("asp.net core", intent.Tech("aspnetcore")!.Value.MatchedAs);
+        Assert.Equal("spring boot", intent.Tech("spring-boot")!.Value.MatchedAs);
         Assert.Null(intent.Tech("spring"));
     }
 
@@ -256,8 +236,8 @@ public class IntentPipelineTests
         var intent = _compiler.Compile("Add a blog with dark mode");
 
         // Assert
-        Assert.Equal(0.90f, intent.Feature("blog")!.Confidence);
-        Assert.Equal(0.85f, intent.Feature("dark-mode")!.Confidence);
+        Assert.Equal(0.90f, intent.Feature("blog")!.Value.Confidence);
+        Assert.Equal(0.85f, intent.Feature("dark-mode")!.Value.Confidence);
         Assert.Equal(["blog", "dark-mode"], intent.EnrichedFeatures.Select(f => f.Name));
     }
 
@@ -276,8 +256,8 @@ public class IntentPipelineTests
     public void Compile_PhraseNegation_UsesFirstWordPosition()
     {
         // "log" is the 4th token after the cue (negated), "in" the 5th (not).
-        Assert.True(_compiler.Compile("Don't ever need any log in").Feature("authentication")!.Negated);
-        Assert.False(_compiler.Compile("Don't ever need any more log in").Feature("authentication")!.Negated);
+        Assert.True(_compiler.Compile("Don't ever need any log in").Feature("authentication")!.Value.Negated);
+        Assert.False(_compiler.Compile("Don't ever need any more log in").Feature("authentication")!.Value.Negated);
     }
 
     [Theory]
@@ -297,7 +277,7 @@ public class IntentPipelineTests
     public void Compile_VerbStartingAFeaturePhrase_IsNotAnAction(string raw, string feature)
     {
         // "push" (DEPLOY) and "audit" (TEST) are nouns in "push notifications" and "audit logs".
-        Assert.Equal(FeatureAction.Build, _compiler.Compile(raw).Feature(feature)!.Action);
+        Assert.Equal(FeatureAction.Build, _compiler.Compile(raw).Feature(feature)!.Value.Action);
     }
 
     [Fact]
@@ -307,7 +287,7 @@ public class IntentPipelineTests
         var intent = _compiler.Compile("Deploy it. Configure the very big shared cache");
 
         // Assert
-        Assert.Equal(FeatureAction.Deploy, intent.Feature("caching")!.Action);
+        Assert.Equal(FeatureAction.Deploy, intent.Feature("caching")!.Value.Action);
     }
 
     // ---- step 7: phrase captures
@@ -420,7 +400,7 @@ public class IntentPipelineTests
         var intent = _compiler.Compile("Add a blog but no RBAC");
 
         // Assert
-        Assert.True(intent.Feature("role-based-access")!.Negated);
+        Assert.True(intent.Feature("role-based-access")!.Value.Negated);
         Assert.Empty(intent.DependencyGraph);
     }
 

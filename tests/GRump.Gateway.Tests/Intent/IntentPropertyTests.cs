@@ -1,7 +1,7 @@
 using System.Text;
 using Google.Protobuf;
 using GRump.Gateway.Intent;
-using GRump.Gateway.V1;
+using GRump.Gateway.Services;
 
 namespace GRump.Gateway.Tests.Intent;
 
@@ -34,7 +34,7 @@ public class IntentPropertyTests
         for (var i = 0; i < Cases; i++)
         {
             var raw = RandomText(random, i);
-            GRump.Gateway.V1.Intent intent;
+            ParsedIntent intent;
             try
             {
                 intent = _compiler.Compile(raw);
@@ -57,17 +57,17 @@ public class IntentPropertyTests
         var inputs = Enumerable.Range(0, Cases / 4).Select(i => RandomText(random, i)).ToArray();
 
         // Act: one by one, then again in reverse order on a fresh compiler and on other threads.
-        var first = inputs.Select(raw => _compiler.Compile(raw).ToByteArray()).ToArray();
+        var first = inputs.Select(raw => Wire(_compiler.Compile(raw))).ToArray();
         var second = new byte[inputs.Length][];
         var other = new IntentCompiler();
         for (var i = inputs.Length - 1; i >= 0; i--)
         {
-            second[i] = other.Compile(inputs[i]).ToByteArray();
+            second[i] = Wire(other.Compile(inputs[i]));
         }
 
         var parallel = new byte[inputs.Length][];
         Parallel.For(0, inputs.Length, new ParallelOptions { CancellationToken = TestContext.Current.CancellationToken },
-            i => parallel[i] = _compiler.Compile(inputs[i]).ToByteArray());
+            i => parallel[i] = Wire(_compiler.Compile(inputs[i])));
 
         // Assert
         for (var i = 0; i < inputs.Length; i++)
@@ -100,11 +100,9 @@ public class IntentPropertyTests
         Assert.All(run.Features, f => Assert.True(f.Length <= 64));
     }
 
-    private static void AssertWellFormed(GRump.Gateway.V1.Intent intent, string raw, int i)
+    private static void AssertWellFormed(ParsedIntent intent, string raw, int i)
     {
         var context = $"case {i} (seed {Seed}): {Escape(raw.Length > 200 ? raw[..200] : raw)}";
-        Assert.NotNull(intent.Verification);
-        Assert.NotNull(intent.Confidence);
         Assert.NotEmpty(intent.Actors);
         Assert.Equal(intent.Actors.Count, intent.Actors.Distinct().Count());
         Assert.Equal(raw.Trim(), intent.Raw);
@@ -140,10 +138,13 @@ public class IntentPropertyTests
             Assert.True(intent.Sentences[s].Text.Length > 1, context);
         }
 
-        // Serializes (lone surrogates included) and round-trips.
-        var bytes = intent.ToByteArray();
+        // Maps to the contract, serializes (lone surrogates included) and round-trips.
+        var bytes = Wire(intent);
         Assert.NotNull(GRump.Gateway.V1.Intent.Parser.ParseFrom(bytes));
     }
+
+    /// <summary>The bytes a client receives for this intent (the host's one mapping), so "byte-identical" means on the wire.</summary>
+    private static byte[] Wire(ParsedIntent intent) => IntentMapper.ToProto(intent, constraints: null).ToByteArray();
 
     /// <summary>Mixes prompt words, separators, control chars, random BMP chars, lone surrogates and pairs.</summary>
     private static string RandomText(Random random, int i)

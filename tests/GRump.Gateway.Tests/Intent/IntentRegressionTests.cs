@@ -1,5 +1,4 @@
 using GRump.Gateway.Intent;
-using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Tests.Intent;
 
@@ -112,6 +111,6 @@ public class IntentRegressionTests
 
         // Assert
         Assert.Equal(["csharp"], intent.TechStackHints);
-        Assert.Equal("c#", intent.Tech("csharp")!.MatchedAs);
+        Assert.Equal("c#", intent.Tech("csharp")!.Value.MatchedAs);
     }
 }

@@ -1,6 +1,5 @@
 using GRump.Gateway.Intent;
 using GRump.Gateway.Intent.Internal;
-using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Tests.Intent;
 
@@ -40,8 +39,8 @@ public class LexiconTests
         // Assert
         var tech = intent.Tech(canonical);
         Assert.NotNull(tech);
-        Assert.Equal(alias, tech.MatchedAs);
-        Assert.Equal(Lex.TechCategories[entry.Tech], tech.Category);
+        Assert.Equal(alias, tech.Value.MatchedAs);
+        Assert.Equal(Lex.TechCategories[entry.Tech], tech.Value.Category);
         Assert.Contains(canonical, intent.TechStackHints);
     }
 
@@ -55,7 +54,7 @@ public class LexiconTests
     [InlineData("GCP", "gcp", TechCategory.Cloud)]
     public void Compile_EachTechCategory_MapsToProtoEnum(string word, string canonical, TechCategory category)
     {
-        Assert.Equal(category, _compiler.Compile($"Use {word}").Tech(canonical)!.Category);
+        Assert.Equal(category, _compiler.Compile($"Use {word}").Tech(canonical)!.Value.Category);
     }
 
     [Theory]
@@ -71,8 +70,8 @@ public class LexiconTests
         // Assert
         var feature = intent.Feature(canonical);
         Assert.NotNull(feature);
-        Assert.False(feature.Negated);
-        Assert.Equal(0.90f, feature.Confidence);
+        Assert.False(feature.Value.Negated);
+        Assert.Equal(0.90f, feature.Value.Confidence);
         Assert.Contains(canonical, intent.Features);
     }
 
@@ -99,8 +98,8 @@ public class LexiconTests
 
         // Assert
         Assert.NotNull(feature);
-        Assert.Equal(Lex.VerbTable[verb], feature.Action);
-        Assert.NotEqual(FeatureAction.Unspecified, feature.Action);
+        Assert.Equal(Lex.VerbTable[verb], feature.Value.Action);
+        Assert.NotEqual(FeatureAction.Unspecified, feature.Value.Action);
     }
 
     [Theory]
@@ -111,7 +110,7 @@ public class LexiconTests
         var intent = _compiler.Compile($"Use Vue {cue} React");
 
         // Assert
-        Assert.True(intent.Tech("react")!.Negated);
+        Assert.True(intent.Tech("react")!.Value.Negated);
         Assert.DoesNotContain("react", intent.TechStackHints);
     }
 

@@ -1,5 +1,6 @@
 using GRump.Gateway.Routing;
 using GRump.Gateway.Chat;
+using GRump.Gateway.Intent;
 
 namespace GRump.Gateway.Tests.Routing;
 
@@ -161,11 +162,20 @@ public sealed class ComplexityAnalyzerTests
     public void IntentPoints_FollowFormula()
     {
         // Arrange
-        var intent = new V1.Intent { ComplexityScore = 0.5f, Features = { "a", "b", "c", "d", "e" }, DependencyGraph = { new V1.DependencyEdge(), new V1.DependencyEdge(), new V1.DependencyEdge() } };
+        var edge = new DependencyEdge("a", "b", "a needs b");
+        var intent = new ParsedIntent
+        {
+            Raw = "task",
+            Actors = ["user"],
+            ComplexityScore = 0.5f,
+            Features = ["a", "b", "c", "d", "e"],
+            DependencyGraph = [edge, edge, edge],
+            Verification = new IntentVerification(WellFormed: true, [], []),
+        };
 
         // Act + Assert: 15 × 0.5 + min(6, 7.5) + min(4, 6) = 7.5 + 6 + 4.
         Assert.Equal(17.5, ComplexityAnalyzer.IntentPoints(intent));
-        Assert.Equal(0, ComplexityAnalyzer.IntentPoints(new V1.Intent()));
+        Assert.Equal(0, ComplexityAnalyzer.IntentPoints(new ParsedIntent { Raw = string.Empty, Actors = ["user"], Verification = default }));
     }
 
     [Fact]

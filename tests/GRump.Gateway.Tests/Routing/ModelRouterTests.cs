@@ -1,4 +1,5 @@
 using GRump.Gateway.Diagnostics;
+using GRump.Gateway.Endpoints;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Tests.Infrastructure;

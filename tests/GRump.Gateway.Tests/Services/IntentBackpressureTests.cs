@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using GRump.Gateway.Intent;
 using GRump.Gateway.Tests.Infrastructure;
@@ -122,11 +121,11 @@ public sealed class IntentBackpressureTests
 
         public void Release() => _gate.TrySetResult();
 
-        public V1.Intent Compile(string raw, Struct? constraints = null)
+        public ParsedIntent Compile(string raw)
         {
             Entered.TrySetResult();
             _gate.Task.Wait(TestTimeouts.Default);
-            return _inner.Compile(raw, constraints);
+            return _inner.Compile(raw);
         }
     }
 }

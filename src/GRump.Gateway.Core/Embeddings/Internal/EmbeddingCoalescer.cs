@@ -6,10 +6,14 @@ using Microsoft.Extensions.Logging;
 namespace GRump.Gateway.Embeddings.Internal;
 
 /// <summary>
-/// Merges the texts of concurrent callers for one (provider, model) into upstream batches. A batch is sent when it holds
-/// <see cref="Cap"/> distinct texts, when the next text would push it past the token budget, or when its oldest text has
-/// waited <see cref="EmbeddingOptions.MaxWait"/> (0 = as soon as the queue is idle). A text identical to one queued or in
-/// flight joins that one instead of being sent again. Vectors go back to each caller by index; a failed batch fails every
+/// Merges the texts of concurrent callers for one (provider, model) into upstream batches, continuously: texts
+/// accumulate while a batch of this coalescer is in flight and go up when the upstream is idle again — at once for a
+/// lone caller, who never waits for company. A forming batch is sent when it holds <see cref="Cap"/> distinct texts, when
+/// the next text would push it past the token budget, when no batch is in flight and it has at least as many callers as
+/// the batch that came back last (so the callers that batch answered, who ask again at once under load, ride together
+/// instead of splitting into half-size batches), or when its oldest text has waited <see cref="EmbeddingOptions.MaxWait"/>
+/// (0 = as soon as the queue is idle). A text identical to one queued or in flight
+/// joins that one instead of being sent again. Vectors go back to each caller by index; a failed batch fails every
 /// caller waiting on it. A caller that cancels withdraws its texts not yet sent.
 /// </summary>
 /// <remarks>
@@ -37,6 +41,11 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
     private EmbeddingTicket? _carry;
     private int _openTokens;
     private int _running = 1; // the reader itself; batches add one each
+    private int _inFlight;
+    private int _lastReturned;
+    private long _formingBatch;
+    private int _openCallers;
+    private TaskCompletionSource _batchReturned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     public EmbeddingCoalescer(
@@ -148,10 +157,12 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
                 }
 
                 int open;
+                int callers;
                 long oldest;
                 lock (_lock)
                 {
                     open = _open.Count;
+                    callers = _openCallers;
                     oldest = open > 0 ? _open[0].EnqueuedAt : 0;
                 }
 
@@ -166,10 +177,14 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
                     continue;
                 }
 
+                // Armed before reading the count: a batch that returns after the read still wakes this wait.
+                var returned = Volatile.Read(ref _batchReturned).Task;
                 var remaining = _maxWait - _time.GetElapsedTime(oldest);
-                if (remaining <= TimeSpan.Zero || readable.IsCompleted && !readable.Result)
+                if ((Volatile.Read(ref _inFlight) == 0 && callers >= Volatile.Read(ref _lastReturned))
+                    || remaining <= TimeSpan.Zero || readable.IsCompleted && !readable.Result)
                 {
-                    // Waited long enough (0 = the queue is idle now), or nothing more will come.
+                    // The upstream is idle and the last batch's callers are back (or there were none), or the oldest
+                    // text waited long enough (0 = the queue is idle now), or nothing more will come.
                     await FlushAsync().ConfigureAwait(false);
                     continue;
                 }
@@ -177,7 +192,7 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
                 using var delay = new CancellationTokenSource();
                 var timer = Task.Delay(remaining, _time, delay.Token);
                 // The clock may have moved on between reading it and arming the timer: then don't wait for the timer.
-                if (_time.GetElapsedTime(oldest) < _maxWait && await Task.WhenAny(readable, timer).ConfigureAwait(false) == readable)
+                if (_time.GetElapsedTime(oldest) < _maxWait && await Task.WhenAny(readable, timer, returned).ConfigureAwait(false) == readable)
                 {
                     readable = readable.Result ? null : readable;
                 }
@@ -246,6 +261,11 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
                 }
                 if (_slots.TryGetValue(ticket.Text, out var existing))
                 {
+                    if (existing.Batch == _formingBatch)
+                    {
+                        Count(ticket.Waiter);
+                    }
+
                     existing.Waiters.Add((ticket.Waiter, ticket.Index));
                     _metrics.Texts(_provider.Name, EmbeddingOutcomes.Deduplicated, 1);
                     continue;
@@ -255,8 +275,9 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
                     _carry = ticket;
                     return true;
                 }
-                var slot = new TextSlot(ticket.Text, ticket.Tokens, ticket.EnqueuedAt);
+                var slot = new TextSlot(ticket.Text, ticket.Tokens, ticket.EnqueuedAt) { Batch = _formingBatch };
                 slot.Waiters.Add((ticket.Waiter, ticket.Index));
+                Count(ticket.Waiter);
                 _slots.Add(ticket.Text, slot);
                 _open.Add(slot);
                 _openTokens += ticket.Tokens;
@@ -277,11 +298,15 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
         }
 
         TextSlot[] batch;
+        int callers;
         lock (_lock)
         {
             batch = [.. _open];
             _open.Clear();
             _openTokens = 0;
+            callers = _openCallers;
+            _openCallers = 0;
+            _formingBatch++;
         }
         if (batch.Length == 0)
         {
@@ -297,10 +322,21 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
         _metrics.Batch(_provider.Name, _model, batch.Length);
         _metrics.Texts(_provider.Name, EmbeddingOutcomes.Batched, batch.Length);
         Interlocked.Increment(ref _running);
-        _ = SendAsync(batch);
+        Interlocked.Increment(ref _inFlight);
+        _ = SendAsync(batch, callers);
     }
 
-    private async Task SendAsync(TextSlot[] batch)
+    /// <summary>Counts a caller once in the forming batch (under the lock).</summary>
+    private void Count(EmbeddingWaiter waiter)
+    {
+        if (waiter.CountedInBatch != _formingBatch)
+        {
+            waiter.CountedInBatch = _formingBatch;
+            _openCallers++;
+        }
+    }
+
+    private async Task SendAsync(TextSlot[] batch, int callers)
     {
         try
         {
@@ -349,6 +385,10 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
         finally
         {
             _inFlightLimit?.Release();
+            Volatile.Write(ref _lastReturned, callers);
+            Interlocked.Decrement(ref _inFlight);
+            // Wake the reader: what accumulated while this batch was out may go now.
+            Interlocked.Exchange(ref _batchReturned, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             Release();
         }
     }
@@ -384,6 +424,12 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
         long removed = 0;
         lock (_lock)
         {
+            if (waiter.CountedInBatch == _formingBatch)
+            {
+                _openCallers--;
+                waiter.CountedInBatch = -1;
+            }
+
             for (var i = _open.Count - 1; i >= 0; i--)
             {
                 var slot = _open[i];
@@ -415,6 +461,9 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
         public int Tokens { get; } = tokens;
 
         public long EnqueuedAt { get; } = enqueuedAt;
+
+        /// <summary>The forming batch it was opened in (callers joining it later count toward that batch).</summary>
+        public long Batch { get; init; }
 
         public List<(EmbeddingWaiter Waiter, int Index)> Waiters { get; } = new(1);
     }

@@ -21,6 +21,9 @@ internal sealed class EmbeddingWaiter
 
     public Task Completion => _done.Task;
 
+    /// <summary>The coalescer's forming batch this caller was last counted in (the reader's bookkeeping, under its lock).</summary>
+    public long CountedInBatch { get; set; } = -1;
+
     /// <summary>The caller left (cancelled) or never fully queued (queue full): its texts not yet sent are dropped.</summary>
     public bool Abandoned => _abandoned;
 

@@ -1,14 +1,12 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using Google.Protobuf.WellKnownTypes;
-using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Intent.Internal;
 
 /// <summary>
 /// Runs the intent pipeline (spec steps 1–16) with reusable scratch buffers. Not thread-safe: the public
-/// <see cref="IntentCompiler"/> keeps one per thread. Everything except the output message is reused, so a short
-/// prompt allocates little more than the <see cref="V1.Intent"/> it returns.
+/// <see cref="IntentCompiler"/> keeps one per thread. Everything except the output is reused, so a short prompt
+/// allocates little more than the <see cref="ParsedIntent"/> it returns: exact-size arrays of strings and structs.
 /// </summary>
 internal sealed class IntentWorkspace
 {
@@ -21,6 +19,11 @@ internal sealed class IntentWorkspace
     internal const string DefaultActor = "user";
     internal const string EmptyError = "Intent raw text is empty";
     internal const string NoFeaturesWarning = "No features extracted; intent may be underspecified";
+
+    // Shared and read-only: every empty input and every featureless intent says the same.
+    private static readonly IReadOnlyList<string> DefaultActors = Array.AsReadOnly([DefaultActor]);
+    private static readonly IReadOnlyList<string> EmptyErrors = Array.AsReadOnly([EmptyError]);
+    private static readonly IReadOnlyList<string> NoFeaturesWarnings = Array.AsReadOnly([NoFeaturesWarning]);
 
     /// <summary>Tokens before a feature searched for its verb (step 6).</summary>
     private const int VerbWindow = 4;
@@ -87,13 +90,13 @@ internal sealed class IntentWorkspace
     /// <summary>Whether this workspace is small enough to keep for the next call.</summary>
     public bool Retainable => _tokens.Length <= MaxRetainedTokens;
 
-    public V1.Intent Compile(string raw, Struct? constraints)
+    public ParsedIntent Compile(string raw)
     {
         // Step 1: normalize.
         var trimmed = raw.AsSpan().Trim();
         if (trimmed.IsEmpty)
         {
-            return Empty(constraints);
+            return Empty;
         }
 
         var text = trimmed.Length == raw.Length ? raw : trimmed.ToString();
@@ -112,7 +115,7 @@ internal sealed class IntentWorkspace
             MarkNegation();
             FindTech();
             FindFeatures();
-            return Build(text, constraints);
+            return Build(text);
         }
         finally
         {
@@ -121,22 +124,18 @@ internal sealed class IntentWorkspace
         }
     }
 
-    private static V1.Intent Empty(Struct? constraints)
+    /// <summary>
+    /// Step 1: empty input is the caller's data, not a transport error; the enums still say "no signal". Immutable,
+    /// so one instance serves every empty input.
+    /// </summary>
+    private static ParsedIntent Empty { get; } = new()
     {
-        // Step 1: empty input is the caller's data, not a transport error; the enums still say "no signal".
-        var intent = new V1.Intent
-        {
-            Raw = string.Empty,
-            Constraints = constraints,
-            ProjectType = ProjectType.Unknown,
-            ArchitecturePattern = ArchitecturePattern.Monolith,
-            Confidence = new IntentConfidence(),
-            Verification = new Verification { WellFormed = false },
-        };
-        intent.Actors.Add(DefaultActor);
-        intent.Verification.Errors.Add(EmptyError);
-        return intent;
-    }
+        Raw = string.Empty,
+        Actors = DefaultActors,
+        ProjectType = ProjectType.Unknown,
+        ArchitecturePattern = ArchitecturePattern.Monolith,
+        Verification = new IntentVerification(WellFormed: false, EmptyErrors, []),
+    };
 
     private void Reset()
     {
@@ -329,11 +328,13 @@ internal sealed class IntentWorkspace
             return false;
         }
 
-        var first = Tok(t);
-        if (!_lex.StartsBigram(first))
+        // Classify has already looked the word up (it runs left to right), so the flag is set for every t asked here.
+        if ((_tokens[t].Word & LexFlags.StartsBigram) == 0)
         {
             return false;
         }
+
+        var first = Tok(t);
 
         var second = Tok(t + 1);
         var length = first.Length + 1 + second.Length;
@@ -349,69 +350,52 @@ internal sealed class IntentWorkspace
         return true;
     }
 
-    /// <summary>Every lexicon lookup for every token and bigram, once.</summary>
+    /// <summary>
+    /// Every lexicon lookup for every token and bigram, once: one merged table answers all the questions about a key
+    /// (tech, feature, verb, data flow, signals, cue, capture word, role), the bigram only when its first word starts one.
+    /// </summary>
     private void Classify()
     {
         for (var t = 0; t < _tokenCount; t++)
         {
             ref var token = ref _tokens[t];
-            var word = Tok(t);
-            if (_lex.IsNegation(word) && !IsVoidCue(t))
+            var entry = _lex.GetEntry(Tok(t));
+            token.Word = entry.Flags;
+            if ((entry.Flags & LexFlags.Negation) != 0 && !IsVoidCue(t))
             {
                 token.Flags |= TokenFlags.Cue | TokenFlags.CueStart;
             }
 
-            if (_lex.TryGetTech(word, out var alias))
+            token.TokenTech = entry.Tech;
+            token.Feature = entry.Feature;
+            token.Verb = entry.Verb;
+            token.DataFlow = entry.DataFlow;
+            token.Signals = entry.Signals;
+
+            if ((entry.Flags & LexFlags.StartsBigram) == 0 || !TryBigram(t, out var bigram))
             {
-                token.TokenTech = alias;
+                continue;
             }
 
-            if (_lex.TryGetFeatureToken(word, out var name))
+            var pair = _lex.GetEntry(bigram);
+            if ((pair.Flags & LexFlags.Negation) != 0)
             {
-                token.Feature = name;
+                // Cue bigrams ("instead of") sit at their second word.
+                token.Flags |= TokenFlags.CueStart;
+                _tokens[t + 1].Flags |= TokenFlags.Cue;
             }
 
-            if (_lex.TryGetVerb(word, out var verb))
+            token.BigramTech = pair.Tech;
+            token.BigramPhrase = pair.Phrase;
+            if (pair.Phrase >= 0)
             {
-                token.Verb = verb;
+                // The spec is silent: a verb that starts a feature phrase is a noun there ("push notifications",
+                // "audit logs") and does not set the action of the features around it.
+                token.Verb = FeatureAction.Unspecified;
             }
 
-            if (_lex.TryGetDataFlow(word, out var flow))
-            {
-                token.DataFlow = flow;
-            }
-
-            token.Signals = _lex.GetSignals(word);
-
-            if (TryBigram(t, out var bigram))
-            {
-                if (_lex.IsNegation(bigram))
-                {
-                    // Cue bigrams ("instead of") sit at their second word.
-                    token.Flags |= TokenFlags.CueStart;
-                    _tokens[t + 1].Flags |= TokenFlags.Cue;
-                }
-
-                if (_lex.TryGetTech(bigram, out alias))
-                {
-                    token.BigramTech = alias;
-                }
-
-                if (_lex.TryGetPhrase(bigram, out name))
-                {
-                    token.BigramPhrase = name;
-                    // The spec is silent: a verb that starts a feature phrase is a noun there ("push notifications",
-                    // "audit logs") and does not set the action of the features around it.
-                    token.Verb = FeatureAction.Unspecified;
-                }
-
-                if (_lex.TryGetDataFlow(bigram, out flow))
-                {
-                    token.BigramDataFlow = flow;
-                }
-
-                token.Signals |= _lex.GetSignals(bigram);
-            }
+            token.BigramDataFlow = pair.DataFlow;
+            token.Signals |= pair.Signals;
         }
     }
 
@@ -582,7 +566,7 @@ internal sealed class IntentWorkspace
     {
         for (var t = 0; t < _tokenCount; t++)
         {
-            if (!_tokens[t].IsNegated && _lex.CaptureVerbs.Contains(Tok(t)))
+            if (!_tokens[t].IsNegated && (_tokens[t].Word & LexFlags.CaptureVerb) != 0)
             {
                 Capture(t, VerbCaptureStops);
             }
@@ -590,7 +574,7 @@ internal sealed class IntentWorkspace
 
         for (var t = 0; t < _tokenCount; t++)
         {
-            if (!_tokens[t].IsNegated && _lex.CaptureWith.Contains(Tok(t)))
+            if (!_tokens[t].IsNegated && (_tokens[t].Word & LexFlags.CaptureWith) != 0)
             {
                 Capture(t, WithCaptureStops);
             }
@@ -677,7 +661,7 @@ internal sealed class IntentWorkspace
                 ActorAfterFor(t);
             }
 
-            if (t != consumed && !_tokens[t].IsNegated && _lex.TryGetRole(word, out var role))
+            if (t != consumed && !_tokens[t].IsNegated && (_tokens[t].Word & LexFlags.Role) != 0 && _lex.TryGetRole(word, out var role))
             {
                 AddActor(role);
             }
@@ -714,7 +698,7 @@ internal sealed class IntentWorkspace
 
         // The spec takes one word; a role word right after it makes a compound the user meant
         // ("as a product manager" is a product manager, not a "product").
-        if (t + 3 < _tokenCount && SamePiece(t, t + 3) && _lex.TryGetRole(Tok(t + 3), out _))
+        if (t + 3 < _tokenCount && SamePiece(t, t + 3) && (_tokens[t + 3].Word & LexFlags.Role) != 0)
         {
             AddActor(Text(_tokens[t + 2].Start, _tokens[t + 3].End));
             return t + 3;
@@ -753,7 +737,7 @@ internal sealed class IntentWorkspace
             if (_lex.People.Contains(word))
             {
                 last = k;
-                onlyRoles &= _lex.TryGetRole(word, out _);
+                onlyRoles &= (_tokens[k].Word & LexFlags.Role) != 0;
             }
         }
 
@@ -782,22 +766,14 @@ internal sealed class IntentWorkspace
 
     // ------------------------------------------------------------------ steps 9–16: assemble the message
 
-    private V1.Intent Build(string text, Struct? constraints)
+    private ParsedIntent Build(string text)
     {
-        var intent = new V1.Intent { Raw = text, Constraints = constraints };
         var (firstVerb, signals, flows) = ScanTokens();
-        var liveFeatures = WriteFeatures(intent);
-        var edges = WriteDependencies(intent);
-        WriteEnrichedFeatures(intent, firstVerb);
-        var tech = WriteTech(intent);
-        WriteDataFlows(intent, flows);
+        var (features, liveFeatures) = Features();
+        var edges = Dependencies();
+        var enrichedFeatures = EnrichedFeatures(firstVerb);
+        var (enrichedTech, techStackHints, tech) = Tech();
         FindActors();
-        intent.Actors.Capacity = _actorList.Count;
-        foreach (var actor in _actorList)
-        {
-            intent.Actors.Add(actor);
-        }
-
         var traits = FeatureTraits.None;
         for (var i = 0; i < _featureCount; i++)
         {
@@ -807,27 +783,30 @@ internal sealed class IntentWorkspace
             }
         }
 
-        intent.ProjectType = ProjectTypeOf(signals, traits, tech);
-        intent.ArchitecturePattern = ArchitectureOf(signals, traits, tech);
-
         // Step 12: complexity over non-negated features, non-negated tech and edges.
         var complexity = (liveFeatures + tech.Live > 0 ? 0.1 : 0.0)
             + Math.Min(0.4, 0.08 * liveFeatures)
             + Math.Min(0.3, 0.05 * tech.Live)
-            + Math.Min(0.2, 0.04 * edges);
-        intent.ComplexityScore = (float)Math.Min(1.0, complexity);
+            + Math.Min(0.2, 0.04 * edges.Length);
 
-        intent.Confidence = Confidence();
-        AnnotateSentences(intent, text);
-
-        // Step 16: verification.
-        intent.Verification = new Verification { WellFormed = true };
-        if (intent.Features.Count == 0)
+        return new ParsedIntent
         {
-            intent.Verification.Warnings.Add(NoFeaturesWarning);
-        }
-
-        return intent;
+            Raw = text,
+            Actors = _actorList.Count == 1 && _actorList[0] == DefaultActor ? DefaultActors : [.. _actorList],
+            Features = features,
+            DataFlows = DataFlows(flows),
+            TechStackHints = techStackHints,
+            EnrichedFeatures = enrichedFeatures,
+            EnrichedTech = enrichedTech,
+            ProjectType = ProjectTypeOf(signals, traits, tech),
+            ArchitecturePattern = ArchitectureOf(signals, traits, tech),
+            ComplexityScore = (float)Math.Min(1.0, complexity),
+            Confidence = Confidence(),
+            DependencyGraph = edges,
+            Sentences = AnnotateSentences(text),
+            // Step 16: verification.
+            Verification = new IntentVerification(WellFormed: true, [], features.Length == 0 ? NoFeaturesWarnings : []),
+        };
     }
 
     /// <summary>The text's first verb (action fallback), keyword signals and data flows of non-negated tokens.</summary>
@@ -867,7 +846,7 @@ internal sealed class IntentWorkspace
     }
 
     /// <summary>Non-negated canonical features first, then phrase captures (step 7) not already present.</summary>
-    private int WriteFeatures(V1.Intent intent)
+    private (string[] Features, int Live) Features()
     {
         var live = 0;
         for (var i = 0; i < _featureCount; i++)
@@ -880,25 +859,27 @@ internal sealed class IntentWorkspace
         }
 
         CapturePhrases();
-        intent.Features.Capacity = live + _captures.Count;
+        if (live + _captures.Count == 0)
+        {
+            return ([], 0);
+        }
+
+        var features = new string[live + _captures.Count];
+        var n = 0;
         for (var i = 0; i < _featureCount; i++)
         {
             if (!_featureHits[i].Negated)
             {
-                intent.Features.Add(_lex.Names[_featureHits[i].Name]);
+                features[n++] = _lex.Names[_featureHits[i].Name];
             }
         }
 
-        foreach (var capture in _captures)
-        {
-            intent.Features.Add(capture);
-        }
-
-        return live;
+        _captures.CopyTo(features, n);
+        return (features, live);
     }
 
     /// <summary>Step 9. The rule table is sorted by (from, to) and deduped at load, so rule order is output order.</summary>
-    private int WriteDependencies(V1.Intent intent)
+    private DependencyEdge[] Dependencies()
     {
         var count = 0;
         foreach (var rule in _lex.Dependencies)
@@ -909,12 +890,18 @@ internal sealed class IntentWorkspace
             }
         }
 
-        intent.DependencyGraph.Capacity = count;
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var edges = new DependencyEdge[count];
+        var n = 0;
         foreach (var rule in _lex.Dependencies)
         {
             if (HasFeature(rule.FromName))
             {
-                intent.DependencyGraph.Add(new DependencyEdge { From = rule.From, To = rule.To, Reason = rule.Reason });
+                edges[n++] = new DependencyEdge(rule.From, rule.To, rule.Reason);
                 if (rule.ToName >= 0 && _nameStamp[rule.ToName] == _generation)
                 {
                     _edgesTo[rule.ToName]++;
@@ -922,48 +909,51 @@ internal sealed class IntentWorkspace
             }
         }
 
-        return count;
+        return edges;
     }
 
     /// <summary>Enriched features with action (step 6) and priority (step 13), negated ones included.</summary>
-    private void WriteEnrichedFeatures(V1.Intent intent, FeatureAction firstVerb)
+    private FeatureEntry[] EnrichedFeatures(FeatureAction firstVerb)
     {
-        intent.EnrichedFeatures.Capacity = _featureCount;
+        if (_featureCount == 0)
+        {
+            return [];
+        }
+
+        var entries = new FeatureEntry[_featureCount];
         for (var i = 0; i < _featureCount; i++)
         {
             ref readonly var hit = ref _featureHits[i];
             var raw = (1.0 - ((double)i / _featureCount)) + Math.Min(0.4, 0.2 * _edgesTo[hit.Name]);
-            intent.EnrichedFeatures.Add(new FeatureEntry
-            {
-                Name = _lex.Names[hit.Name],
-                Action = ActionFor(hit.Position, firstVerb),
-                Negated = hit.Negated,
-                Priority = raw >= 0.9 ? 1 : raw >= 0.7 ? 2 : raw >= 0.5 ? 3 : raw >= 0.3 ? 4 : 5,
-                Confidence = hit.Confidence,
-            });
+            entries[i] = new FeatureEntry(
+                Name: _lex.Names[hit.Name],
+                Action: ActionFor(hit.Position, firstVerb),
+                Negated: hit.Negated,
+                Priority: raw >= 0.9 ? 1 : raw >= 0.7 ? 2 : raw >= 0.5 ? 3 : raw >= 0.3 ? 4 : 5,
+                Confidence: hit.Confidence);
         }
+
+        return entries;
     }
 
     /// <summary>
     /// Enriched tech (all, with negation) and tech_stack_hints (never a negated tech). The spec's "then keyword hits
     /// not already present" adds nothing here: every keyword is a lexicon alias, already matched by whole token.
     /// </summary>
-    private TechSummary WriteTech(V1.Intent intent)
+    private (TechHint[] Enriched, string[] Hints, TechSummary Summary) Tech()
     {
         var summary = default(TechSummary);
-        intent.EnrichedTech.Capacity = _techCount;
+        if (_techCount == 0)
+        {
+            return ([], [], summary);
+        }
+
+        var enriched = new TechHint[_techCount];
         for (var i = 0; i < _techCount; i++)
         {
             ref readonly var hit = ref _techHits[i];
             var category = _lex.TechCategories[hit.Tech];
-            intent.EnrichedTech.Add(new TechHint
-            {
-                Canonical = _lex.TechNames[hit.Tech],
-                MatchedAs = hit.MatchedAs,
-                Category = category,
-                Negated = hit.Negated,
-                Confidence = TechConfidence,
-            });
+            enriched[i] = new TechHint(_lex.TechNames[hit.Tech], hit.MatchedAs, category, hit.Negated, TechConfidence);
             if (!hit.Negated)
             {
                 summary.Live++;
@@ -974,29 +964,38 @@ internal sealed class IntentWorkspace
             }
         }
 
-        intent.TechStackHints.Capacity = summary.Live;
-        for (var i = 0; i < _techCount; i++)
+        var hints = summary.Live == 0 ? [] : new string[summary.Live];
+        for (int i = 0, n = 0; i < _techCount; i++)
         {
             if (!_techHits[i].Negated)
             {
-                intent.TechStackHints.Add(_lex.TechNames[_techHits[i].Tech]);
+                hints[n++] = _lex.TechNames[_techHits[i].Tech];
             }
         }
 
-        return summary;
+        return (enriched, hints, summary);
     }
 
     /// <summary>Data flows of non-negated tokens, in lexicon order.</summary>
-    private void WriteDataFlows(V1.Intent intent, ulong flows)
+    private string[] DataFlows(ulong flows)
     {
+        if (flows == 0)
+        {
+            return [];
+        }
+
+        var names = new string[System.Numerics.BitOperations.PopCount(flows)];
+        var n = 0;
         for (var f = 0; flows != 0 && f < _lex.DataFlowNames.Length; f++)
         {
             if ((flows & (1UL << f)) != 0)
             {
-                intent.DataFlows.Add(_lex.DataFlowNames[f]);
+                names[n++] = _lex.DataFlowNames[f];
                 flows &= ~(1UL << f);
             }
         }
+
+        return names;
     }
 
     /// <summary>Step 14.</summary>
@@ -1016,13 +1015,7 @@ internal sealed class IntentWorkspace
         // Every tech hit has the same confidence, so the mean is that confidence.
         var techStack = _techCount == 0 ? 0.1 : TechConfidence;
         var overall = Math.Min(1.0, (0.2 * actors) + (0.4 * features) + (0.3 * techStack) + Math.Min(0.1, 0.05 * _sentenceCount));
-        return new IntentConfidence
-        {
-            Overall = (float)overall,
-            Actors = (float)actors,
-            Features = (float)features,
-            TechStack = (float)techStack,
-        };
+        return new IntentConfidence(Overall: (float)overall, Actors: (float)actors, Features: (float)features, TechStack: (float)techStack);
     }
 
     private static ProjectType ProjectTypeOf(Signals signals, FeatureTraits traits, TechSummary tech)
@@ -1114,10 +1107,15 @@ internal sealed class IntentWorkspace
         return ArchitecturePattern.Monolith;
     }
 
-    private void AnnotateSentences(V1.Intent intent, string text)
+    private SentenceAnnotation[] AnnotateSentences(string text)
     {
+        if (_sentenceCount == 0)
+        {
+            return [];
+        }
+
         // Tokens are ordered by piece, so one forward walk visits each sentence's tokens.
-        intent.Sentences.Capacity = _sentenceCount;
+        var sentences = new SentenceAnnotation[_sentenceCount];
         var t = 0;
         for (var p = 0; p < _pieceCount; p++)
         {
@@ -1163,25 +1161,26 @@ internal sealed class IntentWorkspace
                 }
             }
 
-            var sentence = new SentenceAnnotation
-            {
-                Text = piece.TrimStart == 0 && piece.TrimEnd == text.Length ? text : text[piece.TrimStart..piece.TrimEnd],
-                Index = piece.Sentence,
-            };
-            sentence.FeaturesFound.Capacity = names;
+            var featuresFound = names == 0 ? [] : new string[names];
             for (var i = 0; i < names; i++)
             {
-                sentence.FeaturesFound.Add(_lex.Names[_sortNames[i]]);
+                featuresFound[i] = _lex.Names[_sortNames[i]];
             }
 
-            sentence.TechFound.Capacity = techs;
+            var techFound = techs == 0 ? [] : new string[techs];
             for (var i = 0; i < techs; i++)
             {
-                sentence.TechFound.Add(_lex.TechNames[_sortTech[i]]);
+                techFound[i] = _lex.TechNames[_sortTech[i]];
             }
 
-            intent.Sentences.Add(sentence);
+            sentences[piece.Sentence] = new SentenceAnnotation(
+                Text: piece.TrimStart == 0 && piece.TrimEnd == text.Length ? text : text[piece.TrimStart..piece.TrimEnd],
+                Index: piece.Sentence,
+                FeaturesFound: featuresFound,
+                TechFound: techFound);
         }
+
+        return sentences;
     }
 
     /// <summary>Insertion into a sorted prefix of <paramref name="count"/> ids; short lists (≤ lexicon size).</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Intent.Internal;
 
@@ -41,6 +40,37 @@ internal enum TechTraits
     JamstackHost = 1 << 3,
 }
 
+/// <summary>Facts about a key beyond the id tables of <see cref="LexEntry"/>.</summary>
+[Flags]
+internal enum LexFlags : byte
+{
+    None = 0,
+
+    /// <summary>A negation cue (word or bigram).</summary>
+    Negation = 1 << 0,
+
+    /// <summary>The first word of some bigram key: only then is the bigram built and looked up.</summary>
+    StartsBigram = 1 << 1,
+
+    /// <summary>A verb that starts a phrase capture (step 7).</summary>
+    CaptureVerb = 1 << 2,
+
+    /// <summary>"with"/"featuring": starts a phrase capture (step 7).</summary>
+    CaptureWith = 1 << 3,
+
+    /// <summary>A role word (step 8); <see cref="Lexicon.TryGetRole"/> has the actor it names.</summary>
+    Role = 1 << 4,
+}
+
+/// <summary>
+/// Everything the per-token pass needs to know about one key (a word or a bigram), so it asks one table once instead
+/// of one table per question. -1 means "no hit".
+/// </summary>
+internal readonly record struct LexEntry(int Tech, int Feature, int Phrase, FeatureAction Verb, int DataFlow, Signals Signals, LexFlags Flags)
+{
+    public static LexEntry None { get; } = new(-1, -1, -1, FeatureAction.Unspecified, -1, Signals.None, LexFlags.None);
+}
+
 /// <summary>One tech alias: the canonical it names and whether it needs a tech cue (the "go" rule).</summary>
 internal readonly record struct TechAlias(int Tech, string Alias, bool Ambiguous);
 
@@ -50,7 +80,8 @@ internal readonly record struct DependencyRule(int FromName, int ToName, string 
 /// <summary>
 /// The intent lexicon (embedded <c>Intent/lexicon.txt</c>), parsed once into frozen tables.
 /// Canonical names (features, phrase targets, dependency endpoints) share one id space; tech has its own.
-/// Every lookup takes a span so the hot path never allocates a string to ask.
+/// Every lookup takes a span so the hot path never allocates a string to ask; the per-token pass asks one merged
+/// table (<see cref="GetEntry"/>), the per-question tables serve the rarer checks and the tests.
 /// </summary>
 internal sealed class Lexicon
 {
@@ -62,9 +93,8 @@ internal sealed class Lexicon
     private readonly FrozenDictionary<string, FeatureAction>.AlternateLookup<ReadOnlySpan<char>> _verbs;
     private readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _dataFlows;
     private readonly FrozenDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _roles;
-    private readonly FrozenDictionary<string, Signals>.AlternateLookup<ReadOnlySpan<char>> _signals;
     private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _negation;
-    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _bigramFirstWords;
+    private readonly FrozenDictionary<string, LexEntry>.AlternateLookup<ReadOnlySpan<char>> _entries;
     private readonly Dictionary<string, FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>>> _lists;
 
     /// <summary>The lexicon shipped with the compiler.</summary>
@@ -94,8 +124,6 @@ internal sealed class Lexicon
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> NegationVoidAfter { get; }
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> TechCues { get; }
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> TechConjunctions { get; }
-    public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> CaptureVerbs { get; }
-    public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> CaptureWith { get; }
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> People { get; }
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> Determiners { get; }
     public FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> ForStops { get; }
@@ -142,7 +170,6 @@ internal sealed class Lexicon
         _verbs = b.Verbs.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         _dataFlows = b.DataFlows.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         _roles = b.Roles.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
-        _signals = b.Signals.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
         _lists = new Dictionary<string, FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>>>(StringComparer.Ordinal);
         foreach (var (name, items) in b.Lists)
@@ -155,14 +182,12 @@ internal sealed class Lexicon
         NegationVoidAfter = List("negation-void-after");
         TechCues = List("tech-cue");
         TechConjunctions = List("tech-conjunction");
-        CaptureVerbs = List("capture-verb");
-        CaptureWith = List("capture-with");
         People = List("people");
         Determiners = List("determiner");
         ForStops = List("for-stop");
         NotActors = List("not-actor");
 
-        // Bigram lookups first check that the left word starts some bigram key, so most bigrams are never built.
+        // A bigram is built and looked up only when its left word starts some bigram key (LexFlags.StartsBigram).
         var firstWords = new HashSet<string>(StringComparer.Ordinal);
         foreach (var key in b.AllKeys())
         {
@@ -173,28 +198,74 @@ internal sealed class Lexicon
             }
         }
 
-        _bigramFirstWords = firstWords.ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+        _entries = Entries(b, firstWords).ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
-    /// <summary>Finds a tech alias; <paramref name="alias"/> indexes <see cref="TechAliases"/>.</summary>
-    public bool TryGetTech(ReadOnlySpan<char> key, out int alias) => _tech.TryGetValue(key, out alias);
+    /// <summary>The merged table behind <see cref="GetEntry"/>: one entry per key of any per-question table.</summary>
+    private static Dictionary<string, LexEntry> Entries(LexiconBuilder b, HashSet<string> bigramFirstWords)
+    {
+        var entries = new Dictionary<string, LexEntry>(StringComparer.Ordinal);
+        void Update(string key, Func<LexEntry, LexEntry> change) =>
+            entries[key] = change(entries.TryGetValue(key, out var entry) ? entry : LexEntry.None);
+        void Flag(IEnumerable<string> keys, LexFlags flag)
+        {
+            foreach (var key in keys)
+            {
+                Update(key, e => e with { Flags = e.Flags | flag });
+            }
+        }
 
-    public bool TryGetFeatureToken(ReadOnlySpan<char> key, out int name) => _featureTokens.TryGetValue(key, out name);
+        foreach (var (key, alias) in b.Tech)
+        {
+            Update(key, e => e with { Tech = alias });
+        }
 
-    public bool TryGetPhrase(ReadOnlySpan<char> key, out int name) => _phrases.TryGetValue(key, out name);
+        foreach (var (key, name) in b.FeatureTokens)
+        {
+            Update(key, e => e with { Feature = name });
+        }
 
-    public bool TryGetVerb(ReadOnlySpan<char> key, out FeatureAction action) => _verbs.TryGetValue(key, out action);
+        foreach (var (key, name) in b.Phrases)
+        {
+            Update(key, e => e with { Phrase = name });
+        }
 
-    public bool TryGetDataFlow(ReadOnlySpan<char> key, out int flow) => _dataFlows.TryGetValue(key, out flow);
+        foreach (var (key, verb) in b.Verbs)
+        {
+            Update(key, e => e with { Verb = verb });
+        }
 
+        foreach (var (key, flow) in b.DataFlows)
+        {
+            Update(key, e => e with { DataFlow = flow });
+        }
+
+        foreach (var (key, signals) in b.Signals)
+        {
+            Update(key, e => e with { Signals = signals });
+        }
+
+        Flag(b.Roles.Keys, LexFlags.Role);
+        Flag(bigramFirstWords, LexFlags.StartsBigram);
+        foreach (var (list, flag) in (ReadOnlySpan<(string, LexFlags)>)[("negation", LexFlags.Negation), ("capture-verb", LexFlags.CaptureVerb), ("capture-with", LexFlags.CaptureWith)])
+        {
+            if (b.Lists.TryGetValue(list, out var keys))
+            {
+                Flag(keys, flag);
+            }
+        }
+
+        return entries;
+    }
+
+    /// <summary>The actor a role word names (only asked for tokens whose entry has <see cref="LexFlags.Role"/>).</summary>
     public bool TryGetRole(ReadOnlySpan<char> key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? actor) =>
         _roles.TryGetValue(key, out actor);
 
-    public Signals GetSignals(ReadOnlySpan<char> key) => _signals.TryGetValue(key, out var s) ? s : Signals.None;
-
     public bool IsNegation(ReadOnlySpan<char> key) => _negation.Contains(key);
 
-    public bool StartsBigram(ReadOnlySpan<char> word) => _bigramFirstWords.Contains(word);
+    /// <summary>Every fact about <paramref name="key"/> in one lookup; <see cref="LexEntry.None"/> when it is unknown.</summary>
+    public LexEntry GetEntry(ReadOnlySpan<char> key) => _entries.TryGetValue(key, out var entry) ? entry : LexEntry.None;
 
     public bool TechAliasExists(ReadOnlySpan<char> key) => _tech.ContainsKey(key);
 

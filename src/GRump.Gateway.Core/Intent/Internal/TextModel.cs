@@ -1,5 +1,3 @@
-using GRump.Gateway.V1;
-
 namespace GRump.Gateway.Intent.Internal;
 
 [Flags]
@@ -36,6 +34,9 @@ internal struct Token
     public Signals Signals;
     public FeatureAction Verb;
     public TokenFlags Flags;
+
+    /// <summary>The lexicon's flags for this token's word (capture word, role, …).</summary>
+    public LexFlags Word;
 
     public readonly bool IsNegated => (Flags & TokenFlags.Negated) != 0;
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
+using GRump.Gateway.Endpoints;
 using GRump.Gateway.Errors;
 
 namespace GRump.Gateway.Dashboard.Internal;

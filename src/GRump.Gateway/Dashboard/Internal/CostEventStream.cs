@@ -4,6 +4,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using GRump.Gateway.Auth;
 using GRump.Gateway.Cost;
+using GRump.Gateway.Endpoints;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Services;
 using Microsoft.AspNetCore.Http.Features;

@@ -1,10 +1,15 @@
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
+using GRump.Gateway.Errors;
 
-namespace GRump.Gateway.Errors;
+namespace GRump.Gateway.Endpoints;
 
-/// <summary>The one mapping from <see cref="GatewayErrorKind"/> to gRPC status codes (with rich error details) and HTTP statuses.</summary>
+/// <summary>
+/// The one mapping of Core's error taxonomy (<see cref="GatewayErrorKind"/>) to the wire: gRPC status codes with rich
+/// error details (what <see cref="GatewayExceptionInterceptor"/> throws, and JSON transcoding turns into HTTP), and the
+/// HTTP status for the endpoints that are not transcoded gRPC. It lives in the host because Core speaks no protocol.
+/// </summary>
 public static class GatewayStatus
 {
     public const string ErrorDomain = "grump.gateway";
