@@ -282,9 +282,11 @@ internal static class ProtoFuzzer
     }
 
     /// <summary>Nesting past the parser's recursion limit (100): groups of an unknown field, which every message type must skip.</summary>
-    private static byte[] DeepNesting(Random random)
+    private static byte[] DeepNesting(Random random) => NestedGroups(101 + random.Next(200));
+
+    /// <summary>Start groups of an unknown field (999) nested <paramref name="levels"/> deep, then their ends.</summary>
+    public static byte[] NestedGroups(int levels)
     {
-        var levels = 101 + random.Next(200);
         var writer = new WireWriter();
         for (var i = 0; i < levels; i++)
         {

@@ -14,8 +14,12 @@ namespace GRump.Gateway.Endpoints;
 /// </summary>
 internal static class JsonBody
 {
-    /// <summary>Reads and parses the body; the caller disposes the document.</summary>
-    public static async Task<JsonDocument> ReadAsync(HttpContext context, long maxBytes)
+    /// <summary>
+    /// The whole body, read within <paramref name="maxBytes"/>: over it (by Content-Length, as read, or by Kestrel's own
+    /// limit) → 413; a body that ends before its Content-Length → INVALID_ARGUMENT. A client that goes away surfaces as
+    /// the transport's IOException or OperationCanceledException.
+    /// </summary>
+    public static async Task<ArrayBufferWriter<byte>> ReadBytesAsync(HttpContext context, long maxBytes)
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -50,6 +54,13 @@ internal static class JsonBody
             throw Invalid("body", ex.Message);
         }
 
+        return buffer;
+    }
+
+    /// <summary>Reads and parses the body; the caller disposes the document.</summary>
+    public static async Task<JsonDocument> ReadAsync(HttpContext context, long maxBytes)
+    {
+        var buffer = await ReadBytesAsync(context, maxBytes).ConfigureAwait(false);
         if (buffer.WrittenCount == 0)
         {
             throw Invalid("body", "is empty; send a JSON object");

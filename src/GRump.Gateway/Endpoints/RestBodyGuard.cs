@@ -6,7 +6,6 @@ using GRump.Gateway.Endpoints.Internal;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Hosting;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 
 namespace GRump.Gateway.Endpoints;
@@ -51,40 +50,15 @@ public static class RestBodyGuard
             await next(context).ConfigureAwait(false);
             return;
         }
-        const int limit = RequestLimits.RestMaxBodyBytes;
-        if (request.ContentLength > limit)
-        {
-            await RefuseAsync(context, GatewayErrors.PayloadTooLarge(request.ContentLength, limit)).ConfigureAwait(false);
-            return;
-        }
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            size.MaxRequestBodySize = limit;
-        }
 
-        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is > 0 and var length ? (int)length : 4096);
+        ArrayBufferWriter<byte> buffer;
         try
         {
-            while (true)
-            {
-                var read = await request.Body.ReadAsync(buffer.GetMemory(16 * 1024), context.RequestAborted).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-                buffer.Advance(read);
-                if (buffer.WrittenCount > limit)
-                {
-                    await RefuseAsync(context, GatewayErrors.PayloadTooLarge(null, limit)).ConfigureAwait(false);
-                    return;
-                }
-            }
+            buffer = await JsonBody.ReadBytesAsync(context, RequestLimits.RestMaxBodyBytes).ConfigureAwait(false);
         }
-        catch (BadHttpRequestException ex)
+        catch (GatewayException ex)
         {
-            // Kestrel's own limit (a chunked body past it), or a body that ended before its Content-Length.
-            await RefuseAsync(context, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? GatewayErrors.PayloadTooLarge(null, limit) : GatewayErrors.InvalidArgument("body", ex.Message)).ConfigureAwait(false);
+            await RefuseAsync(context, ex).ConfigureAwait(false); // over the limit (413), or a body cut short
             return;
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException)

@@ -33,7 +33,7 @@ public sealed class MalformedFrameTests
         ("invalid wire type", [0x0f, 0x01]),
         ("truncated field", [0x0a, 0x05, (byte)'a', (byte)'b']),
         ("invalid UTF-8 in a string", [0x0a, 0x02, 0xff, 0xfe]),
-        ("nesting past the recursion limit", DeepGroups(150)),
+        ("nesting past the recursion limit", ProtoFuzzer.NestedGroups(150)),
     ];
 
     [Theory]
@@ -137,20 +137,5 @@ public sealed class MalformedFrameTests
         var target = FuzzSurface.Grpc.Single(t => t.Path == path);
         var headers = encoding is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["grpc-encoding"] = encoding };
         return client.SendAsync(new GrpcCase("test", target, body, headers, Valid: false), key, TestContext.Current.CancellationToken).DefaultTimeout();
-    }
-
-    /// <summary>Start groups of an unknown field nested <paramref name="levels"/> deep, then their ends.</summary>
-    private static byte[] DeepGroups(int levels)
-    {
-        var writer = new WireWriter();
-        for (var i = 0; i < levels; i++)
-        {
-            writer.Tag(999, WireTypes.StartGroup);
-        }
-        for (var i = 0; i < levels; i++)
-        {
-            writer.Tag(999, WireTypes.EndGroup);
-        }
-        return writer.ToArray();
     }
 }
