@@ -11,7 +11,7 @@ internal sealed record GrpcTarget(string Path, bool ClientStreams, bool ServerSt
     public bool Endless => Path.EndsWith("/WatchCost", StringComparison.Ordinal) || Path == "/grpc.health.v1.Health/Watch";
 }
 
-/// <summary>One HTTP route: method, path, and the message its JSON body becomes (REST), or a /v1 body schema.</summary>
+/// <summary>One HTTP route: method, path, and the message its JSON body becomes (REST), or a /v1 body schema (OpenAI or Anthropic).</summary>
 internal sealed record HttpTarget(string Method, string Path, MessageDescriptor? Body, OpenAiBody OpenAi = OpenAiBody.None)
 {
     public bool Endless => Path is "/api/cost/watch" or "/api/cost/events";
@@ -22,12 +22,14 @@ internal enum OpenAiBody
     None,
     Chat,
     Embeddings,
+    Responses,
+    AnthropicMessages,
 }
 
 /// <summary>
 /// Everything a caller can reach, read from the contract itself (so a new RPC or REST route is fuzzed without being
 /// listed here): every method of the gateway's services, health, reflection v1 and v1alpha; every REST route from the
-/// google.api.http annotations; the OpenAI-compatible routes; and paths that exist nowhere.
+/// google.api.http annotations; the OpenAI- and Anthropic-compatible routes; and paths that exist nowhere.
 /// </summary>
 internal static class FuzzSurface
 {
@@ -82,6 +84,9 @@ internal static class FuzzSurface
         }
         routes.Add(new HttpTarget("POST", "/v1/chat/completions", null, OpenAiBody.Chat));
         routes.Add(new HttpTarget("POST", "/v1/embeddings", null, OpenAiBody.Embeddings));
+        routes.Add(new HttpTarget("POST", "/v1/responses", null, OpenAiBody.Responses));
+        routes.Add(new HttpTarget("POST", "/v1/messages", null, OpenAiBody.AnthropicMessages));
+        routes.Add(new HttpTarget("POST", "/v1/messages/count_tokens", null, OpenAiBody.AnthropicMessages));
         routes.Add(new HttpTarget("GET", "/v1/models", null));
         routes.Add(new HttpTarget("GET", "/v1/models/{id}", null));
         // The dashboard's own routes (not in the contract): its live feed and session check.

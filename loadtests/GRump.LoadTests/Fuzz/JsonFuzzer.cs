@@ -35,7 +35,7 @@ internal static class JsonFuzzer
         }
         if (oversize && random.Next(150) == 0)
         {
-            // Over the door's limit (docs/hygiene.md): REST 4 MiB, /v1 32 MiB.
+            // Over the door's limit (docs/hygiene.md): REST 4 MiB, /v1 (OpenAI and Anthropic) 32 MiB.
             var size = (target.OpenAi == OpenAiBody.None ? 4 << 20 : 32 << 20) + 1024;
             return new HttpCase("oversize", target, method, path, Encoding.UTF8.GetBytes("{\"raw\":\"" + new string('x', size) + "\"}"), "application/json");
         }
@@ -199,6 +199,38 @@ internal static class JsonFuzzer
             Optional(random, json, "stop", () => Pick(random, ["\"\\n\"", "[\"a\",\"b\"]", "[]", "[1]"]));
             Optional(random, json, "n", () => Pick(random, ["1", "2"]));
             Optional(random, json, "x_grump_cache", () => Pick(random, ["\"ON\"", "\"OFF\"", "\"READ_ONLY\"", "\"bogus\""]));
+        }
+        else if (body == OpenAiBody.Responses)
+        {
+            json.Append("\"model\":");
+            String(json, Pick(random, ["auto", "grump-local-dev", "nope"]));
+            json.Append(",\"input\":");
+            if (random.Next(3) == 0)
+            {
+                String(json, Pick(random, Texts));
+            }
+            else
+            {
+                json.Append('[').AppendJoin(',', Enumerable.Range(0, random.Next(0, 4)).Select(_ =>
+                    "{\"role\":" + Quoted(Pick(random, ["user", "system", "developer", "assistant", "x"])) + ",\"content\":" + Quoted(Pick(random, Texts)) + "}")).Append(']');
+            }
+            Optional(random, json, "instructions", () => Quoted(Pick(random, Texts)));
+            Optional(random, json, "stream", () => random.Next(2) == 0 ? "true" : "false");
+            Optional(random, json, "max_output_tokens", () => Pick(random, ["1", "16", "0", "-5", "100000000"]));
+            Optional(random, json, "temperature", () => Pick(random, ["0", "0.5", "2", "3", "-1"]));
+        }
+        else if (body == OpenAiBody.AnthropicMessages)
+        {
+            json.Append("\"model\":");
+            String(json, Pick(random, ["auto", "grump-local-dev", "claude-sonnet-4-5", "nope"]));
+            json.Append(",\"max_tokens\":").Append(Pick(random, ["1", "64", "0", "-1", "100000000"]));
+            json.Append(",\"messages\":[").AppendJoin(',', Enumerable.Range(0, random.Next(0, 4)).Select(_ =>
+                "{\"role\":" + Quoted(Pick(random, ["user", "assistant", "system", "x"])) + ",\"content\":"
+                + (random.Next(3) == 0 ? "[{\"type\":\"text\",\"text\":" + Quoted(Pick(random, Texts)) + "}]" : Quoted(Pick(random, Texts))) + "}")).Append(']');
+            Optional(random, json, "system", () => random.Next(2) == 0 ? Quoted(Pick(random, Texts)) : "[{\"type\":\"text\",\"text\":" + Quoted(Pick(random, Texts)) + "}]");
+            Optional(random, json, "stream", () => random.Next(2) == 0 ? "true" : "false");
+            Optional(random, json, "temperature", () => Pick(random, ["0", "0.5", "1", "3", "-1"]));
+            Optional(random, json, "stop_sequences", () => Pick(random, ["[\"a\"]", "[]", "[1]", "\"x\""]));
         }
         else
         {

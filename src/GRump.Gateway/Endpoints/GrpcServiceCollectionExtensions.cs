@@ -2,11 +2,12 @@ using Google.Protobuf.Reflection;
 using Google.Rpc;
 using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Server.Model;
-using GRump.Gateway.Endpoints.Internal;
-using GRump.Gateway.Hosting;
+using GRump.Gateway.Anthropic;
 using GRump.Gateway.Auth;
 using GRump.Gateway.Dashboard;
 using GRump.Gateway.Diagnostics;
+using GRump.Gateway.Endpoints.Internal;
+using GRump.Gateway.Hosting;
 using GRump.Gateway.OpenAi;
 using GRump.Gateway.Services;
 using GRump.Gateway.Workers;
@@ -92,6 +93,7 @@ public static class GrpcServiceCollectionExtensions
             app.MapPrometheusScrapingEndpoint("/metrics");
         }
         app.MapOpenAiEndpoints();
+        app.MapAnthropicEndpoints();
         app.MapDashboard();
         app.MapReverseProxy();
         return app;

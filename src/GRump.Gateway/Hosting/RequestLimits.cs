@@ -13,5 +13,5 @@ public static class RequestLimits
     public const int RestMaxBodyBytes = 4 << 20;
 
     /// <summary>OpenAI-compatible <c>/v1</c>: one request body; over it → 413.</summary>
-    public const int OpenAiMaxBodyBytes = 8 << 20;
+    public const int OpenAiMaxBodyBytes = 32 << 20;
 }

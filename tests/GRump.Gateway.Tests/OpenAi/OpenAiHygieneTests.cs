@@ -42,6 +42,9 @@ public sealed class OpenAiHygieneTests(SharedGateway gateway)
     [InlineData("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stop\":\"", "\"}")]
     [InlineData("/v1/embeddings", "{\"input\":\"", "\"}")]
     [InlineData("/v1/embeddings", "{\"model\":\"", "\",\"input\":\"x\"}")]
+    [InlineData("/v1/responses", "{\"input\":\"", "\"}")]
+    [InlineData("/v1/messages", "{\"model\":\"auto\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"", "\"}]}")]
+    [InlineData("/v1/messages/count_tokens", "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"", "\"}]}")]
     public async Task Post_InvalidUtf8_Is400NotA500(string path, string before, string after)
     {
         // Arrange: bytes FF FE inside the string
@@ -91,6 +94,23 @@ public sealed class OpenAiHygieneTests(SharedGateway gateway)
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
         Assert.Equal("payload_too_large", error.GetProperty("code").GetString());
         Assert.Equal("body", error.GetProperty("param").GetString());
+    }
+
+    [Theory]
+    [InlineData("/v1/responses", "payload_too_large")]
+    [InlineData("/v1/messages", "request_too_large")]
+    public async Task Post_OverTheLimit_Is413OnEveryV1Door(string path, string expected)
+    {
+        // Arrange: the OpenAI Responses and Anthropic Messages doors share /v1's one limit
+        var body = Encoding.UTF8.GetBytes("{\"input\":\"" + new string('x', (int)GRump.Gateway.Hosting.RequestLimits.OpenAiMaxBodyBytes) + "\"}");
+
+        // Act
+        var (status, error) = await PostAsync(path, body, expectContinue: true);
+
+        // Assert: OpenAI's code, or Anthropic's error type
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        var code = error.TryGetProperty("code", out var c) ? c.GetString() : error.GetProperty("type").GetString();
+        Assert.Equal(expected, code);
     }
 
     [Fact]
