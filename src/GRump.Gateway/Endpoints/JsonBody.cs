@@ -21,14 +21,17 @@ internal static class JsonBody
     /// </summary>
     public static async Task<ArrayBufferWriter<byte>> ReadBytesAsync(HttpContext context, long maxBytes)
     {
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = maxBytes;
-        }
-
+        // Refused by its Content-Length before the limit is lowered: Kestrel then drains the unread body (within its own,
+        // larger limit) after the 413, so a client that sends the body without Expect: 100-continue still reads the
+        // answer instead of a broken pipe.
         if (context.Request.ContentLength > maxBytes)
         {
             throw TooLarge(maxBytes);
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes;
         }
 
         var buffer = new ArrayBufferWriter<byte>((int)Math.Min(context.Request.ContentLength ?? 4096, maxBytes) + 1);
