@@ -9,6 +9,7 @@ using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Endpoints.Internal;
 using GRump.Gateway.Hosting;
 using GRump.Gateway.OpenAi;
+using GRump.Gateway.Passthrough;
 using GRump.Gateway.Services;
 using GRump.Gateway.Workers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -69,6 +70,7 @@ public static class GrpcServiceCollectionExtensions
     public static WebApplication MapGatewayEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseRequestPathGuard();
         var requests = app.Services.GetRequiredService<RequestCounter>();
         app.Use((context, next) =>
         {
@@ -94,7 +96,9 @@ public static class GrpcServiceCollectionExtensions
         }
         app.MapOpenAiEndpoints();
         app.MapAnthropicEndpoints();
+        app.MapPassthrough();
         app.MapDashboard();
+        // No routes: this activates the provider clusters' health checks (the chat path and passthrough send through them).
         app.MapReverseProxy();
         return app;
     }

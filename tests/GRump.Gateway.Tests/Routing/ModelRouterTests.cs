@@ -15,25 +15,8 @@ public sealed class ModelRouterTests
     private const string Architecture = "Design a scalable, fault-tolerant architecture for a multi-tenant SaaS billing platform using event sourcing, Kafka, PostgreSQL and Kubernetes, and explain the trade-offs of each choice.";
     private const string Comparison = "Compare REST and GraphQL for a mobile backend and explain the trade-offs.";
 
-    private static ChatRequest WithRouting(string text, Action<RoutingBuilder> configure, int maxTokens = 0)
-    {
-        var routing = new RoutingBuilder();
-        configure(routing);
-        return RoutingTestHelpers.Chat(text) with
-        {
-            MaxTokens = maxTokens,
-            Routing = new RoutingPreferences(routing.MaxCostPerRequestUsd, routing.PreferCheaper) { RequiredCapabilities = routing.RequiredCapabilities },
-        };
-    }
-
-    private sealed class RoutingBuilder
-    {
-        public double MaxCostPerRequestUsd { get; set; }
-
-        public bool PreferCheaper { get; set; }
-
-        public List<string> RequiredCapabilities { get; } = [];
-    }
+    private static ChatRequest WithRouting(string text, Action<RoutingBuilder> configure, int maxTokens = 0) =>
+        RoutingTestHelpers.WithRouting(text, configure, maxTokens);
 
     [Fact]
     public void Route_LowComplexity_PicksCheapModel()
@@ -262,6 +245,33 @@ public sealed class ModelRouterTests
         Assert.Equal("model", Assert.Single(error.FieldViolations).Field);
         Assert.Contains(ModelRegistry.KimiK25, error.Message, StringComparison.Ordinal);
         Assert.Contains(ModelRegistry.ClaudeSonnet, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("claude-sonnet-4-5-20250929", ModelRegistry.ClaudeSonnet)]
+    [InlineData("moonshotai/kimi-k2.5-20260101", ModelRegistry.KimiK25)]
+    public void Route_ExplicitDatedSnapshotOfAKnownModel_IsThatModel(string snapshot, string expected)
+    {
+        // Arrange
+        var request = RoutingTestHelpers.Chat(Greeting) with { Model = snapshot };
+
+        // Act
+        var result = RoutingTestHelpers.Router().Route(request);
+
+        // Assert
+        Assert.True(result.Decision.ExplicitModel);
+        Assert.Equal(expected, result.Decision.Model);
+    }
+
+    [Theory]
+    [InlineData("claude-sonnet-4-5-2025092x")]
+    [InlineData("claude-sonnet-4-5_20250929")]
+    [InlineData("claude-opus-9-20250929")]
+    public void Route_ExplicitIdThatIsNotASnapshotOfAKnownModel_IsInvalidArgument(string id)
+    {
+        var error = Assert.Throws<GatewayException>(() => RoutingTestHelpers.Router().Route(RoutingTestHelpers.Chat(Greeting) with { Model = id }));
+        Assert.Equal(GatewayErrorKind.InvalidArgument, error.Kind);
+        Assert.Contains(id, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
