@@ -17,6 +17,9 @@ internal static class LoggingDefaults
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
         ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
         ["Logging:LogLevel:Yarp"] = "Warning",
+        // YARP's forwarder logs an unreachable upstream at Warning with the exception's stack trace; the passthrough
+        // answers 503 and logs it itself, once, in one line (PassthroughProxy).
+        ["Logging:LogLevel:Yarp.ReverseProxy.Forwarder.HttpForwarder"] = "Error",
         // Microsoft.Extensions.Http.Resilience logs each upstream attempt at Information.
         ["Logging:LogLevel:Polly"] = "Warning",
         // grpc-dotnet logs a request it cannot read at Information with the exception's stack trace, and each status a
