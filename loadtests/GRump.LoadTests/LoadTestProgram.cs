@@ -2,7 +2,8 @@ namespace GRump.LoadTests;
 
 /// <summary>
 /// <c>dotnet run -c Release --project loadtests/GRump.LoadTests -- --scenario all --duration 10s --out &lt;dir&gt;</c>:
-/// see <see cref="Cli.RunOptions.Usage"/> and loadtests/README.md.
+/// see <see cref="Cli.RunOptions.Usage"/> and loadtests/README.md; <c>-- fuzz ...</c> runs the fuzz suite
+/// (<see cref="Fuzz.FuzzCommand"/>).
 /// </summary>
 internal static class LoadTestProgram
 {
@@ -23,6 +24,10 @@ internal static class LoadTestProgram
                 return await Fleet.FleetCommand.RunAsync(fleetArgs, LoadTestRunner.Configuration, Console.Out, cancel.Token);
             }
 
+            if (args.Length > 0 && args[0] == "fuzz")
+            {
+                return await Fuzz.FuzzCommand.RunAsync(args[1..], Console.Out, cancel.Token);
+            }
             return await LoadTestRunner.RunAsync(args, Console.Out, progress, cancel.Token);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)

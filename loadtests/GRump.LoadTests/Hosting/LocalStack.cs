@@ -108,6 +108,9 @@ internal sealed partial class LocalStack : IDisposable
         while (await poll.WaitForNextTickAsync(deadline.Token).ConfigureAwait(false));
     }
 
+    /// <summary>A process this stack started, by pid (its log tallies).</summary>
+    public ManagedProcess? Process(int pid) => _processes.Find(p => p.Pid == pid);
+
     public void Dispose()
     {
         foreach (var process in Enumerable.Reverse(_processes))

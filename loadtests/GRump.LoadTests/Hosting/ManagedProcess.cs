@@ -13,6 +13,9 @@ internal sealed class ManagedProcess : IDisposable
     private readonly Queue<string> _tail = new();
     private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Func<string, bool> _isReadyLine;
+    private readonly List<string> _errorLines = [];
+    private int _errorCount;
+    private int _stackFrames;
 
     private ManagedProcess(string name, Process process, Func<string, bool> isReadyLine)
     {
@@ -27,6 +30,21 @@ internal sealed class ManagedProcess : IDisposable
     public event Action<string>? LineReceived;
 
     public int Pid => _process.Id;
+
+    /// <summary>Lines the process logged at Error or Critical (the console logger's <c>fail:</c> and <c>crit:</c>), with the first few.</summary>
+    public (int Count, IReadOnlyList<string> First) ErrorLines
+    {
+        get
+        {
+            lock (_tail)
+            {
+                return (_errorCount, [.. _errorLines]);
+            }
+        }
+    }
+
+    /// <summary>Stack-trace lines (<c>   at …</c>) in the output: any logged exception, whatever its level.</summary>
+    public int StackFrames => Volatile.Read(ref _stackFrames);
 
     public static Task<(ManagedProcess Process, string ReadyLine)> StartAsync(string name, string dll, IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string> environment, Func<string, bool> isReadyLine, TimeSpan timeout, CancellationToken cancellationToken)
@@ -127,6 +145,18 @@ internal sealed class ManagedProcess : IDisposable
             if (_tail.Count > 40)
             {
                 _tail.Dequeue();
+            }
+            if (line.StartsWith("fail: ", StringComparison.Ordinal) || line.StartsWith("crit: ", StringComparison.Ordinal))
+            {
+                _errorCount++;
+                if (_errorLines.Count < 10)
+                {
+                    _errorLines.Add(line);
+                }
+            }
+            else if (line.Length > 0 && char.IsWhiteSpace(line[0]) && line.TrimStart().StartsWith("at ", StringComparison.Ordinal))
+            {
+                _stackFrames++;
             }
         }
 

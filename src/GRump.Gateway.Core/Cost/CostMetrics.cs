@@ -54,6 +54,12 @@ public sealed class CostMetrics
         }
     }
 
+    /// <summary>
+    /// Adds 0 (no labels) to the seed's counters so that they are exported from the start: <c>curl /metrics | grep
+    /// llm_cost</c> on a fresh gateway shows them at 0 instead of nothing. Sums are unchanged.
+    /// </summary>
+    public void ReportZero() => _cost.Add(0);
+
     public void Alert(string period) => _alerts.Add(1, new KeyValuePair<string, object?>("period", period));
 
     public void Overrun(CostRecord record, double usd)

@@ -22,7 +22,8 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
     {
         var today = Today();
         var end = ParseDate("end_date", endDate) ?? today;
-        var start = ParseDate("start_date", startDate) ?? end.AddDays(1 - DefaultDays);
+        // The default window starts 29 days before the end, or on the first representable day (end_date=0001-01-01).
+        var start = ParseDate("start_date", startDate) ?? DateOnly.FromDayNumber(Math.Max(0, end.DayNumber - (DefaultDays - 1)));
         if (start > end)
         {
             GatewayErrors.ThrowInvalidArgument("start_date", $"{start:yyyy-MM-dd} is after end_date {end:yyyy-MM-dd}");

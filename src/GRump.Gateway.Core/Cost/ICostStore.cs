@@ -31,4 +31,10 @@ public interface ICostStore
 
     /// <summary>Cost and request count per UTC hour since <paramref name="since"/> (at most 24 hours back), hours with records only.</summary>
     ValueTask<IReadOnlyList<HourlyAggregate>> GetHourlyAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Null when the store can record and answer now, else why not (readiness: <c>/readyz</c> and grpc.health report a
+    /// gateway whose ledger cannot record as not ready, since every metered call would fail).
+    /// </summary>
+    ValueTask<string?> CheckAsync(CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
 }

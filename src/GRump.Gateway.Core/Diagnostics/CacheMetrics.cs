@@ -40,6 +40,17 @@ public sealed class CacheMetrics
         _circuitOpen = circuitOpen;
     }
 
+    /// <summary>
+    /// Adds 0 (no labels) to the seed's counters so that they are exported from the start: <c>curl /metrics | grep
+    /// llm_cost</c> on a fresh gateway shows them at 0 instead of nothing. Sums are unchanged.
+    /// </summary>
+    public void ReportZero()
+    {
+        _hits.Add(0);
+        _misses.Add(0);
+        _savings.Add(0);
+    }
+
     internal void Hit(CacheLayer layer, CacheNamespace ns) => _hits.Add(1, LayerTags[(int)layer], NamespaceTags[(int)ns]);
 
     internal void Miss(CacheLayer layer, CacheNamespace ns) => _misses.Add(1, LayerTags[(int)layer], NamespaceTags[(int)ns]);

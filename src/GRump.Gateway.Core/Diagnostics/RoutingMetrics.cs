@@ -48,6 +48,12 @@ public sealed class RoutingMetrics
             description: "Prompt vectors the embedding router needed, by cache result (a miss runs the sentence model).");
     }
 
+    /// <summary>
+    /// Adds 0 (no labels) to the seed's counters so that they are exported from the start: <c>curl /metrics | grep
+    /// llm_cost</c> on a fresh gateway shows them at 0 instead of nothing. Sums are unchanged.
+    /// </summary>
+    public void ReportZero() => _savings.Add(0);
+
     public void RecordShadow(string active, string shadow, string activeTier, string shadowTier)
     {
         var strategies = new TagList { { "active", active }, { "shadow", shadow } };

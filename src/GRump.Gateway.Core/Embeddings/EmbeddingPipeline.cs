@@ -46,11 +46,19 @@ public sealed class EmbeddingPipeline
     /// (queue full), FAILED_PRECONDITION (the model's provider is not configured), UNAVAILABLE / DEADLINE_EXCEEDED from
     /// the upstream.
     /// </summary>
-    public async Task<EmbeddingPipelineResult> EmbedAsync(string tenant, string model, IReadOnlyList<string> inputs, CancellationToken cancellationToken)
+    public Task<EmbeddingPipelineResult> EmbedAsync(string tenant, string model, IReadOnlyList<string> inputs, CancellationToken cancellationToken) =>
+        EmbedAsync(tenant, model, inputs, dimensions: null, cancellationToken);
+
+    /// <summary>As above, with OpenAI's <c>dimensions</c> (null = the model's own size; see <see cref="EmbeddingDimensions"/>).</summary>
+    public async Task<EmbeddingPipelineResult> EmbedAsync(string tenant, string model, IReadOnlyList<string> inputs, int? dimensions, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         EmbeddingLimits.Validate(inputs, "inputs");
         var definition = ResolveModel(model);
+        if (dimensions is { } requested)
+        {
+            EmbeddingDimensions.Validate(definition, requested);
+        }
         var provider = _providers.GetEmbedding(definition.Provider);
         var tokenCounts = new int[inputs.Count];
         long totalTokens = 0;
@@ -66,6 +74,7 @@ public sealed class EmbeddingPipeline
 
         // Per text: the cache first (keyed by tenant, provider, model, text); only the misses go upstream.
         var vectors = new float[inputs.Count][];
+        var layers = new CacheLayer[inputs.Count];
         var keys = new CacheKey[inputs.Count];
         var misses = new List<int>();
         var savings = 0d;
@@ -77,11 +86,13 @@ public sealed class EmbeddingPipeline
             if (lookup.IsHit && lookup.Entry!.Value.Length % sizeof(float) == 0)
             {
                 vectors[i] = MemoryMarshal.Cast<byte, float>(lookup.Entry.Value.Span).ToArray();
+                layers[i] = lookup.Layer;
                 savings += lookup.Entry.CostUsd;
                 slowest = (CacheLayer)Math.Max((int)slowest, (int)lookup.Layer);
             }
             else
             {
+                layers[i] = CacheLayer.Miss;
                 misses.Add(i);
             }
         }
@@ -129,8 +140,10 @@ public sealed class EmbeddingPipeline
             await _meter.RecordHitAsync(tenant, definition.Id, definition.Provider, CostOperations.Embed, string.Empty, savings, cancellationToken).ConfigureAwait(false);
         }
 
-        return new EmbeddingPipelineResult(vectors, definition.Id, definition.Provider, tokens, definition.Cost(tokens, 0))
+        var served = dimensions is { } size && size < definition.EmbeddingDimensions ? EmbeddingDimensions.Shorten(vectors, size) : vectors;
+        return new EmbeddingPipelineResult(served, definition.Id, definition.Provider, tokens, definition.Cost(tokens, 0))
         {
+            Layers = layers,
             CacheHits = inputs.Count - misses.Count,
             CacheSavingsUsd = savings,
             Cache = misses.Count == 0 ? slowest.Name() : "MISS",
@@ -138,17 +151,20 @@ public sealed class EmbeddingPipeline
     }
 
     /// <summary>
-    /// The named embedding model, or by default the first embedding model whose provider is configured and not
-    /// <c>local</c>, else the local one. INVALID_ARGUMENT (field <c>model</c>) for an unknown or non-embedding model.
+    /// The named embedding model, or by default (empty or <c>auto</c>) the first embedding model whose provider is
+    /// configured and not <c>local</c>, else the local one. INVALID_ARGUMENT (field <c>model</c>) for an unknown or
+    /// non-embedding model, listing only the models usable here (a known model whose provider is not configured is
+    /// FAILED_PRECONDITION, from the provider directory).
     /// </summary>
     public ModelDefinition ResolveModel(string? model)
     {
-        if (!string.IsNullOrEmpty(model))
+        // "auto" as on chat: the gateway picks (OpenAI clients need some model name to send).
+        if (!string.IsNullOrEmpty(model) && model != "auto")
         {
             if (!_registry.TryGet(model, out var named) || !named.Has("embedding"))
             {
-                var known = string.Join(", ", _registry.Models.Where(m => m.Has("embedding")).Select(m => m.Id));
-                GatewayErrors.ThrowInvalidArgument("model", $"'{model}' is not a known embedding model; known: {known}");
+                var known = string.Join(", ", _registry.Models.Where(m => m.Has("embedding") && _providers.IsAvailable(m.Provider)).Select(m => m.Id));
+                GatewayErrors.ThrowInvalidArgument("model", $"'{(model.Length > 128 ? model[..128] + "…" : model)}' is not a known embedding model; available here: {known}, or auto");
             }
             return named;
         }

@@ -7,6 +7,9 @@ namespace GRump.Gateway.Embeddings;
 /// </summary>
 public sealed record EmbeddingPipelineResult(IReadOnlyList<float[]> Vectors, string Model, string Provider, long InputTokens, double CostUsd)
 {
+    /// <summary>Per input, in input order: the cache tier that answered it, or <see cref="Caching.CacheLayer.Miss"/>.</summary>
+    public IReadOnlyList<Caching.CacheLayer> Layers { get; init; } = [];
+
     /// <summary>Texts answered from the cache, and the cost those hits avoided.</summary>
     public int CacheHits { get; init; }
 

@@ -30,6 +30,9 @@ public enum GatewayErrorKind
     /// <summary>A contract method whose feature has not been built yet. UNIMPLEMENTED, 501.</summary>
     NotImplemented,
 
+    /// <summary>A request body over its door's size limit. RESOURCE_EXHAUSTED (gRPC's own answer to an oversized message), HTTP 413.</summary>
+    PayloadTooLarge,
+
     /// <summary>No such thing here (a model id, a path). NOT_FOUND, 404.</summary>
     NotFound,
 }

@@ -6,8 +6,11 @@ namespace GRump.Gateway.Errors;
 public static class GatewayErrors
 {
     [DoesNotReturn]
-    public static void ThrowInvalidArgument(string field, string description) =>
-        throw new GatewayException(GatewayErrorKind.InvalidArgument, $"{field}: {description}", [new FieldViolation(field, description)]) { Reason = "INVALID_ARGUMENT" };
+    public static void ThrowInvalidArgument(string field, string description) => throw InvalidArgument(field, description);
+
+    /// <summary>INVALID_ARGUMENT naming <paramref name="field"/> (also for answering without a throw).</summary>
+    public static GatewayException InvalidArgument(string field, string description) =>
+        new(GatewayErrorKind.InvalidArgument, $"{field}: {description}", [new FieldViolation(field, description)]) { Reason = "INVALID_ARGUMENT" };
 
     [DoesNotReturn]
     public static void ThrowQueueFull(string queue, int capacity) =>
@@ -33,4 +36,14 @@ public static class GatewayErrors
     [DoesNotReturn]
     public static void ThrowFailedPrecondition(string reason, string message) =>
         throw new GatewayException(GatewayErrorKind.FailedPrecondition, message) { Reason = reason };
+
+    /// <summary>A request body over the size limit of its door (REST, <c>/v1</c>); gRPC messages have their own limit.</summary>
+    [DoesNotReturn]
+    public static void ThrowPayloadTooLarge(long? size, long limit) => throw PayloadTooLarge(size, limit);
+
+    public static GatewayException PayloadTooLarge(long? size, long limit) =>
+        new(GatewayErrorKind.PayloadTooLarge,
+            $"body: {(size is { } s ? $"{s} bytes" : "the body")} is over the limit of {limit} bytes ({limit >> 20} MiB) for this endpoint; send less per request.",
+            [new FieldViolation("body", $"at most {limit} bytes")])
+        { Reason = "PAYLOAD_TOO_LARGE" };
 }

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace GRump.Gateway.Providers;
 
 /// <summary>
@@ -21,27 +23,34 @@ public sealed class ProviderOptions
     public string ApiKey { get; set; } = string.Empty;
 
     /// <summary>Time allowed for one attempt to reach response headers (a stream's body is not bounded by it).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Retries after the first attempt on 408/429/5xx and connection failures (exponential backoff with jitter).</summary>
+    [Range(0, 10)]
     public int MaxRetries { get; set; } = 2;
 
     /// <summary>Base delay of the retry backoff.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Failures within the sampling window that open a destination's circuit (with at least half the calls failing).</summary>
+    [Range(2, 100_000)] // Polly's circuit breaker needs at least 2
     public int CircuitMinimumThroughput { get; set; } = 10;
 
     /// <summary>How long an open circuit rejects calls before a trial call.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.5", "1.00:00:00")] // Polly's minimum is 0.5 s
     public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Path probed by YARP's active health check, relative to the base URL (e.g. <c>models</c>); empty = passive only.</summary>
     public string HealthCheckPath { get; set; } = string.Empty;
 
     /// <summary>Inputs per embeddings call the upstream accepts.</summary>
+    [Range(1, 100_000)]
     public int MaxEmbeddingBatch { get; set; } = 256;
 
     /// <summary>Anthropic requires max_tokens: used when a request leaves it at 0.</summary>
+    [Range(1, 10_000_000)]
     public int DefaultMaxTokens { get; set; } = 4096;
 }
 

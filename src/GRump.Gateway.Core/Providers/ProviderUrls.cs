@@ -17,14 +17,11 @@ public static class ProviderUrls
     public static string AnthropicBase(string url) => OpenAiBase(url);
 
     /// <summary>Throws a clear configuration error unless <paramref name="url"/> is an absolute http(s) URL.</summary>
-    public static Uri Parse(string provider, string url)
-    {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            throw new InvalidOperationException($"Provider '{provider}': '{url}' is not an absolute http(s) URL.");
-        }
-        return uri;
-    }
+    public static Uri Parse(string provider, string url) =>
+        TryParse(url, out var uri) ? uri : throw new InvalidOperationException($"Provider '{provider}': '{url}' is not an absolute http(s) URL.");
+
+    public static bool TryParse(string url, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? uri) =>
+        Uri.TryCreate(url, UriKind.Absolute, out uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
     private static string Trim(string url)
     {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Telemetry;
 
@@ -21,6 +22,16 @@ public static class ProvidersServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var providers = ProviderSettings.Read(configuration);
+
+        // Registration above cannot fail without crashing the process: every provider section is also bound as named
+        // options and checked at start, where a bad value stops the gateway with its key named (exit code 2).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProviderOptions>, ProviderOptionsValidator>());
+        foreach (var (name, key) in ProviderSettings.Sections(configuration))
+        {
+            services.AddOptions<ProviderOptions>(name).BindConfiguration(key)
+                .PostConfigure<IConfiguration>((options, config) => ProviderSettings.ApplyEnvironment(name, options, config))
+                .ValidateOnStart();
+        }
 
         // Clusters only: YARP routes nothing by itself. The /v1 passthrough forwards through its own gate (Passthrough/).
         services.AddReverseProxy().LoadFromMemory([], [.. providers.Select(UpstreamClusters.ClusterFor)]);

@@ -47,6 +47,16 @@ public sealed class ModelDefinition
     /// named explicitly, or as the router's fallback when no available model serves the tier.</summary>
     public List<string> Tiers { get; set; } = [];
 
+    /// <summary>Embedding models: how many values each vector has (0 = not configured).</summary>
+    public int EmbeddingDimensions { get; set; }
+
+    /// <summary>
+    /// Embedding models trained to be cut short (Matryoshka: OpenAI's text-embedding-3-*, NVIDIA's
+    /// llama-3.2-nv-embedqa-1b-v2): a request's <c>dimensions</c> is then served from the full vector's first values,
+    /// renormalized. Other models accept only their own <see cref="EmbeddingDimensions"/>.
+    /// </summary>
+    public bool ShortenableEmbeddings { get; set; }
+
     /// <summary>True for a model that only embeds (it cannot answer a chat).</summary>
     public bool IsEmbeddingOnly => Capabilities.Count > 0 && Capabilities.TrueForAll(c => string.Equals(c, ModelCapabilities.Embedding, StringComparison.OrdinalIgnoreCase));
 

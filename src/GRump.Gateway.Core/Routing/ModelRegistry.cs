@@ -61,11 +61,11 @@ public sealed class ModelRegistry
         },
         new()
         {
-            Id = NvEmbed, Provider = "nim", InputPricePerMillion = 0.02, ContextWindow = 32_768, Capabilities = ["embedding"],
+            Id = NvEmbed, Provider = "nim", InputPricePerMillion = 0.02, ContextWindow = 32_768, Capabilities = ["embedding"], EmbeddingDimensions = 4096,
         },
         new()
         {
-            Id = LocalEmbedding, Provider = "local", Free = true, ContextWindow = 256, Capabilities = ["embedding"],
+            Id = LocalEmbedding, Provider = "local", Free = true, ContextWindow = 256, Capabilities = ["embedding"], EmbeddingDimensions = 384,
         },
     ];
 }

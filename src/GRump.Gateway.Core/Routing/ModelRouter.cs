@@ -305,7 +305,7 @@ public sealed class ModelRouter
         if (!_byId.TryGetValue(id, out var model) && !_byId.TryGetValue(WithoutSnapshotDate(id), out model))
         {
             GatewayErrors.ThrowInvalidArgument("model", string.Create(CultureInfo.InvariantCulture,
-                $"unknown model '{id}'. Known models: {KnownChatModels()}; or leave model empty to let the router choose."));
+                $"unknown model '{(id.Length > 128 ? id[..128] + "…" : id)}'. Models available here: {KnownChatModels()}; or leave model empty to let the router choose."));
         }
 
         var definition = model.Definition;
@@ -467,7 +467,8 @@ public sealed class ModelRouter
         var ids = new List<string>(5);
         foreach (var model in _models)
         {
-            if (model.IsChat && ids.Count < 5)
+            // Only what this gateway can call: a registered model whose provider is not configured is no help to the caller.
+            if (model.IsChat && ids.Count < 5 && _providers.IsAvailable(model.Definition.Provider))
             {
                 ids.Add(model.Definition.Id);
             }

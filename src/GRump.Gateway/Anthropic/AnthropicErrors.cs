@@ -46,7 +46,7 @@ internal static class AnthropicErrors
     public static string TypeOf(GatewayException error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        if (error.Reason == Endpoints.JsonBody.TooLargeReason)
+        if (error.Kind == GatewayErrorKind.PayloadTooLarge)
         {
             return "request_too_large";
         }

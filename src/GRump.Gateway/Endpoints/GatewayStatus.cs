@@ -25,6 +25,7 @@ public static class GatewayStatus
         GatewayErrorKind.DeadlineExceeded => StatusCode.DeadlineExceeded,
         GatewayErrorKind.Cancelled => StatusCode.Cancelled,
         GatewayErrorKind.NotImplemented => StatusCode.Unimplemented,
+        GatewayErrorKind.PayloadTooLarge => StatusCode.ResourceExhausted,
         GatewayErrorKind.NotFound => StatusCode.NotFound,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unmapped gateway error kind."),
     };
@@ -40,6 +41,7 @@ public static class GatewayStatus
         GatewayErrorKind.DeadlineExceeded => 504,
         GatewayErrorKind.Cancelled => 499,
         GatewayErrorKind.NotImplemented => 501,
+        GatewayErrorKind.PayloadTooLarge => 413,
         GatewayErrorKind.NotFound => 404,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unmapped gateway error kind."),
     };

@@ -1,13 +1,18 @@
 using Google.Protobuf.Reflection;
 using Google.Rpc;
+using Grpc.AspNetCore.Server;
+using Grpc.AspNetCore.Server.Model;
 using GRump.Gateway.Anthropic;
 using GRump.Gateway.Auth;
 using GRump.Gateway.Dashboard;
 using GRump.Gateway.Diagnostics;
+using GRump.Gateway.Endpoints.Internal;
+using GRump.Gateway.Hosting;
 using GRump.Gateway.OpenAi;
 using GRump.Gateway.Passthrough;
 using GRump.Gateway.Services;
 using GRump.Gateway.Workers;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace GRump.Gateway.Endpoints;
@@ -22,6 +27,7 @@ public static class GrpcServiceCollectionExtensions
             options.Interceptors.Add<GatewayExceptionInterceptor>();
             options.Interceptors.Add<AuthInterceptor>();
             options.EnableDetailedErrors = false;
+            options.MaxReceiveMessageSize = RequestLimits.GrpcMaxMessageBytes;
         }).AddJsonTranscoding(options =>
         {
             // Defaults included and int64 as numbers: what the seed's REST clients read (see tests for both readers).
@@ -32,10 +38,33 @@ public static class GrpcServiceCollectionExtensions
             // Error bodies carry google.rpc details (field violations, retry info) as Any: JSON needs their types.
             options.TypeRegistry = TypeRegistry.FromMessages(BadRequest.Descriptor, ErrorInfo.Descriptor, RetryInfo.Descriptor, QuotaFailure.Descriptor);
         });
+        UseGuardedRequestMarshallers(services);
+        // After grpc-dotnet's own setup has added gzip and deflate: wrap each so a corrupt compressed frame is INTERNAL too.
+        services.AddOptions<GrpcServiceOptions>().PostConfigure<ILoggerFactory>((options, loggers) =>
+        {
+            var logger = loggers.CreateLogger("GRump.Gateway.Endpoints.RequestFrames");
+            for (var i = 0; i < options.CompressionProviders.Count; i++)
+            {
+                options.CompressionProviders[i] = new GuardedCompressionProvider(options.CompressionProviders[i], logger);
+            }
+        });
         services.AddGrpcReflection();
-        services.AddHealthChecks().AddCheck<WorkerPoolHealthCheck>("workers", tags: ["ready"]);
+        services.AddSingleton<LedgerHealthCheck>();
+        services.AddHealthChecks().AddCheck<WorkerPoolHealthCheck>("workers", tags: ["ready"]).AddCheck<LedgerHealthCheck>("ledger", tags: ["ready"]);
         services.AddGrpcHealthChecks();
         return services;
+    }
+
+    /// <summary>
+    /// Swaps grpc-dotnet's binder (its internal <c>BinderServiceMethodProvider&lt;&gt;</c>, registered open-generic by
+    /// AddGrpc) for <see cref="GuardedBinderMethodProvider{TService}"/>: same methods, request marshallers that turn a
+    /// frame that does not deserialize into INTERNAL instead of UNKNOWN and an Error log.
+    /// </summary>
+    private static void UseGuardedRequestMarshallers(IServiceCollection services)
+    {
+        var binder = services.Single(d => d.ServiceType == typeof(IServiceMethodProvider<>) && d.ImplementationType is { Name: "BinderServiceMethodProvider`1" });
+        services.Remove(binder);
+        services.TryAddEnumerable(Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton(typeof(IServiceMethodProvider<>), typeof(GuardedBinderMethodProvider<>)));
     }
 
     public static WebApplication MapGatewayEndpoints(this WebApplication app)
@@ -49,6 +78,7 @@ public static class GrpcServiceCollectionExtensions
             return next(context);
         });
         app.UseMetricsAuthorization();
+        app.UseRestBodyGuard();
         app.MapGrpcService<IntentGrpcService>();
         app.MapGrpcService<ChatGrpcService>();
         app.MapGrpcService<RoutingGrpcService>();

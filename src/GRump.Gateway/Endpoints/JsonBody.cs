@@ -14,17 +14,24 @@ namespace GRump.Gateway.Endpoints;
 /// </summary>
 internal static class JsonBody
 {
-    /// <summary>Reads and parses the body; the caller disposes the document.</summary>
-    public static async Task<JsonDocument> ReadAsync(HttpContext context, long maxBytes)
+    /// <summary>
+    /// The whole body, read within <paramref name="maxBytes"/>: over it (by Content-Length, as read, or by Kestrel's own
+    /// limit) → 413; a body that ends before its Content-Length → INVALID_ARGUMENT. A client that goes away surfaces as
+    /// the transport's IOException or OperationCanceledException.
+    /// </summary>
+    public static async Task<ArrayBufferWriter<byte>> ReadBytesAsync(HttpContext context, long maxBytes)
     {
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = maxBytes;
-        }
-
+        // Refused by its Content-Length before the limit is lowered: Kestrel then drains the unread body (within its own,
+        // larger limit) after the 413, so a client that sends the body without Expect: 100-continue still reads the
+        // answer instead of a broken pipe.
         if (context.Request.ContentLength > maxBytes)
         {
             throw TooLarge(maxBytes);
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes;
         }
 
         var buffer = new ArrayBufferWriter<byte>((int)Math.Min(context.Request.ContentLength ?? 4096, maxBytes) + 1);
@@ -50,6 +57,13 @@ internal static class JsonBody
             throw Invalid("body", ex.Message);
         }
 
+        return buffer;
+    }
+
+    /// <summary>Reads and parses the body; the caller disposes the document.</summary>
+    public static async Task<JsonDocument> ReadAsync(HttpContext context, long maxBytes)
+    {
+        var buffer = await ReadBytesAsync(context, maxBytes).ConfigureAwait(false);
         if (buffer.WrittenCount == 0)
         {
             throw Invalid("body", "is empty; send a JSON object");
@@ -217,10 +231,6 @@ internal static class JsonBody
     public static GatewayException Invalid(string field, string problem) =>
         new(GatewayErrorKind.InvalidArgument, $"{field}: {problem}", [new(field, problem)]);
 
-    /// <summary>A body over the door's limit: HTTP 413 (the error writers map this reason).</summary>
-    public static GatewayException TooLarge(long maxBytes) =>
-        new(GatewayErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture, $"body: is larger than this endpoint's limit of {maxBytes} bytes"), [new("body", "too large")])
-        { Reason = TooLargeReason };
-
-    public const string TooLargeReason = "REQUEST_TOO_LARGE";
+    /// <summary>A body over the door's limit: HTTP 413, through the one status mapping.</summary>
+    public static GatewayException TooLarge(long maxBytes) => GatewayErrors.PayloadTooLarge(null, maxBytes);
 }

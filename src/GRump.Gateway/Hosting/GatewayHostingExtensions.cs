@@ -1,4 +1,5 @@
 using GRump.Gateway.Hosting.Internal;
+using GRump.Gateway.Cost;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -10,6 +11,7 @@ public static class GatewayHostingExtensions
     public static WebApplicationBuilder AddGatewayHosting(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        LoggingDefaults.Add(builder.Configuration);
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
@@ -38,7 +40,7 @@ public static class GatewayHostingExtensions
 
     /// <summary>
     /// Builds the app, maps its endpoints and runs until shutdown; returns the exit code (2 = bad configuration,
-    /// 3 = cannot listen). Build is inside the guard because Kestrel reads the validated endpoint options while the
+    /// 3 = cannot listen, 4 = the cost ledger cannot be opened). Build is inside the guard because Kestrel reads the validated endpoint options while the
     /// app is built.
     /// </summary>
     public static async Task<int> BuildAndRunGatewayAsync(this WebApplicationBuilder builder, Action<WebApplication> mapEndpoints)
@@ -55,6 +57,8 @@ public static class GatewayHostingExtensions
             // Every ValidateOnStart rule, now: a bad value is reported here, before any service starts or binds.
             app.Services.GetService<IStartupValidator>()?.Validate();
             app.UseRefuseWhileStopping();
+            // The ledger opens now, not at the first request: a damaged ledger.db stops the gateway before it listens.
+            _ = app.Services.GetService<ICostStore>();
             mapEndpoints(app);
             await app.RunAsync().ConfigureAwait(false); // disposes the app when it returns or throws
             return 0;
@@ -63,6 +67,11 @@ public static class GatewayHostingExtensions
         {
             await ReportAsync(app, logger, l => HostingLog.InvalidConfiguration(l, failures)).ConfigureAwait(false);
             return 2;
+        }
+        catch (CostLedgerUnusableException exception)
+        {
+            await ReportAsync(app, logger, l => HostingLog.LedgerUnusable(l, exception.Message)).ConfigureAwait(false);
+            return 4;
         }
         catch (IOException exception) when (exception.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
         {
@@ -76,8 +85,30 @@ public static class GatewayHostingExtensions
         OptionsValidationException validation => string.Join(" ", validation.Failures),
         AggregateException aggregate when aggregate.InnerExceptions.All(e => e is OptionsValidationException) =>
             string.Join(" ", aggregate.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures)),
-        _ => null,
+        _ => BindingFailure(exception),
     };
+
+    /// <summary>
+    /// A value the configuration binder could not convert (<c>--Workers:TaskTimeout=banana</c>) is thrown as a plain
+    /// InvalidOperationException while options are bound, before any validator runs; its message names the key, the
+    /// value and the type wanted, in one line.
+    /// </summary>
+    private static string? BindingFailure(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            switch (exception)
+            {
+                case InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" }:
+                    return exception.Message;
+                case AggregateException aggregate when aggregate.InnerExceptions.Select(BindingFailure).FirstOrDefault(f => f is not null) is { } inner:
+                    return inner;
+                default:
+                    break;
+            }
+        }
+        return null;
+    }
 
     /// <summary>Logs why the gateway stops, then disposes the logging so the line is written before the process exits.</summary>
     private static async Task ReportAsync(WebApplication? app, ILogger? logger, Action<ILogger> log)

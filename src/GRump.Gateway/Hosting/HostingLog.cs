@@ -17,4 +17,7 @@ internal static partial class HostingLog
 
     [LoggerMessage(5, LogLevel.Information, "Shutting down: new calls are refused with UNAVAILABLE; waiting for calls in flight")]
     public static partial void Refusing(ILogger logger);
+
+    [LoggerMessage(6, LogLevel.Critical, "Cannot open the cost ledger, not starting: {Reason}")]
+    public static partial void LedgerUnusable(ILogger logger, string reason);
 }

@@ -5,6 +5,7 @@ using GRump.Gateway.Chat;
 using GRump.Gateway.Embeddings;
 using GRump.Gateway.Endpoints;
 using GRump.Gateway.Errors;
+using GRump.Gateway.Hosting;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
 
@@ -18,7 +19,7 @@ namespace GRump.Gateway.OpenAi;
 internal static class OpenAiEndpoints
 {
     /// <summary>The largest request body the OpenAI door reads (images travel inline as data URLs).</summary>
-    public const long MaxBodyBytes = 32 << 20;
+    public const long MaxBodyBytes = RequestLimits.OpenAiMaxBodyBytes;
 
     public static IEndpointRouteBuilder MapOpenAiEndpoints(this IEndpointRouteBuilder app)
     {
@@ -118,6 +119,7 @@ internal static class OpenAiEndpoints
             string? model;
             List<string> inputs;
             bool base64;
+            int? dimensions;
             using (var body = await JsonBody.ReadAsync(context, MaxBodyBytes).ConfigureAwait(false))
             {
                 var root = body.RootElement;
@@ -135,14 +137,11 @@ internal static class OpenAiEndpoints
                     "base64" => true,
                     _ => throw JsonBody.Invalid("encoding_format", "must be 'float' or 'base64'"),
                 };
-                if (root.TryGetProperty("dimensions", out var dimensions) && dimensions.ValueKind != JsonValueKind.Null)
-                {
-                    throw JsonBody.Invalid("dimensions", "is not supported: the gateway returns each model's full vectors");
-                }
+                dimensions = JsonBody.Int(root, "dimensions", "dimensions");
             }
 
             EmbeddingLimits.Validate(inputs, "input");
-            var result = await pipeline.EmbedAsync(caller.Tenant, model is null or "auto" ? string.Empty : model, inputs, context.RequestAborted).ConfigureAwait(false);
+            var result = await pipeline.EmbedAsync(caller.Tenant, model is null or "auto" ? string.Empty : model, inputs, dimensions, context.RequestAborted).ConfigureAwait(false);
             GrumpHeaders.WriteEmbedding(context.Response, result.Model, result.Provider, result.Cache, result.CostUsd);
             context.Response.ContentType = "application/json";
             using var writer = new Utf8JsonWriter(context.Response.BodyWriter);

@@ -31,7 +31,7 @@ internal static class OpenAiErrors
     public static int StatusOf(GatewayException error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return error.Reason == JsonBody.TooLargeReason ? StatusCodes.Status413PayloadTooLarge : GatewayStatus.ToHttpStatus(error.Kind);
+        return GatewayStatus.ToHttpStatus(error.Kind);
     }
 
     public static void WriteObject(Utf8JsonWriter writer, GatewayException error)
@@ -43,7 +43,7 @@ internal static class OpenAiErrors
         writer.WriteString("message", error.Message);
         writer.WriteString("type", error.Kind switch
         {
-            GatewayErrorKind.InvalidArgument or GatewayErrorKind.FailedPrecondition or GatewayErrorKind.NotFound => "invalid_request_error",
+            GatewayErrorKind.InvalidArgument or GatewayErrorKind.FailedPrecondition or GatewayErrorKind.PayloadTooLarge or GatewayErrorKind.NotFound => "invalid_request_error",
             GatewayErrorKind.Unauthenticated => "authentication_error",
             GatewayErrorKind.PermissionDenied => "permission_error",
             GatewayErrorKind.ResourceExhausted => "rate_limit_error",

@@ -133,7 +133,7 @@ internal static class ChatMapper
         for (var i = 0; i < result.Length; i++)
         {
             var tool = tools[i];
-            result[i] = new ToolDefinition(tool.Name, tool.Description, tool.Parameters is { } schema ? JsonFormatter.Default.Format(schema) : EmptyObjectSchema)
+            result[i] = new ToolDefinition(tool.Name, tool.Description, tool.Parameters is { } schema ? Json(schema, $"tools[{i}].parameters") : EmptyObjectSchema)
             {
                 Strict = tool.HasStrict ? tool.Strict : null,
                 CacheControl = tool.CacheControl is { } control ? new Domain.CacheControl(control.Ttl) : null,
@@ -159,9 +159,26 @@ internal static class ChatMapper
         V1.ResponseFormatType.JsonObject => new Domain.ResponseFormat(ResponseFormatKind.JsonObject),
         V1.ResponseFormatType.JsonSchema when format.Schema is null =>
             throw new GatewayException(GatewayErrorKind.InvalidArgument, $"{prefix}response_format.schema: is required for JSON_SCHEMA", [new(prefix + "response_format.schema", "is required for JSON_SCHEMA")]),
-        V1.ResponseFormatType.JsonSchema => new Domain.ResponseFormat(ResponseFormatKind.JsonSchema, format.Name, JsonFormatter.Default.Format(format.Schema), format.HasStrict ? format.Strict : null),
+        V1.ResponseFormatType.JsonSchema => new Domain.ResponseFormat(ResponseFormatKind.JsonSchema, format.Name, Json(format.Schema, prefix + "response_format.schema"), format.HasStrict ? format.Strict : null),
         _ => throw new GatewayException(GatewayErrorKind.InvalidArgument, $"{prefix}response_format.type: not a known value", [new(prefix + "response_format.type", "not a known value")]),
     };
+
+    /// <summary>
+    /// A Struct as JSON text. A Struct that parses can still have no JSON form (a Value with no kind set, an empty
+    /// key): the formatter throws for those, which is the caller's input, so INVALID_ARGUMENT naming the field.
+    /// </summary>
+    private static string Json(Google.Protobuf.WellKnownTypes.Struct schema, string field)
+    {
+        try
+        {
+            return JsonFormatter.Default.Format(schema);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new GatewayException(GatewayErrorKind.InvalidArgument, $"{field}: is not a JSON object (every value must hold one kind, no key may be empty)",
+                [new(field, "every value must hold one kind, no key may be empty")]);
+        }
+    }
 
     private static GatewayException InvalidRole(string field, string role) =>
         new(GatewayErrorKind.InvalidArgument, $"{field}.role: '{(role.Length <= 32 ? role : role[..32] + "…")}' is not one of system, user, assistant, tool",

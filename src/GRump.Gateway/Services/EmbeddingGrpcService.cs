@@ -26,7 +26,7 @@ internal sealed class EmbeddingGrpcService(EmbeddingPipeline pipeline) : Embeddi
         };
         for (var i = 0; i < result.Vectors.Count; i++)
         {
-            var embedding = new Embedding { Index = i, Cache = CacheTier.Miss };
+            var embedding = new Embedding { Index = i, Cache = i < result.Layers.Count ? ChatMapper.ToProto(result.Layers[i]) : CacheTier.Miss };
             embedding.Values.AddRange(result.Vectors[i]);
             response.Embeddings.Add(embedding);
         }

@@ -86,8 +86,11 @@ internal sealed class IntentGrpcService(IIntentCompiler compiler, WorkerPool poo
                 await inFlight.Writer.WriteAsync(new PendingParse(parse, request.CorrelationId, sequence++), cancellation.Token).ConfigureAwait(false);
             }
         }
-        catch (GatewayException)
+        catch (Exception ex) when (ex is GatewayException || (ex is RpcException && !context.CancellationToken.IsCancellationRequested))
         {
+            // Bad input — a field over its limit, or a message that does not deserialize (RpcException INTERNAL from the
+            // reader) — ends the stream with its status after the results already accepted. Cancelling the writer
+            // instead would abort a response write mid-way, and the client would see a reset stream, not a status.
             inFlight.Writer.TryComplete();
             await writing.ConfigureAwait(false);
             throw;

@@ -207,6 +207,24 @@ public sealed class CostLedgerTests
         Assert.Contains(field, await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("0001-01-01", "")]
+    [InlineData("9999-12-31", "")]
+    [InlineData("9999-12-31", "9999-12-31")]
+    [InlineData("0001-01-01", "0001-01-01")]
+    public async Task Summary_FirstAndLastRepresentableDays_AnswerEmpty(string endDate, string startDate)
+    {
+        // The default 30-day window must not step before the first day, nor the ledger past the last one.
+        await using var h = await UpstreamHarness.StartAsync();
+        var query = $"/api/cost/summary?endDate={endDate}" + (startDate.Length > 0 ? $"&startDate={startDate}" : "");
+
+        var rest = await h.App.Http.GetFromJsonAsync<JsonElement>(query, Ct);
+        var grpc = await Cost(h).GetSummaryAsync(new GetSummaryRequest { EndDate = endDate, StartDate = startDate }, cancellationToken: Ct);
+
+        Assert.Equal(0, rest.GetProperty("totalRequests").GetInt64());
+        Assert.Equal(0, grpc.TotalRequests);
+    }
+
     private static async Task<double> StreamCostAsync(UpstreamHarness h, ChatRequest request)
     {
         using var call = h.Chat.StreamComplete(new StreamCompleteRequest { Chat = request }, cancellationToken: Ct);

@@ -180,6 +180,23 @@ public sealed class RedisCostStoreTests(RedisFixture redis) : IClassFixture<Redi
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public async Task GetDaily_AtTheEndsOfTheCalendar_AnswersEmpty(string kind)
+    {
+        // Arrange
+        await using var store = Create(kind);
+        await store.Store.CommitAsync(NewRecord("t", 0.5, Noon), null, Ct);
+
+        // Act
+        var first = await store.Store.GetDailyAsync("t", DateOnly.MinValue, DateOnly.MinValue.AddDays(2), Ct);
+        var last = await store.Store.GetDailyAsync("t", DateOnly.MaxValue.AddDays(-2), DateOnly.MaxValue, Ct);
+
+        // Assert
+        Assert.Empty(first);
+        Assert.Empty(last);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public async Task GetSince_LastHourAndDay_CountsOnlyLaterRecords(string kind)
     {
         // Arrange (records well away from the minute boundaries: the Redis store is exact to the minute)

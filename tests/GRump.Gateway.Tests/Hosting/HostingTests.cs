@@ -49,17 +49,28 @@ public sealed partial class HostingTests
     [InlineData("--Workers:QueueCapacity=0", "QueueCapacity")]
     [InlineData("--Workers:TaskTimeout=00:00:00", "TaskTimeout")]
     [InlineData("--Intent:InlineMaxChars=-1", "InlineMaxChars")]
+    [InlineData("--Gateway:HttpPort=abc", "'abc' at 'Gateway:HttpPort'")]
+    [InlineData("--Workers:TaskTimeout=banana", "'banana' at 'Workers:TaskTimeout'")]
+    [InlineData("--Cache:L1MaxEntries=lots", "'lots' at 'Cache:L1MaxEntries'")]
+    [InlineData("--Diagnostics:Telemetry=banana", "'banana' at 'Diagnostics:Telemetry'")]
+    [InlineData("--Providers:Nim:MaxRetries=abc", "'abc' at 'Providers:Nim:MaxRetries'")]
+    [InlineData("--Providers:Nim:MaxRetries=50", "Providers:Nim:MaxRetries")]
+    [InlineData("--Providers:vllm:Kind=openai", "Providers:vllm:BaseUrl is required")]
+    [InlineData("--Providers:vllm:BaseUrl=ftp://x", "'ftp://x/v1/' is not an absolute http(s) URL")]
+    [InlineData("--Providers:vllm:BaseUrl=http://x --Providers:vllm:Kind=grpc", "Providers:vllm:Kind 'grpc' is unknown")]
     [InlineData("--Passthrough:Routes:0:Path=/v1/embeddings", "served by the gateway itself")]
     [InlineData("--Auth:RequestsPerMinute=-1", "RequestsPerMinute")]
     public async Task Process_BadConfig_ExitsNonZeroWithClearMessage(string badSetting, string expectedMessage)
     {
         // Act
-        var result = await ExternalTool.RunAsync("dotnet", [GatewayDll, "--Gateway:GrpcPort=0", "--Gateway:HttpPort=0", badSetting], TestContext.Current.CancellationToken, AppContext.BaseDirectory);
+        var result = await ExternalTool.RunAsync("dotnet", [GatewayDll, "--Gateway:GrpcPort=0", "--Gateway:HttpPort=0", .. badSetting.Split(' ')], TestContext.Current.CancellationToken, AppContext.BaseDirectory);
 
-        // Assert
+        // Assert: exit 2 and one clear line naming the key — no unhandled exception, no stack trace
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("Invalid configuration, not starting", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains(expectedMessage, result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", result.StandardError + result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.StandardError + result.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening", result.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("Listening grpc=", result.StandardOutput, StringComparison.Ordinal);
     }
@@ -96,10 +107,12 @@ public sealed partial class HostingTests
         {
             // Act
             Match? listening = null;
+            var before = new List<string>();
             while (listening is null)
             {
                 var line = await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask().DefaultTimeout()
                     ?? throw new InvalidOperationException("The gateway exited before listening: " + await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken));
+                before.Add(line);
                 var match = ListeningLine().Match(line);
                 listening = match.Success ? match : null;
             }
@@ -111,10 +124,11 @@ public sealed partial class HostingTests
             using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             await process.WaitForExitAsync(TestContext.Current.CancellationToken).DefaultTimeout();
 
-            // Assert
+            // Assert: the default ./data is the working directory's, and the start says where the ledger is
             Assert.Equal("Healthy", health);
             Assert.Equal("hello", parsed.Intent.Raw);
             Assert.Equal(0, process.ExitCode);
+            Assert.Contains(before, l => l.Contains($"Cost ledger: SQLite at {Path.Combine(start.WorkingDirectory, "data", "ledger.db")}", StringComparison.Ordinal));
         }
         finally
         {

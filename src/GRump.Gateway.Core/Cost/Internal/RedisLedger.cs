@@ -310,9 +310,10 @@ internal sealed class RedisLedger : IAsyncDisposable
             return [];
         }
         var days = new List<DateOnly>(last.DayNumber - first.DayNumber + 1);
-        for (var day = first; day <= last; day = day.AddDays(1))
+        // By day number: stepping a DateOnly past the last representable day (end_date=9999-12-31) would throw.
+        for (var day = first.DayNumber; day <= last.DayNumber; day++)
         {
-            days.Add(day);
+            days.Add(DateOnly.FromDayNumber(day));
         }
         var hashes = await RunAsync(db => Task.WhenAll(days.Select(day =>
             db.HashGetAllAsync(DayKey(tenant, day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))))), cancellationToken).ConfigureAwait(false);

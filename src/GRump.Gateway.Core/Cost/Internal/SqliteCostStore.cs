@@ -28,14 +28,27 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
     private readonly Dictionary<(string Tenant, string Period), double> _reserved = [];
     private readonly Dictionary<string, int> _holds = new(StringComparer.Ordinal);
     private readonly Task _writer;
+    private volatile string? _lastCommitError;
 
     public SqliteCostStore(string path, int queueCapacity, ILogger logger)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        var fullPath = Path.GetFullPath(path);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = fullPath, Pooling = true, DefaultTimeout = 30 }.ToString();
         _queue = new LedgerWriteQueue<PendingRecord>(queueCapacity);
         _logger = logger;
-        Initialize();
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+            // Reads every table (budgets, and each record for the spend mirror): a damaged file fails here, at start.
+            Initialize();
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            SqliteConnection.ClearAllPools();
+            throw new CostLedgerUnusableException($"The cost ledger {fullPath} cannot be used: {ex.Message.ReplaceLineEndings(" ").TrimEnd('.')}. " +
+                "If the file is damaged, move it aside (a new, empty ledger is created) or restore it from a backup.", ex);
+        }
+        Log.Opened(logger, fullPath);
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -83,7 +96,10 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
         }
     }
 
-    public async ValueTask SetBudgetAsync(string tenant, BudgetSettings budget, CancellationToken cancellationToken)
+    public ValueTask SetBudgetAsync(string tenant, BudgetSettings budget, CancellationToken cancellationToken) =>
+        Guarded(SetBudgetCoreAsync(tenant, budget, cancellationToken));
+
+    private async ValueTask SetBudgetCoreAsync(string tenant, BudgetSettings budget, CancellationToken cancellationToken)
     {
         using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
@@ -112,7 +128,10 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
         }
     }
 
-    public async ValueTask<bool> TryMarkAlertAsync(string tenant, string period, CancellationToken cancellationToken)
+    public ValueTask<bool> TryMarkAlertAsync(string tenant, string period, CancellationToken cancellationToken) =>
+        Guarded(TryMarkAlertCoreAsync(tenant, period, cancellationToken));
+
+    private async ValueTask<bool> TryMarkAlertCoreAsync(string tenant, string period, CancellationToken cancellationToken)
     {
         using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
@@ -122,7 +141,10 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
-    public async ValueTask<IReadOnlyList<DailyAggregate>> GetDailyAsync(string tenant, DateOnly first, DateOnly last, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<DailyAggregate>> GetDailyAsync(string tenant, DateOnly first, DateOnly last, CancellationToken cancellationToken) =>
+        Guarded(GetDailyCoreAsync(tenant, first, last, cancellationToken));
+
+    private async ValueTask<IReadOnlyList<DailyAggregate>> GetDailyCoreAsync(string tenant, DateOnly first, DateOnly last, CancellationToken cancellationToken)
     {
         using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var days = new SortedDictionary<string, (double Cost, long Requests, long Hits, double CacheSavings, double RoutingSavings, Dictionary<string, ModelAggregate> Models, Dictionary<string, double> Operations, TokenTotals Tokens)>(StringComparer.Ordinal);
@@ -155,7 +177,10 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
             d.Value.Cost, d.Value.Requests, d.Value.Hits, d.Value.CacheSavings, d.Value.RoutingSavings, d.Value.Models, d.Value.Operations) { Tokens = d.Value.Tokens })];
     }
 
-    public async ValueTask<(double CostUsd, long Requests)> GetSinceAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken)
+    public ValueTask<(double CostUsd, long Requests)> GetSinceAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken) =>
+        Guarded(GetSinceCoreAsync(tenant, since, cancellationToken));
+
+    private async ValueTask<(double CostUsd, long Requests)> GetSinceCoreAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken)
     {
         using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
@@ -167,7 +192,10 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
         return (reader.GetDouble(0), reader.GetInt64(1));
     }
 
-    public async ValueTask<IReadOnlyList<HourlyAggregate>> GetHourlyAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<HourlyAggregate>> GetHourlyAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken) =>
+        Guarded(GetHourlyCoreAsync(tenant, since, cancellationToken));
+
+    private async ValueTask<IReadOnlyList<HourlyAggregate>> GetHourlyCoreAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken)
     {
         using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
@@ -181,6 +209,31 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
             hours.Add(new HourlyAggregate(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0) * 3_600_000), reader.GetDouble(1), reader.GetInt64(2)));
         }
         return hours;
+    }
+
+    public async ValueTask<string?> CheckAsync(CancellationToken cancellationToken)
+    {
+        if (_writer.IsCompleted)
+        {
+            return "the ledger writer has stopped";
+        }
+        if (_lastCommitError is { } error)
+        {
+            return $"the last commit failed: {error}";
+        }
+        try
+        {
+            // Both tables answer: the file is still a readable database (it can be damaged or replaced while running).
+            using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM budgets LIMIT 1)) + (SELECT COUNT(*) FROM (SELECT 1 FROM records LIMIT 1))";
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (SqliteException ex)
+        {
+            return ex.Message;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -334,9 +387,11 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
                 {
                     item.Committed.TrySetResult();
                 }
+                _lastCommitError = null;
             }
             catch (SqliteException ex)
             {
+                _lastCommitError = ex.Message;
                 Log.CommitFailed(_logger, batch.Count, ex.Message);
                 foreach (var item in batch)
                 {
@@ -347,6 +402,34 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
             batch.Clear();
         }
     }
+
+    /// <summary>A read or write that fails in SQLite (a damaged or vanished file) is UNAVAILABLE for the caller, not a bug.</summary>
+    private static async ValueTask<T> Guarded<T>(ValueTask<T> operation)
+    {
+        try
+        {
+            return await operation.ConfigureAwait(false);
+        }
+        catch (SqliteException ex)
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    private static async ValueTask Guarded(ValueTask operation)
+    {
+        try
+        {
+            await operation.ConfigureAwait(false);
+        }
+        catch (SqliteException ex)
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    private static GatewayException Unavailable(SqliteException ex) =>
+        new(GatewayErrorKind.Unavailable, $"The cost ledger cannot be read or written ({ex.Message}); retry later.", null, ex) { Reason = "LEDGER_UNAVAILABLE" };
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -369,6 +452,9 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
     {
         [LoggerMessage(1, LogLevel.Error, "The cost ledger failed to commit {Count} records: {Error}")]
         public static partial void CommitFailed(ILogger logger, int count, string error);
+
+        [LoggerMessage(2, LogLevel.Information, "Cost ledger: SQLite at {Path}")]
+        public static partial void Opened(ILogger logger, string path);
     }
 }
 

@@ -1,0 +1,36 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using GRump.Gateway.Tests.Infrastructure;
+using GRump.Gateway.V1;
+
+namespace GRump.Gateway.Tests.Services;
+
+/// <summary>Chat requests that deserialize but cannot be served as asked: INVALID_ARGUMENT naming the field, never UNKNOWN.</summary>
+public sealed class ChatInputTests(SharedGateway gateway)
+{
+    [Theory]
+    [InlineData("value without a kind")]
+    [InlineData("empty key")]
+    public async Task Complete_ToolSchemaWithoutJsonForm_IsInvalidArgument(string problem)
+    {
+        // Arrange: found by the fuzz suite — a Struct that parses but has no JSON form
+        var schema = new Struct();
+        schema.Fields[problem == "empty key" ? string.Empty : "type"] = problem == "empty key" ? Value.ForString("object") : new Value();
+        var request = new CompleteRequest
+        {
+            Chat = new ChatRequest
+            {
+                Messages = { new ChatMessage { Role = "user", Content = "call a tool" } },
+                Tools = { new Tool { Name = "lookup", Parameters = schema } },
+            },
+        };
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(() => new ChatService.ChatServiceClient(gateway.App.Channel)
+            .CompleteAsync(request, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync).DefaultTimeout();
+
+        // Assert
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith("tools[0].parameters:", error.Status.Detail, StringComparison.Ordinal);
+    }
+}
