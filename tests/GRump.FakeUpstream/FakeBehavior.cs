@@ -69,6 +69,15 @@ public sealed record FakeBehavior
     /// <summary>Overrides <c>finish_reason</c> (OpenAI, default <c>stop</c>) / <c>stop_reason</c> (Anthropic, default <c>end_turn</c>).</summary>
     public string? FinishReason { get; init; }
 
+    /// <summary>
+    /// Serve exactly this body (a recorded wire response: a JSON completion or a whole SSE stream) with status 200 (or
+    /// <see cref="StatusCode"/>) and <see cref="RawContentType"/>, whatever the request asked. For golden fixtures.
+    /// </summary>
+    public string? RawBody { get; init; }
+
+    /// <summary>The content type of <see cref="RawBody"/>; default <c>text/event-stream</c> when it starts with <c>event:</c> or <c>data:</c>, else JSON.</summary>
+    public string? RawContentType { get; init; }
+
     /// <summary>Embedding vector length; default the request's <c>dimensions</c>, else <see cref="FakeUpstream.DefaultEmbeddingDimensions"/>.</summary>
     public int? EmbeddingDimensions { get; init; }
 }

@@ -356,7 +356,7 @@ public sealed class FakeUpstream : IAsyncDisposable
             using var exchange = new FakeExchange(this, http, record, behavior, request, _options.TimeProvider, cancellation.Token);
             try
             {
-                await (endpoint switch
+                await (behavior.RawBody is not null ? RawAsync(exchange, behavior) : endpoint switch
                 {
                     FakeEndpoint.ChatCompletions => OpenAiResponder.ChatAsync(exchange),
                     FakeEndpoint.Embeddings => OpenAiResponder.EmbeddingsAsync(exchange),
@@ -392,6 +392,15 @@ public sealed class FakeUpstream : IAsyncDisposable
                 Update(record, true, static (r, _) => r.Finished = true);
             }
         }
+    }
+
+    /// <summary>A recorded wire response, sent as it is.</summary>
+    private static async Task RawAsync(FakeExchange exchange, FakeBehavior behavior)
+    {
+        var body = behavior.RawBody!;
+        var sse = body.StartsWith("event:", StringComparison.Ordinal) || body.StartsWith("data:", StringComparison.Ordinal);
+        exchange.StartResponse(behavior.StatusCode ?? 200, behavior.RawContentType ?? (sse ? "text/event-stream; charset=utf-8" : "application/json"));
+        await exchange.WriteRawAsync(Encoding.UTF8.GetBytes(body));
     }
 
     private static Dictionary<string, string> CopyHeaders(IHeaderDictionary headers)

@@ -17,7 +17,7 @@ namespace GRump.Gateway.Caching;
 public static class CacheKeys
 {
     /// <summary>Version of the key encoding and of the cached formats; part of every key.</summary>
-    public const byte FormatVersion = 2;
+    public const byte FormatVersion = 3;
 
     /// <summary>
     /// A chat completion: tenant (a key never mixes tenants), provider, resolved model, the output cap, and everything in
@@ -52,12 +52,13 @@ public static class CacheKeys
                         case TextPart text:
                             writer.Byte(1);
                             writer.String(text.Text);
-                            writer.String(text.CacheControl is { } control ? "c" + control.Ttl : null);
+                            writer.String(Control(text.CacheControl));
                             break;
                         case ImagePart image:
                             writer.Byte(2);
                             writer.String(image.Url);
                             writer.String(image.Detail);
+                            writer.String(Control(image.CacheControl));
                             break;
                         case ReasoningPart reasoning:
                             writer.Byte(3);
@@ -76,11 +77,13 @@ public static class CacheKeys
                     writer.String(call.Id);
                     writer.String(call.Name);
                     writer.String(call.ArgumentsJson);
+                    writer.String(Control(call.CacheControl));
                 }
 
                 writer.String(message.ToolCallId);
                 writer.String(message.Name);
                 writer.Byte(message.IsError ? (byte)1 : (byte)0);
+                writer.String(Control(message.CacheControl));
             }
 
             writer.OptionalSingle(chat.Temperature);
@@ -101,6 +104,7 @@ public static class CacheKeys
                 writer.String(tool.Description);
                 writer.String(tool.ParametersJson);
                 writer.Byte(tool.Strict switch { null => 0, true => 1, false => 2 });
+                writer.String(Control(tool.CacheControl));
             }
 
             writer.Byte(chat.ToolChoice is { } choice ? (byte)(choice.Kind + 1) : (byte)0);
@@ -119,6 +123,12 @@ public static class CacheKeys
             writer.Dispose();
         }
     }
+
+    /// <summary>
+    /// A prompt-cache breakpoint: it does not change the answer, but it changes what the call costs (and so the
+    /// savings a hit reports), so requests that differ in it do not share an entry.
+    /// </summary>
+    private static string? Control(CacheControl? control) => control is null ? null : "c" + control.Ttl;
 
     /// <summary>
     /// One text's embedding. The vector depends only on provider, model and text, but the tenant is part of the key

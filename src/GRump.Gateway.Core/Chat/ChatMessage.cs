@@ -26,6 +26,12 @@ public sealed record ChatMessage(ChatRole Role, IReadOnlyList<ContentPart> Conte
     /// <summary>True when a tool result reports a failure (Anthropic <c>is_error</c>).</summary>
     public bool IsError { get; init; }
 
+    /// <summary>
+    /// For a tool message: Anthropic prompt caching up to and including its <c>tool_result</c> block (agents mark the
+    /// newest tool result so the next turn reads the whole conversation from the provider's cache).
+    /// </summary>
+    public CacheControl? CacheControl { get; init; }
+
     /// <summary>A message of plain text.</summary>
     public static ChatMessage FromText(ChatRole role, string text) => new(role, [new TextPart(text)]);
 
@@ -93,6 +99,9 @@ public sealed record TextPart(string Text) : ContentPart
 /// </summary>
 public sealed record ImagePart(string Url, string Detail = "") : ContentPart
 {
+    /// <summary>Anthropic prompt caching up to and including this image.</summary>
+    public CacheControl? CacheControl { get; init; }
+
     /// <summary>The media type and base64 data of a <c>data:</c> URL; false for any other URL.</summary>
     public bool TryGetData(out string mediaType, out string base64)
     {
@@ -154,7 +163,11 @@ public sealed record ToolChoice(ToolChoiceKind Kind, string Name = "")
 }
 
 /// <summary>A call the model made: its id, the function and the arguments as JSON text.</summary>
-public sealed record ToolCall(string Id, string Name, string ArgumentsJson);
+public sealed record ToolCall(string Id, string Name, string ArgumentsJson)
+{
+    /// <summary>Anthropic prompt caching up to and including this <c>tool_use</c> block.</summary>
+    public CacheControl? CacheControl { get; init; }
+}
 
 public enum ResponseFormatKind
 {

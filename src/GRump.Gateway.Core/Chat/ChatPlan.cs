@@ -22,9 +22,10 @@ public sealed class ChatPlan
         Candidates = candidates;
         _routed = new ProviderChatRequest(route.Model.Id, request, route.MaxOutputTokens, Stream: false);
         var worst = 0d;
+        var writesPromptCache = HasCacheBreakpoint(request);
         foreach (var model in candidates)
         {
-            worst = Math.Max(worst, model.Cost(route.InputTokens, route.MaxOutputTokens));
+            worst = Math.Max(worst, model.WorstCaseCost(route.InputTokens, route.MaxOutputTokens, writesPromptCache));
         }
 
         WorstCaseUsd = worst;
@@ -65,6 +66,45 @@ public sealed class ChatPlan
         ArgumentNullException.ThrowIfNull(model);
         var request = model.Id == _routed.Model ? _routed : _routed with { Model = model.Id };
         return stream ? request with { Stream = true } : request;
+    }
+
+    /// <summary>Whether the request marks any prompt-cache breakpoint (then the provider may bill cache writes).</summary>
+    public static bool HasCacheBreakpoint(ChatRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        foreach (var tool in request.Tools)
+        {
+            if (tool.CacheControl is not null)
+            {
+                return true;
+            }
+        }
+
+        foreach (var message in request.Messages)
+        {
+            if (message.CacheControl is not null)
+            {
+                return true;
+            }
+
+            foreach (var part in message.Content)
+            {
+                if (part is TextPart { CacheControl: not null } or ImagePart { CacheControl: not null })
+                {
+                    return true;
+                }
+            }
+
+            foreach (var call in message.ToolCalls)
+            {
+                if (call.CacheControl is not null)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The router's decision, restated when a fallback model answered instead.</summary>

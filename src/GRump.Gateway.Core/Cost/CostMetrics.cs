@@ -22,7 +22,7 @@ public sealed class CostMetrics
         _cost = meter.CreateCounter<double>(GatewayTelemetry.Metrics.CostTotal, description: "USD spent upstream, per model, provider and operation.");
         _perRequest = meter.CreateHistogram(GatewayTelemetry.Metrics.CostPerRequest, description: "USD per metered request.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1] });
-        _tokens = meter.CreateCounter<long>(GatewayTelemetry.Metrics.TokensTotal, description: "Tokens metered, by type (input, output).");
+        _tokens = meter.CreateCounter<long>(GatewayTelemetry.Metrics.TokensTotal, description: "Tokens metered, by type: input, output, and their parts cache_read, cache_write, cache_write_1h (of input) and reasoning (of output).");
         _alerts = meter.CreateCounter<long>(GatewayTelemetry.Metrics.BudgetAlerts, description: "Budget alert thresholds crossed (once per tenant and period).");
     }
 
@@ -36,6 +36,19 @@ public sealed class CostMetrics
         _perRequest.Record(record.CostUsd, model, provider);
         _tokens.Add(record.InputTokens, new KeyValuePair<string, object?>("type", "input"), model);
         _tokens.Add(record.OutputTokens, new KeyValuePair<string, object?>("type", "output"), model);
+        // Parts of input and output, by kind (a sum over every type counts them twice: filter by type).
+        AddPart(record.CacheReadTokens, "cache_read", model);
+        AddPart(record.CacheWriteTokens, "cache_write", model);
+        AddPart(record.CacheWrite1hTokens, "cache_write_1h", model);
+        AddPart(record.ReasoningTokens, "reasoning", model);
+    }
+
+    private void AddPart(long tokens, string type, KeyValuePair<string, object?> model)
+    {
+        if (tokens > 0)
+        {
+            _tokens.Add(tokens, new KeyValuePair<string, object?>("type", type), model);
+        }
     }
 
     public void Alert(string period) => _alerts.Add(1, new KeyValuePair<string, object?>("period", period));

@@ -20,6 +20,18 @@ public sealed record CostRecord
 
     public long OutputTokens { get; init; }
 
+    /// <summary>Prompt tokens read from the provider's prompt cache (part of <see cref="InputTokens"/>).</summary>
+    public long CacheReadTokens { get; init; }
+
+    /// <summary>Prompt tokens written to the provider's cache, 5-minute TTL (part of <see cref="InputTokens"/>).</summary>
+    public long CacheWriteTokens { get; init; }
+
+    /// <summary>Prompt tokens written to the provider's cache, 1-hour TTL (part of <see cref="InputTokens"/>).</summary>
+    public long CacheWrite1hTokens { get; init; }
+
+    /// <summary>Reasoning tokens (part of <see cref="OutputTokens"/>; 0 when the provider does not report them).</summary>
+    public long ReasoningTokens { get; init; }
+
     public double CostUsd { get; init; }
 
     public bool CacheHit { get; init; }
@@ -58,7 +70,30 @@ public sealed record DailyAggregate(
     double CacheSavingsUsd,
     double RoutingSavingsUsd,
     IReadOnlyDictionary<string, ModelAggregate> ByModel,
-    IReadOnlyDictionary<string, double> CostByOperation);
+    IReadOnlyDictionary<string, double> CostByOperation)
+{
+    /// <summary>The day's tokens by kind.</summary>
+    public TokenTotals Tokens { get; init; } = TokenTotals.Zero;
+}
+
+/// <summary>Tokens by kind, summed over records: cache reads and writes are part of input, reasoning part of output.</summary>
+public sealed record TokenTotals(long Input, long Output, long CacheRead, long CacheWrite, long CacheWrite1h, long Reasoning)
+{
+    public static TokenTotals Zero { get; } = new(0, 0, 0, 0, 0, 0);
+
+    public static TokenTotals Of(CostRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return new(record.InputTokens, record.OutputTokens, record.CacheReadTokens, record.CacheWriteTokens, record.CacheWrite1hTokens, record.ReasoningTokens);
+    }
+
+    public TokenTotals Add(TokenTotals other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return new(Input + other.Input, Output + other.Output, CacheRead + other.CacheRead, CacheWrite + other.CacheWrite,
+            CacheWrite1h + other.CacheWrite1h, Reasoning + other.Reasoning);
+    }
+}
 
 public sealed record ModelAggregate(double CostUsd, long Requests);
 

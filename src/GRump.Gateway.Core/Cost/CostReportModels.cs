@@ -14,7 +14,11 @@ public sealed record CostSummary(
     IReadOnlyDictionary<string, double> CostByModel,
     IReadOnlyDictionary<string, double> CostByOperation,
     IReadOnlyDictionary<string, double> CostByProvider,
-    IReadOnlyList<DailyCost> CostByDay);
+    IReadOnlyList<DailyCost> CostByDay)
+{
+    /// <summary>Tokens metered in the range, by kind (cache reads and writes, reasoning).</summary>
+    public TokenTotals Tokens { get; init; } = TokenTotals.Zero;
+}
 
 /// <summary>One UTC day of a <see cref="CostSummary"/>.</summary>
 public readonly record struct DailyCost(DateOnly Day, double Cost, long Requests);

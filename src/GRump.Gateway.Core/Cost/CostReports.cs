@@ -68,7 +68,10 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
             CostByModel: byModel,
             CostByOperation: byOperation,
             CostByProvider: byProvider,
-            CostByDay: byDay);
+            CostByDay: byDay)
+        {
+            Tokens = days.Aggregate(TokenTotals.Zero, static (sum, day) => sum.Add(day.Tokens)),
+        };
     }
 
     public async Task<BudgetReport> BudgetAsync(string tenant, CancellationToken cancellationToken)

@@ -48,6 +48,23 @@ public sealed class ModelDefinition
     public double Cost(long inputTokens, long outputTokens) =>
         (inputTokens * InputPricePerMillion + outputTokens * OutputPricePerMillion) / 1_000_000d;
 
+    /// <summary>
+    /// The most a call can cost, what a budget must hold for it: the prompt at the dearest price it may be billed at
+    /// (a request with prompt-cache breakpoints may be billed cache writes, up to 2× the input price) and the whole
+    /// output budget.
+    /// </summary>
+    public double WorstCaseCost(long inputTokens, long outputTokens, bool writesPromptCache)
+    {
+        var inputPrice = InputPricePerMillion;
+        if (writesPromptCache)
+        {
+            var write5m = CacheWritePricePerMillion ?? InputPricePerMillion;
+            inputPrice = Math.Max(inputPrice, Math.Max(write5m, CacheWrite1hPricePerMillion ?? write5m));
+        }
+
+        return (inputTokens * inputPrice + outputTokens * OutputPricePerMillion) / 1_000_000d;
+    }
+
     /// <summary>USD for an upstream call's usage: cached reads and cache writes at their own prices, reasoning as output.</summary>
     public double Cost(TokenUsage usage)
     {

@@ -167,6 +167,7 @@ public sealed class WorkerPool : IHostedLifecycleService, IAsyncDisposable
             Interlocked.Add(ref _runTicks, _time.GetElapsedTime(started).Ticks);
             Interlocked.Increment(ref ok ? ref _completed : ref _failed);
             _tasks.Add(1, new KeyValuePair<string, object?>("kind", item.Kind), new KeyValuePair<string, object?>("outcome", ok ? "completed" : "failed"));
+            item.Complete();
         }
     }
 }

@@ -1,5 +1,6 @@
 using Google.Protobuf.Reflection;
 using Google.Rpc;
+using GRump.Gateway.Anthropic;
 using GRump.Gateway.Auth;
 using GRump.Gateway.Dashboard;
 using GRump.Gateway.Diagnostics;
@@ -62,6 +63,7 @@ public static class GrpcServiceCollectionExtensions
             app.MapPrometheusScrapingEndpoint("/metrics");
         }
         app.MapOpenAiEndpoints();
+        app.MapAnthropicEndpoints();
         app.MapDashboard();
         app.MapReverseProxy();
         return app;

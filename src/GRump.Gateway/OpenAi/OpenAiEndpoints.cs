@@ -24,6 +24,7 @@ internal static class OpenAiEndpoints
     {
         var v1 = app.MapGroup("/v1");
         v1.MapPost("/chat/completions", ChatCompletionsAsync);
+        v1.MapPost("/responses", ResponsesEndpoint.HandleAsync);
         v1.MapPost("/embeddings", EmbeddingsAsync);
         v1.MapGet("/models", ModelsAsync);
         v1.MapGet("/models/{**id}", ModelAsync);

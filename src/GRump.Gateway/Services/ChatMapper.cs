@@ -105,20 +105,23 @@ internal static class ChatMapper
 
         return new Domain.ChatMessage(role, content)
         {
-            ToolCalls = message.ToolCalls.Count == 0 ? [] : [.. message.ToolCalls.Select(c => new Domain.ToolCall(c.Id, c.Name, c.Arguments))],
+            ToolCalls = message.ToolCalls.Count == 0 ? [] : [.. message.ToolCalls.Select(c => new Domain.ToolCall(c.Id, c.Name, c.Arguments) { CacheControl = ToDomain(c.CacheControl) })],
             ToolCallId = message.ToolCallId,
             Name = message.Name,
             IsError = message.IsError,
+            CacheControl = ToDomain(message.CacheControl),
         };
     }
 
+    private static Domain.CacheControl? ToDomain(V1.CacheControl? control) => control is null ? null : new Domain.CacheControl(control.Ttl);
+
     private static ContentPart ToDomain(V1.ContentPart part, string field)
     {
-        var cacheControl = part.CacheControl is { } control ? new Domain.CacheControl(control.Ttl) : null;
+        var cacheControl = ToDomain(part.CacheControl);
         return part.PartCase switch
         {
             V1.ContentPart.PartOneofCase.Text => new TextPart(part.Text) { CacheControl = cacheControl },
-            V1.ContentPart.PartOneofCase.Image => new ImagePart(part.Image.Url, part.Image.Detail),
+            V1.ContentPart.PartOneofCase.Image => new ImagePart(part.Image.Url, part.Image.Detail) { CacheControl = cacheControl },
             V1.ContentPart.PartOneofCase.Reasoning => new ReasoningPart(part.Reasoning.Text, part.Reasoning.Signature, part.Reasoning.RedactedData),
             _ => throw new GatewayException(GatewayErrorKind.InvalidArgument, $"{field}: set one of text, image or reasoning", [new(field, "set one of text, image or reasoning")]),
         };

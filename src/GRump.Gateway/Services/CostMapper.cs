@@ -23,6 +23,15 @@ internal static class CostMapper
             CacheSavings = summary.CacheSavings,
             ModelRoutingSavings = summary.ModelRoutingSavings,
             TotalSavings = summary.TotalSavings,
+            Tokens = new V1.TokenBreakdown
+            {
+                InputTokens = summary.Tokens.Input,
+                OutputTokens = summary.Tokens.Output,
+                CacheReadTokens = summary.Tokens.CacheRead,
+                CacheWriteTokens = summary.Tokens.CacheWrite,
+                CacheWrite1HTokens = summary.Tokens.CacheWrite1h,
+                ReasoningTokens = summary.Tokens.Reasoning,
+            },
         };
         foreach (var (model, cost) in summary.CostByModel)
         {

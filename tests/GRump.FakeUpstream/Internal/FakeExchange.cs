@@ -82,6 +82,13 @@ internal sealed class FakeExchange(
         owner.Update(record, status, static (r, s) => r.StatusCode = s);
     }
 
+    /// <summary>Writes bytes as they are and flushes them.</summary>
+    public async Task WriteRawAsync(ReadOnlyMemory<byte> bytes)
+    {
+        await Body.WriteAsync(bytes, cancellationToken);
+        await FlushAsync();
+    }
+
     public async Task FlushAsync()
     {
         await Body.FlushAsync(cancellationToken);

@@ -82,13 +82,15 @@ public sealed class PlatformEndpointsTests(SharedGateway gateway)
     [Fact]
     public async Task Metrics_AfterParses_ServesPrometheusTextWithGatewayMetrics()
     {
-        // Arrange
-        var client = new IntentService.IntentServiceClient(gateway.App.Channel);
+        // Arrange: a gateway of its own. On the shared one another test's scrape may be collecting while this one asks,
+        // and the exporter hands a joining scrape that collection, taken before these parses were recorded.
+        await using var app = new GatewayApp().Start();
+        var client = new IntentService.IntentServiceClient(app.Channel);
         await client.ParseIntentAsync(new ParseIntentRequest { Raw = "Build a CLI in Go" }, cancellationToken: TestContext.Current.CancellationToken);
         await client.ParseIntentBatchAsync(new ParseIntentBatchRequest { Inputs = { new IntentInput { Raw = "Build an API" } } }, cancellationToken: TestContext.Current.CancellationToken);
 
         // Act
-        using var response = await gateway.App.Http.GetAsync("/metrics", TestContext.Current.CancellationToken);
+        using var response = await app.Http.GetAsync("/metrics", TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         // Assert

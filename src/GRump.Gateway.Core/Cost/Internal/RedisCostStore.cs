@@ -65,9 +65,13 @@ internal sealed partial class RedisCostStore : ICostStore, IAsyncDisposable
 
     // KEYS: records stream, day aggregate, month spend, hour buckets, holds, hold expiries.
     // ARGV: hold id ('' = none), cost, cache hit (0/1), cache savings, routing savings, model, operation, minute,
-    //       hour bucket ttl (ms), then the stream entry's field/value pairs.
+    //       hour bucket ttl (ms), tokens (input, output, cache read, cache write 5m, cache write 1h, reasoning),
+    //       then the stream entry's field/value pairs.
     private const string CommitScript = """
-        redis.call('XADD', KEYS[1], '*', unpack(ARGV, 10))
+        redis.call('XADD', KEYS[1], '*', unpack(ARGV, 16))
+        for i, kind in ipairs({'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens'}) do
+          if ARGV[9 + i] ~= '0' then redis.call('HINCRBY', KEYS[2], kind, ARGV[9 + i]) end
+        end
         redis.call('HINCRBYFLOAT', KEYS[2], 'cost', ARGV[2])
         redis.call('HINCRBY', KEYS[2], 'requests', 1)
         redis.call('HINCRBY', KEYS[2], 'cache_hits', ARGV[3])
@@ -168,10 +172,13 @@ internal sealed partial class RedisCostStore : ICostStore, IAsyncDisposable
         [
             hold, Number(record.CostUsd), record.CacheHit ? 1 : 0, Number(record.CacheSavingsUsd), Number(record.RoutingSavingsUsd),
             record.Model, record.Operation, minute, (long)HourBucketTtl.TotalMilliseconds,
+            record.InputTokens, record.OutputTokens, record.CacheReadTokens, record.CacheWriteTokens, record.CacheWrite1hTokens, record.ReasoningTokens,
             "id", record.Id.ToString("N"), "session", record.Session, "model", record.Model, "provider", record.Provider,
             "operation", record.Operation, "input_tokens", record.InputTokens, "output_tokens", record.OutputTokens,
             "cost", Number(record.CostUsd), "cache_hit", record.CacheHit ? 1 : 0, "cache_savings", Number(record.CacheSavingsUsd),
             "routing_savings", Number(record.RoutingSavingsUsd), "ts", ts,
+            "cache_read_tokens", record.CacheReadTokens, "cache_write_tokens", record.CacheWriteTokens,
+            "cache_write_1h_tokens", record.CacheWrite1hTokens, "reasoning_tokens", record.ReasoningTokens,
         ];
         try
         {
@@ -339,6 +346,7 @@ internal sealed partial class RedisCostStore : ICostStore, IAsyncDisposable
     {
         double cost = 0, cacheSavings = 0, routingSavings = 0;
         long requests = 0, hits = 0;
+        long input = 0, output = 0, cacheRead = 0, cacheWrite = 0, cacheWrite1h = 0, reasoning = 0;
         var modelCost = new Dictionary<string, double>(StringComparer.Ordinal);
         var modelRequests = new Dictionary<string, long>(StringComparer.Ordinal);
         var operations = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -362,6 +370,24 @@ internal sealed partial class RedisCostStore : ICostStore, IAsyncDisposable
                 case "routing_savings":
                     routingSavings = Parse(field.Value);
                     break;
+                case "input_tokens":
+                    input = (long)field.Value;
+                    break;
+                case "output_tokens":
+                    output = (long)field.Value;
+                    break;
+                case "cache_read_tokens":
+                    cacheRead = (long)field.Value;
+                    break;
+                case "cache_write_tokens":
+                    cacheWrite = (long)field.Value;
+                    break;
+                case "cache_write_1h_tokens":
+                    cacheWrite1h = (long)field.Value;
+                    break;
+                case "reasoning_tokens":
+                    reasoning = (long)field.Value;
+                    break;
                 default:
                     // model:<id>:cost, model:<id>:requests, op:<name>:cost — ids may contain ':', so strip both ends only.
                     if (name.StartsWith("model:", StringComparison.Ordinal) && name.EndsWith(":cost", StringComparison.Ordinal))
@@ -384,7 +410,10 @@ internal sealed partial class RedisCostStore : ICostStore, IAsyncDisposable
         {
             models[model] = new ModelAggregate(modelCost.GetValueOrDefault(model), count);
         }
-        return new DailyAggregate(day, cost, requests, hits, cacheSavings, routingSavings, models, operations);
+        return new DailyAggregate(day, cost, requests, hits, cacheSavings, routingSavings, models, operations)
+        {
+            Tokens = new TokenTotals(input, output, cacheRead, cacheWrite, cacheWrite1h, reasoning),
+        };
     }
 
     private RedisKey Key(string tenant, string name) => string.Concat(_prefix, "{", tenant, "}:", name);

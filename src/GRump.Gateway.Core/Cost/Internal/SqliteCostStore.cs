@@ -16,7 +16,15 @@ namespace GRump.Gateway.Cost.Internal;
 internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
 {
     private const int MaxBatch = 512;
-    private static readonly string[] RecordColumns = ["$id", "$tenant", "$session", "$model", "$provider", "$operation", "$in", "$out", "$cost", "$hit", "$cs", "$rs", "$ts", "$day"];
+    private static readonly string[] RecordColumns = ["$id", "$tenant", "$session", "$model", "$provider", "$operation", "$in", "$out", "$cost", "$hit", "$cs", "$rs", "$ts", "$day", "$crt", "$cwt", "$cw1", "$rt"];
+
+    private static readonly (string Column, string Statement)[] TokenColumns =
+    [
+        ("cache_read_tokens", "ALTER TABLE records ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0"),
+        ("cache_write_tokens", "ALTER TABLE records ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0"),
+        ("cache_write_1h_tokens", "ALTER TABLE records ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0"),
+        ("reasoning_tokens", "ALTER TABLE records ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0"),
+    ];
 
     private readonly string _connectionString;
     private readonly LedgerWriteQueue _queue;
@@ -124,9 +132,10 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
     public async ValueTask<IReadOnlyList<DailyAggregate>> GetDailyAsync(string tenant, DateOnly first, DateOnly last, CancellationToken cancellationToken)
     {
         using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var days = new SortedDictionary<string, (double Cost, long Requests, long Hits, double CacheSavings, double RoutingSavings, Dictionary<string, ModelAggregate> Models, Dictionary<string, double> Operations)>(StringComparer.Ordinal);
+        var days = new SortedDictionary<string, (double Cost, long Requests, long Hits, double CacheSavings, double RoutingSavings, Dictionary<string, ModelAggregate> Models, Dictionary<string, double> Operations, TokenTotals Tokens)>(StringComparer.Ordinal);
         using (var command = Query(connection, tenant, first, last,
-            "SELECT day, model, operation, SUM(cost), COUNT(*), SUM(cache_hit), SUM(cache_savings), SUM(routing_savings) FROM records " +
+            "SELECT day, model, operation, SUM(cost), COUNT(*), SUM(cache_hit), SUM(cache_savings), SUM(routing_savings), " +
+            "SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(cache_write_1h_tokens), SUM(reasoning_tokens) FROM records " +
             "WHERE tenant = $t AND day >= $from AND day <= $to GROUP BY day, model, operation"))
         {
             using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -135,7 +144,7 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
                 var day = reader.GetString(0);
                 if (!days.TryGetValue(day, out var entry))
                 {
-                    entry = (0, 0, 0, 0, 0, new Dictionary<string, ModelAggregate>(StringComparer.Ordinal), new Dictionary<string, double>(StringComparer.Ordinal));
+                    entry = (0, 0, 0, 0, 0, new Dictionary<string, ModelAggregate>(StringComparer.Ordinal), new Dictionary<string, double>(StringComparer.Ordinal), TokenTotals.Zero);
                 }
                 var (model, operation, cost, count) = (reader.GetString(1), reader.GetString(2), reader.GetDouble(3), reader.GetInt64(4));
                 entry.Cost += cost;
@@ -143,13 +152,14 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
                 entry.Hits += reader.GetInt64(5);
                 entry.CacheSavings += reader.GetDouble(6);
                 entry.RoutingSavings += reader.GetDouble(7);
+                entry.Tokens = entry.Tokens.Add(new TokenTotals(reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13)));
                 entry.Models[model] = entry.Models.TryGetValue(model, out var m) ? new ModelAggregate(m.CostUsd + cost, m.Requests + count) : new ModelAggregate(cost, count);
                 entry.Operations[operation] = entry.Operations.GetValueOrDefault(operation) + cost;
                 days[day] = entry;
             }
         }
         return [.. days.Select(d => new DailyAggregate(DateOnly.ParseExact(d.Key, "yyyy-MM-dd", CultureInfo.InvariantCulture),
-            d.Value.Cost, d.Value.Requests, d.Value.Hits, d.Value.CacheSavings, d.Value.RoutingSavings, d.Value.Models, d.Value.Operations))];
+            d.Value.Cost, d.Value.Requests, d.Value.Hits, d.Value.CacheSavings, d.Value.RoutingSavings, d.Value.Models, d.Value.Operations) { Tokens = d.Value.Tokens })];
     }
 
     public async ValueTask<(double CostUsd, long Requests)> GetSinceAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken)
@@ -252,6 +262,25 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
             """;
         command.ExecuteNonQuery();
 
+        // Token kinds were added later: a ledger from before gains the columns (0 for its old records).
+        var columns = new HashSet<string>(StringComparer.Ordinal);
+        command.CommandText = "SELECT name FROM pragma_table_info('records')";
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                columns.Add(reader.GetString(0));
+            }
+        }
+        foreach (var (column, statement) in TokenColumns)
+        {
+            if (!columns.Contains(column))
+            {
+                command.CommandText = statement;
+                command.ExecuteNonQuery();
+            }
+        }
+
         command.CommandText = "SELECT tenant, daily, monthly, threshold FROM budgets";
         using (var reader = command.ExecuteReader())
         {
@@ -280,8 +309,8 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
         await connection.OpenAsync().ConfigureAwait(false);
         using var insert = connection.CreateCommand();
         insert.CommandText = "INSERT OR IGNORE INTO records(id, tenant, session, model, provider, operation, input_tokens, output_tokens, cost, " +
-            "cache_hit, cache_savings, routing_savings, ts, day) VALUES ($id, $tenant, $session, $model, $provider, $operation, $in, $out, $cost, " +
-            "$hit, $cs, $rs, $ts, $day)";
+            "cache_hit, cache_savings, routing_savings, ts, day, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens) " +
+            "VALUES ($id, $tenant, $session, $model, $provider, $operation, $in, $out, $cost, $hit, $cs, $rs, $ts, $day, $crt, $cwt, $cw1, $rt)";
         var parameters = RecordColumns.Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
 
         while (await _queue.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
@@ -349,6 +378,10 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
         p[11].Value = r.RoutingSavingsUsd;
         p[12].Value = r.Timestamp.ToUnixTimeMilliseconds();
         p[13].Value = Periods.Day(r.Timestamp);
+        p[14].Value = r.CacheReadTokens;
+        p[15].Value = r.CacheWriteTokens;
+        p[16].Value = r.CacheWrite1hTokens;
+        p[17].Value = r.ReasoningTokens;
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)

@@ -201,7 +201,11 @@ internal static class AnthropicWire
             writer.WriteStartArray("content");
             foreach (var part in message.Content)
             {
-                WritePart(writer, part);
+                // Anthropic refuses empty text blocks; an empty tool result is an empty content list.
+                if (part is not TextPart { Text.Length: 0 })
+                {
+                    WritePart(writer, part);
+                }
             }
 
             writer.WriteEndArray();
@@ -210,6 +214,7 @@ internal static class AnthropicWire
                 writer.WriteBoolean("is_error", true);
             }
 
+            WriteCacheControl(writer, message.CacheControl);
             writer.WriteEndObject();
             return;
         }
@@ -239,6 +244,7 @@ internal static class AnthropicWire
             writer.WriteString("name", call.Name);
             writer.WritePropertyName("input");
             writer.WriteRawValue(ArgumentsObject(call));
+            WriteCacheControl(writer, call.CacheControl);
             writer.WriteEndObject();
         }
     }
@@ -291,6 +297,7 @@ internal static class AnthropicWire
                 }
 
                 writer.WriteEndObject();
+                WriteCacheControl(writer, image.CacheControl);
                 writer.WriteEndObject();
                 break;
             case ReasoningPart { RedactedData.Length: > 0 } redacted:
@@ -298,6 +305,10 @@ internal static class AnthropicWire
                 writer.WriteString("type", "redacted_thinking");
                 writer.WriteString("data", redacted.RedactedData);
                 writer.WriteEndObject();
+                break;
+            case ReasoningPart { Signature.Length: 0 }:
+                // Reasoning without Anthropic's signature (another model's, or a client that dropped it) cannot be
+                // verified by Anthropic, which rejects such a block: it is left out, as Anthropic permits for past turns.
                 break;
             case ReasoningPart reasoning:
                 writer.WriteStartObject();
@@ -472,6 +483,7 @@ internal static class AnthropicWire
         private long _cacheRead;
         private long _cacheWrite;
         private long _cacheWrite1h;
+        private long _thinking;
         private bool _hasInput;
         private bool _hasOutput;
 
@@ -496,6 +508,12 @@ internal static class AnthropicWire
             }
 
             _cacheRead = Number(usage, "cache_read_input_tokens") ?? _cacheRead;
+            if (usage.TryGetProperty("output_tokens_details", out var details) && details.ValueKind == JsonValueKind.Object
+                && Number(details, "thinking_tokens") is { } thinking)
+            {
+                _thinking = thinking;
+            }
+
             if (Number(usage, "cache_creation_input_tokens") is { } creation)
             {
                 // The TTL split, when the API gives it; otherwise every write is a 5-minute write.
@@ -504,11 +522,13 @@ internal static class AnthropicWire
                     _cacheWrite1h = Number(split, "ephemeral_1h_input_tokens") ?? 0;
                     _cacheWrite = creation - _cacheWrite1h;
                 }
-                else
+                else if (creation != _cacheWrite + _cacheWrite1h)
                 {
                     _cacheWrite = creation;
                     _cacheWrite1h = 0;
                 }
+
+                // Else: the same total repeated without its split (message_delta after message_start): keep the split.
             }
         }
 
@@ -518,6 +538,7 @@ internal static class AnthropicWire
                 CacheReadTokens = _cacheRead,
                 CacheWriteTokens = _cacheWrite,
                 CacheWrite1hTokens = _cacheWrite1h,
+                ReasoningTokens = _thinking,
             }
             : null;
 

@@ -81,6 +81,14 @@ internal static class OpenAiChatWire
         writer.WriteString("role", ChatMessage.RoleName(message.Role));
         if (message.Role == ChatRole.Tool)
         {
+            if (message.HasImage)
+            {
+                // Chat Completions tool messages carry text only: refuse rather than drop the image the model was to see.
+                throw new GatewayException(GatewayErrorKind.InvalidArgument,
+                    $"tool result '{message.ToolCallId}': images in tool results cannot be sent to OpenAI-compatible models; route to a model with the vision capability on Anthropic or send the image in a user message.",
+                    [new("messages.content", "images in tool results are not supported by this model's API")]);
+            }
+
             writer.WriteString("tool_call_id", message.ToolCallId);
             writer.WriteString("content", message.Text);
         }

@@ -28,8 +28,11 @@ internal abstract class WorkItem
     /// <summary>Marks the item as not wanted any more; false when a worker already started it.</summary>
     public bool TryAbandon() => Interlocked.CompareExchange(ref _state, Abandoned, Pending) == Pending;
 
-    /// <summary>Runs the work and completes the caller's task; never throws.</summary>
+    /// <summary>Runs the work and keeps its result or exception; never throws. True when it succeeded.</summary>
     public abstract bool Execute();
+
+    /// <summary>Hands the kept result (or exception) to the caller — after the pool counted it, so a caller never sees stale stats.</summary>
+    public abstract void Complete();
 
     /// <summary>Completes the caller's task as cancelled (used when the pool shuts down or the caller left).</summary>
     public abstract void Cancel();
@@ -50,19 +53,34 @@ internal sealed class WorkItem<TState, TResult> : WorkItem
 
     public Task<TResult> Task => _completion.Task;
 
+    private TResult? _result;
+    private Exception? _exception;
+
     public override bool Execute()
     {
         try
         {
-            _completion.TrySetResult(_work(_state));
+            _result = _work(_state);
             return true;
         }
 #pragma warning disable CA1031 // The exception belongs to the caller: it is handed over, not swallowed.
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            _completion.TrySetException(exception);
+            _exception = exception;
             return false;
+        }
+    }
+
+    public override void Complete()
+    {
+        if (_exception is not null)
+        {
+            _completion.TrySetException(_exception);
+        }
+        else
+        {
+            _completion.TrySetResult(_result!);
         }
     }
 
