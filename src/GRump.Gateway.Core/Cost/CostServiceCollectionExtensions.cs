@@ -13,6 +13,7 @@ public static class CostServiceCollectionExtensions
     public static IServiceCollection AddCostLedger(this IServiceCollection services)
     {
         services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CostOptions>, CostOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CostMetrics>();
         services.TryAddSingleton<ICostStore>(sp =>
@@ -25,11 +26,13 @@ public static class CostServiceCollectionExtensions
                 ? configured : configuration[Caching.RedisOptions.EnvironmentVariable];
             if (!string.IsNullOrWhiteSpace(redis))
             {
-                return new RedisCostStore(redis, options.RedisKeyPrefix, options.ReservationTtl, logger);
+                return new RedisCostStore(redis, options.RedisKeyPrefix, options.ReservationTtl, logger) { RawRecordRetention = options.RawRecordRetention };
             }
             var dataPath = configuration["Gateway:DataPath"] is { Length: > 0 } path ? path : "./data";
             return new SqliteCostStore(Path.Combine(dataPath, "ledger.db"), options.WriteQueueCapacity, logger);
         });
+        services.TryAddSingleton<LedgerRetentionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<LedgerRetentionService>());
         services.TryAddSingleton<CostLedger>();
         services.TryAddSingleton<CostMeter>();
         services.TryAddSingleton<CostReports>();

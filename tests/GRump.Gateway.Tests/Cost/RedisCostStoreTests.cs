@@ -295,6 +295,29 @@ public sealed class RedisCostStoreTests(RedisFixture redis) : IClassFixture<Redi
     }
 
     [Fact]
+    public async Task Commit_RawRecordsOlderThanTheRetention_LeaveTheStreamButTheTotalsStay()
+    {
+        // Arrange: no raw-record window at all, so every earlier record is beyond it at the next write.
+        var prefix = $"grump:test:{Guid.CreateVersion7():N}:";
+        await using var store = new RedisCostStore(redis.Require(), prefix, TimeSpan.FromMinutes(10), NullLogger.Instance) { RawRecordRetention = TimeSpan.Zero };
+        const int Count = 600;
+
+        // Act: one after another, so the stream's ids span many milliseconds and whole nodes fall out of the window.
+        for (var i = 0; i < Count; i++)
+        {
+            await store.CommitAsync(NewRecord("t", 0.001, Noon), null, Ct);
+        }
+
+        // Assert
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Require()).DefaultTimeout();
+        var length = await connection.GetDatabase().StreamLengthAsync(prefix + "{t}:records").DefaultTimeout();
+        Assert.InRange(length, 1, Count - 100);
+        var day = Assert.Single(await store.GetDailyAsync("t", new DateOnly(2025, 6, 15), new DateOnly(2025, 6, 15), Ct));
+        Assert.Equal(Count, day.Requests);
+        Assert.Equal(0.6, day.CostUsd, 1e-9);
+    }
+
+    [Fact]
     public async Task Commit_AfterRedisWentAway_FailsUnavailableNotUnknown()
     {
         // Arrange: a Redis of our own, killed. Short timeouts: a command waits that long in the backlog for a reconnect.

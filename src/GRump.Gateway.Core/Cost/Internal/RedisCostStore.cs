@@ -66,9 +66,13 @@ internal sealed partial class RedisCostStore : ICostStore, IAsyncDisposable
     // KEYS: records stream, day aggregate, month spend, hour buckets, holds, hold expiries.
     // ARGV: hold id ('' = none), cost, cache hit (0/1), cache savings, routing savings, model, operation, minute,
     //       hour bucket ttl (ms), tokens (input, output, cache read, cache write 5m, cache write 1h, reasoning),
-    //       then the stream entry's field/value pairs.
+    //       raw record retention (ms), then the stream entry's field/value pairs.
+    // The stream holds the raw records for the retention window only, trimmed on every write by the server's clock (the
+    // ids '*' makes are server time; '~' trims whole macro nodes, so it is cheap); the day and hour aggregates the cost
+    // API reads are kept apart from it.
     private const string CommitScript = """
-        redis.call('XADD', KEYS[1], '*', unpack(ARGV, 16))
+        local now = redis.call('TIME')
+        redis.call('XADD', KEYS[1], 'MINID', '~', string.format('%.0f', (tonumber(now[1]) * 1000) + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[16])), '*', unpack(ARGV, 17))
         for i, kind in ipairs({'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens'}) do
           if ARGV[9 + i] ~= '0' then redis.call('HINCRBY', KEYS[2], kind, ARGV[9 + i]) end
         end
@@ -127,6 +131,9 @@ internal sealed partial class RedisCostStore : ICostStore, IAsyncDisposable
         _logger = logger;
     }
 
+    /// <summary>How long raw records stay in the tenant's records stream (<see cref="CostOptions.RawRecordRetention"/>).</summary>
+    public TimeSpan RawRecordRetention { get; init; } = TimeSpan.FromDays(7);
+
     public async ValueTask<BudgetReservation?> ReserveAsync(string tenant, double amountUsd, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var reservation = new BudgetReservation(Guid.CreateVersion7(), tenant, amountUsd, Periods.Day(now), Periods.Month(now));
@@ -173,6 +180,7 @@ internal sealed partial class RedisCostStore : ICostStore, IAsyncDisposable
             hold, Number(record.CostUsd), record.CacheHit ? 1 : 0, Number(record.CacheSavingsUsd), Number(record.RoutingSavingsUsd),
             record.Model, record.Operation, minute, (long)HourBucketTtl.TotalMilliseconds,
             record.InputTokens, record.OutputTokens, record.CacheReadTokens, record.CacheWriteTokens, record.CacheWrite1hTokens, record.ReasoningTokens,
+            (long)RawRecordRetention.TotalMilliseconds,
             "id", record.Id.ToString("N"), "session", record.Session, "model", record.Model, "provider", record.Provider,
             "operation", record.Operation, "input_tokens", record.InputTokens, "output_tokens", record.OutputTokens,
             "cost", Number(record.CostUsd), "cache_hit", record.CacheHit ? 1 : 0, "cache_savings", Number(record.CacheSavingsUsd),
