@@ -9,6 +9,7 @@ public static class GatewayHostingExtensions
     public static WebApplicationBuilder AddGatewayHosting(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        LoggingDefaults.Apply(builder.Configuration);
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
