@@ -43,7 +43,15 @@ public sealed class EmbeddingPipeline
     /// (queue full), FAILED_PRECONDITION (the model's provider is not configured), UNAVAILABLE / DEADLINE_EXCEEDED from
     /// the upstream.
     /// </summary>
-    public async Task<EmbeddingPipelineResult> EmbedAsync(string tenant, string model, IReadOnlyList<string> inputs, CancellationToken cancellationToken)
+    public Task<EmbeddingPipelineResult> EmbedAsync(string tenant, string model, IReadOnlyList<string> inputs, CancellationToken cancellationToken) =>
+        EmbedAsync(tenant, model, inputs, CacheAccess.On, cancellationToken);
+
+    /// <summary>
+    /// As above, with the caller's cache switch: <see cref="CacheAccess.Off"/> neither reads nor stores (every text goes
+    /// upstream and is billed), <see cref="CacheAccess.ReadOnly"/> reads but never stores, <see cref="CacheAccess.WriteOnly"/>
+    /// embeds afresh and refreshes the entries. Embeddings are deterministic, so the contract's unset mode means on.
+    /// </summary>
+    public async Task<EmbeddingPipelineResult> EmbedAsync(string tenant, string model, IReadOnlyList<string> inputs, CacheAccess cache, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         EmbeddingLimits.Validate(inputs, "inputs");
@@ -59,7 +67,9 @@ public sealed class EmbeddingPipeline
         for (var i = 0; i < inputs.Count; i++)
         {
             keys[i] = CacheKeys.ForEmbedding(tenant, definition.Provider, definition.Id, inputs[i]);
-            var lookup = await _cache.GetAsync(CacheNamespace.Embeddings, keys[i], CacheAccess.On, cancellationToken).ConfigureAwait(false);
+            var lookup = cache.CanRead()
+                ? await _cache.GetAsync(CacheNamespace.Embeddings, keys[i], cache, cancellationToken).ConfigureAwait(false)
+                : CacheLookup.Miss;
             if (lookup.IsHit && lookup.Entry!.Value.Length % sizeof(float) == 0)
             {
                 vectors[i] = MemoryMarshal.Cast<byte, float>(lookup.Entry.Value.Span).ToArray();
@@ -91,12 +101,16 @@ public sealed class EmbeddingPipeline
                 throw;
             }
             await _meter.RecordAsync(new MeteredCall(tenant, definition, CostOperations.Embed, new TokenUsage(tokens, 0)) { CacheSavingsUsd = savings }, reservation).ConfigureAwait(false);
+            var store = cache.CanWrite();
             for (var k = 0; k < misses.Count; k++)
             {
                 var i = misses[k];
                 vectors[i] = produced[k];
-                var textCost = definition.Cost(TokenCounter.Shared.Count(texts[k]), 0);
-                await _cache.SetAsync(CacheNamespace.Embeddings, keys[i], MemoryMarshal.AsBytes(produced[k].AsSpan()).ToArray(), textCost, CacheAccess.On, CancellationToken.None).ConfigureAwait(false);
+                if (store)
+                {
+                    var textCost = definition.Cost(TokenCounter.Shared.Count(texts[k]), 0);
+                    await _cache.SetAsync(CacheNamespace.Embeddings, keys[i], MemoryMarshal.AsBytes(produced[k].AsSpan()).ToArray(), textCost, cache, CancellationToken.None).ConfigureAwait(false);
+                }
             }
         }
         else

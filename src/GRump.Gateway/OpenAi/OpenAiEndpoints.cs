@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using GRump.Gateway.Auth;
+using GRump.Gateway.Caching;
 using GRump.Gateway.Chat;
 using GRump.Gateway.Embeddings;
 using GRump.Gateway.Endpoints;
@@ -118,6 +119,7 @@ internal static class OpenAiEndpoints
             string? model;
             List<string> inputs;
             bool base64;
+            CacheAccess cache;
             using (var body = await JsonBody.ReadAsync(context, MaxBodyBytes).ConfigureAwait(false))
             {
                 var root = body.RootElement;
@@ -135,6 +137,8 @@ internal static class OpenAiEndpoints
                     "base64" => true,
                     _ => throw JsonBody.Invalid("encoding_format", "must be 'float' or 'base64'"),
                 };
+                // The gateway's extension, as on chat: absent = on (embeddings are deterministic).
+                cache = ChatCompletionsReader.CacheMode(JsonBody.String(root, "x_grump_cache", "x_grump_cache")).ToAccess();
                 if (root.TryGetProperty("dimensions", out var dimensions) && dimensions.ValueKind != JsonValueKind.Null)
                 {
                     throw JsonBody.Invalid("dimensions", "is not supported: the gateway returns each model's full vectors");
@@ -142,7 +146,7 @@ internal static class OpenAiEndpoints
             }
 
             EmbeddingLimits.Validate(inputs, "input");
-            var result = await pipeline.EmbedAsync(caller.Tenant, model is null or "auto" ? string.Empty : model, inputs, context.RequestAborted).ConfigureAwait(false);
+            var result = await pipeline.EmbedAsync(caller.Tenant, model is null or "auto" ? string.Empty : model, inputs, cache, context.RequestAborted).ConfigureAwait(false);
             GrumpHeaders.WriteEmbedding(context.Response, result.Model, result.Provider, result.Cache, result.CostUsd);
             context.Response.ContentType = "application/json";
             using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
