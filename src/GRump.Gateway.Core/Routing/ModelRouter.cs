@@ -207,9 +207,16 @@ public sealed class ModelRouter
         return (chosen.Definition, string.Create(CultureInfo.InvariantCulture, $"{tierName} (score {ask.Score}) → {chosen.Definition.Id}: {why}"));
     }
 
+    /// <summary>
+    /// A dated snapshot id (<c>claude-sonnet-4-5-20250929</c>) without its date: clients such as Claude Code name
+    /// snapshots, and a snapshot of a registered model is that model (its prices, its upstream id).
+    /// </summary>
+    private static string WithoutSnapshotDate(string id) =>
+        id.Length > 9 && id[^9] == '-' && !id.AsSpan(id.Length - 8).ContainsAnyExceptInRange('0', '9') ? id[..^9] : id;
+
     private (ModelDefinition Model, string Reason) ChooseExplicit(string id, in Ask ask)
     {
-        if (!_byId.TryGetValue(id, out var model))
+        if (!_byId.TryGetValue(id, out var model) && !_byId.TryGetValue(WithoutSnapshotDate(id), out model))
         {
             GatewayErrors.ThrowInvalidArgument("model", string.Create(CultureInfo.InvariantCulture,
                 $"unknown model '{id}'. Known models: {KnownChatModels()}; or leave model empty to let the router choose."));

@@ -264,6 +264,33 @@ public sealed class ModelRouterTests
         Assert.Contains(ModelRegistry.ClaudeSonnet, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("claude-sonnet-4-5-20250929", ModelRegistry.ClaudeSonnet)]
+    [InlineData("moonshotai/kimi-k2.5-20260101", ModelRegistry.KimiK25)]
+    public void Route_ExplicitDatedSnapshotOfAKnownModel_IsThatModel(string snapshot, string expected)
+    {
+        // Arrange
+        var request = RoutingTestHelpers.Chat(Greeting) with { Model = snapshot };
+
+        // Act
+        var result = RoutingTestHelpers.Router().Route(request);
+
+        // Assert
+        Assert.True(result.Decision.ExplicitModel);
+        Assert.Equal(expected, result.Decision.Model);
+    }
+
+    [Theory]
+    [InlineData("claude-sonnet-4-5-2025092x")]
+    [InlineData("claude-sonnet-4-5_20250929")]
+    [InlineData("claude-opus-9-20250929")]
+    public void Route_ExplicitIdThatIsNotASnapshotOfAKnownModel_IsInvalidArgument(string id)
+    {
+        var error = Assert.Throws<GatewayException>(() => RoutingTestHelpers.Router().Route(RoutingTestHelpers.Chat(Greeting) with { Model = id }));
+        Assert.Equal(GatewayErrorKind.InvalidArgument, error.Kind);
+        Assert.Contains(id, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Route_ExplicitModelOverCap_IsFailedPrecondition()
     {
