@@ -36,23 +36,23 @@ internal static class SqliteLedgerRollup
         "cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens, cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens, " +
         "cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens, reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens";
 
+    /// <summary>The columns of both aggregate tables (they differ only in their keys).</summary>
+    private const string AggregateTable =
+        "tenant TEXT NOT NULL, ts INTEGER NOT NULL, day TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL, " +
+        "operation TEXT NOT NULL, requests INTEGER NOT NULL, cache_hits INTEGER NOT NULL, input_tokens INTEGER NOT NULL, " +
+        "output_tokens INTEGER NOT NULL, cost REAL NOT NULL, cache_savings REAL NOT NULL, routing_savings REAL NOT NULL, " +
+        "cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL, cache_write_1h_tokens INTEGER NOT NULL, " +
+        "reasoning_tokens INTEGER NOT NULL, ";
+
     /// <summary>Tables, indexes and the view (idempotent; the view is recreated so its shape follows this code).</summary>
-    public const string Schema = """
+    public const string Schema = $"""
         CREATE INDEX IF NOT EXISTS records_ts ON records(ts);
         CREATE TABLE IF NOT EXISTS records_hourly(
-          tenant TEXT NOT NULL, ts INTEGER NOT NULL, day TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
-          operation TEXT NOT NULL, requests INTEGER NOT NULL, cache_hits INTEGER NOT NULL, input_tokens INTEGER NOT NULL,
-          output_tokens INTEGER NOT NULL, cost REAL NOT NULL, cache_savings REAL NOT NULL, routing_savings REAL NOT NULL,
-          cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL, cache_write_1h_tokens INTEGER NOT NULL,
-          reasoning_tokens INTEGER NOT NULL, PRIMARY KEY(tenant, ts, model, provider, operation));
+          {AggregateTable}PRIMARY KEY(tenant, ts, model, provider, operation));
         CREATE INDEX IF NOT EXISTS records_hourly_day ON records_hourly(tenant, day);
         CREATE INDEX IF NOT EXISTS records_hourly_ts ON records_hourly(ts);
         CREATE TABLE IF NOT EXISTS records_daily(
-          tenant TEXT NOT NULL, ts INTEGER NOT NULL, day TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
-          operation TEXT NOT NULL, requests INTEGER NOT NULL, cache_hits INTEGER NOT NULL, input_tokens INTEGER NOT NULL,
-          output_tokens INTEGER NOT NULL, cost REAL NOT NULL, cache_savings REAL NOT NULL, routing_savings REAL NOT NULL,
-          cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL, cache_write_1h_tokens INTEGER NOT NULL,
-          reasoning_tokens INTEGER NOT NULL, PRIMARY KEY(tenant, day, model, provider, operation));
+          {AggregateTable}PRIMARY KEY(tenant, day, model, provider, operation));
         DROP VIEW IF EXISTS ledger;
         CREATE VIEW ledger AS
           SELECT tenant, ts, day, model, provider, operation, 1 AS requests, cache_hit AS cache_hits, input_tokens, output_tokens,
