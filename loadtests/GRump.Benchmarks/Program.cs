@@ -23,6 +23,11 @@ internal static class BenchmarkProgram
             return ChatOverhead.RunAsync(args).GetAwaiter().GetResult();
         }
 
+        if (args.Length > 0 && args[0] == "routing-eval")
+        {
+            return Routing.RoutingEvaluation.Run(args[1..], Console.Out);
+        }
+
         if (args.Length > 0 && args[0] == "embeddings")
         {
             return EmbeddingLoad.RunAsync(args).GetAwaiter().GetResult();

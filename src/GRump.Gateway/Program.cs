@@ -7,6 +7,7 @@ using GRump.Gateway.Embeddings;
 using GRump.Gateway.Endpoints;
 using GRump.Gateway.Hosting;
 using GRump.Gateway.Intent;
+using GRump.Gateway.Passthrough;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Workers;
 using GRump.Gateway.Workflows;
@@ -22,6 +23,7 @@ builder.Services.AddModelRouting();
 builder.Services.AddTieredCache();
 builder.Services.AddChat(builder.Configuration);
 builder.Services.AddEmbeddings();
+builder.Services.AddPassthrough();
 builder.Services.AddDashboard();
 builder.Services.AddWorkflows();
 

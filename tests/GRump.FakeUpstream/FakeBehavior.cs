@@ -57,6 +57,12 @@ public sealed record FakeBehavior
     /// <summary>Reported completion tokens; default the number of content chunks.</summary>
     public int? CompletionTokens { get; init; }
 
+    /// <summary>
+    /// An upstream that produces as much as it is allowed: report the request's <c>max_tokens</c> as completion tokens, or
+    /// this many when the request sets none. <see cref="CompletionTokens"/> wins when both are set.
+    /// </summary>
+    public int? CompletionTokensUpToLimit { get; init; }
+
     /// <summary>Send this many content chunks, then abort the connection (no finish, no <c>[DONE]</c>/<c>message_stop</c>).</summary>
     public int? CutAfterChunks { get; init; }
 

@@ -1,18 +1,15 @@
-using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
-using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Intent;
-using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Chat;
-using Microsoft.Extensions.Options;
 
 namespace GRump.Benchmarks.Routing;
 
 /// <summary>
-/// One routing decision for a chat request, including the intent compile of its task text (issue #5 target: ≤ 10 µs
-/// median, ≤ 1 KB allocated). "decision only" passes the compiled intent in, as the chat pipeline does when it has
-/// compiled it already. Run: <c>dotnet run -c Release -- --filter '*Routing*' --job short</c>.
+/// One heuristic routing decision for a chat request, including the intent compile of its task text (issue #5 target:
+/// ≤ 10 µs median, ≤ 1 KB allocated). "decision only" passes the compiled intent in, as the chat pipeline does when it
+/// has compiled it already. The strategies over the holdout: <see cref="RoutingStrategyBenchmarks"/>.
+/// Run: <c>dotnet run -c Release -- --filter '*RoutingBenchmarks*' --job short</c>.
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
@@ -33,8 +30,7 @@ public class RoutingBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var options = Options.Create(new ModelRegistryOptions());
-        _router = new ModelRouter(new ModelRegistry(options), new Providers("local", "nim", "anthropic"), _compiler, new RoutingMetrics(new MeterFactory()), options);
+        _router = RoutingSetup.Router(RoutingStrategy.Heuristic, classifier: null, _compiler);
         _greeting = Chat(Greeting);
         _code = Chat(CodeTask);
         _design = Chat(DesignTask);
@@ -64,26 +60,4 @@ public class RoutingBenchmarks
     public ParsedIntent DesignIntentOnly() => _compiler.Compile(DesignTask);
 
     private static ChatRequest Chat(string text) => new() { Messages = [ChatMessage.FromText(ChatRole.User, text)] };
-
-    private sealed class Providers(params string[] names) : IProviderDirectory
-    {
-        private readonly HashSet<string> _names = new(names, StringComparer.Ordinal);
-
-        public IReadOnlyCollection<string> Available => _names;
-
-        public bool IsAvailable(string provider) => _names.Contains(provider);
-
-        public IChatProvider GetChat(string provider) => throw new NotSupportedException();
-
-        public IEmbeddingProvider GetEmbedding(string provider) => throw new NotSupportedException();
-    }
-
-    private sealed class MeterFactory : IMeterFactory
-    {
-        public Meter Create(MeterOptions options) => new(options);
-
-        public void Dispose()
-        {
-        }
-    }
 }

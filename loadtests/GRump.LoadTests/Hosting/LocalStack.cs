@@ -82,7 +82,30 @@ internal sealed partial class LocalStack : IDisposable
             throw new InvalidOperationException($"Unexpected gateway line: {line}");
         }
 
-        return (new Uri(match.Groups["grpc"].Value), new Uri(match.Groups["http"].Value), process.Pid);
+        var http = new Uri(match.Groups["http"].Value);
+        await WaitUntilHealthyAsync(http, cancellationToken).ConfigureAwait(false);
+        return (new Uri(match.Groups["grpc"].Value), http, process.Pid);
+    }
+
+    /// <summary>
+    /// Waits until /readyz says Healthy, not Degraded: the learned router trains in the background for a few seconds
+    /// after the gateway listens, and a measurement must not share the cores with that training.
+    /// </summary>
+    private static async Task WaitUntilHealthyAsync(Uri http, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient { BaseAddress = http, Timeout = TimeSpan.FromSeconds(5) };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(StartTimeout);
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+        do
+        {
+            using var response = await client.GetAsync(new Uri("/readyz", UriKind.Relative), deadline.Token).ConfigureAwait(false);
+            if (string.Equals(await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false), "Healthy", StringComparison.Ordinal))
+            {
+                return;
+            }
+        }
+        while (await poll.WaitForNextTickAsync(deadline.Token).ConfigureAwait(false));
     }
 
     public void Dispose()

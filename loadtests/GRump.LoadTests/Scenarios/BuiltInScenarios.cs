@@ -20,6 +20,9 @@ internal static class BuiltInScenarios
     public const string ChatDirectSse = "chat-direct-sse";
     public const string ChatGrpcStream = "chat-grpc-stream";
     public const string ChatHttpSse = "chat-http-sse";
+    public const string ChatGrpcNamed = "chat-grpc-named";
+    public const string ChatGrpcStreamNamed = "chat-grpc-stream-named";
+    public const string ChatHttpRouted = "chat-http-routed";
     public const string EmbeddingsDirect = "embeddings-direct";
     public const string Embeddings = "embeddings";
     public const string EmbeddingsOneByOne = "embeddings-nocoalesce";
@@ -64,6 +67,12 @@ internal static class BuiltInScenarios
             (t, _) => Shared(new ChatStreamStep(t.Channel(t.GatewayGrpc, GrpcOption), ScenarioTexts.Chat(CacheMode.Off, null)))),
         new(ChatHttpSse, "POST /v1/chat/completions (SSE) on the gateway → fake upstream SSE", ScenarioTarget.Gateway, Single,
             (t, _) => Shared(new HttpPostStep(t.Http, Url(t.GatewayHttp, HttpOption, "/v1/chat/completions"), OpenAiChat(stream: true), sse: true))),
+        new(ChatGrpcNamed, "ChatService.Complete over gRPC, the model named as the /v1 requests name it (cache off) → fake upstream", ScenarioTarget.Gateway, Single,
+            (t, _) => Shared(new ChatCompleteStep(t.Channel(t.GatewayGrpc, GrpcOption), ScenarioTexts.Chat(CacheMode.Off, null, ScenarioTexts.ChatModel), null))),
+        new(ChatGrpcStreamNamed, "ChatService.StreamComplete over gRPC, the model named (cache off) → fake upstream SSE", ScenarioTarget.Gateway, Single,
+            (t, _) => Shared(new ChatStreamStep(t.Channel(t.GatewayGrpc, GrpcOption), ScenarioTexts.Chat(CacheMode.Off, null, ScenarioTexts.ChatModel)))),
+        new(ChatHttpRouted, "POST /v1/chat/completions (JSON) with model \"auto\": routed like the gRPC requests → fake upstream", ScenarioTarget.Gateway, Single,
+            (t, _) => Shared(new HttpPostStep(t.Http, Url(t.GatewayHttp, HttpOption, "/v1/chat/completions"), OpenAiChat(stream: false, model: "auto"), sse: false))),
         new(EmbeddingsDirect, "POST /v1/embeddings, one text per call, straight to the fake upstream", ScenarioTarget.Upstream, ManyCallers,
             (t, _) => Shared(new HttpEmbedStep(t.Http, Url(t.Upstream, UpstreamOption, "/v1/embeddings")))),
         new(Embeddings, "EmbeddingService.Embed, one distinct text per call, coalesced into upstream batches", ScenarioTarget.Gateway, ManyCallers,
@@ -80,6 +89,9 @@ internal static class BuiltInScenarios
         new(ChatHttp, ChatDirect, ComparisonKind.AddedLatency),
         new(ChatGrpcStream, ChatDirectSse, ComparisonKind.AddedLatency),
         new(ChatHttpSse, ChatDirectSse, ComparisonKind.AddedLatency),
+        new(ChatGrpcNamed, ChatDirect, ComparisonKind.AddedLatency),
+        new(ChatGrpcStreamNamed, ChatDirectSse, ComparisonKind.AddedLatency),
+        new(ChatHttpRouted, ChatDirect, ComparisonKind.AddedLatency),
         new(Embeddings, EmbeddingsDirect, ComparisonKind.AddedLatency),
         new(IntentUnary, Bare, ComparisonKind.Throughput),
         new(IntentBidi, Bare, ComparisonKind.Throughput),
@@ -118,8 +130,8 @@ internal static class BuiltInScenarios
 
     private static Uri Url(Uri? root, string option, string path) => new(ScenarioTargets.Require(root, option), path);
 
-    private static string OpenAiChat(bool stream) =>
-        $$"""{"model":"{{ScenarioTexts.ChatModel}}","stream":{{(stream ? "true" : "false")}},"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"{{ScenarioTexts.ChatPrompt}}"}]}""";
+    private static string OpenAiChat(bool stream, string model = ScenarioTexts.ChatModel) =>
+        $$"""{"model":"{{model}}","stream":{{(stream ? "true" : "false")}},"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"{{ScenarioTexts.ChatPrompt}}"}]}""";
 }
 
 internal enum ComparisonKind

@@ -167,9 +167,9 @@ internal static class ScenarioTexts
     public static string Embedding(long n) =>
         $"Caller asks question number {n}: how do I configure the gateway to batch embedding requests efficiently?";
 
-    public static ChatRequest Chat(CacheMode cache, float? temperature)
+    public static ChatRequest Chat(CacheMode cache, float? temperature, string model = "")
     {
-        var chat = new ChatRequest { Cache = cache, Messages = { new ChatMessage { Role = "user", Content = ChatPrompt } } };
+        var chat = new ChatRequest { Cache = cache, Model = model, Messages = { new ChatMessage { Role = "user", Content = ChatPrompt } } };
         if (temperature is { } t)
         {
             chat.Temperature = t;

@@ -49,7 +49,7 @@ public sealed class ChatPlanner(
             span?.SetTag("gen_ai.request.model", route.Model.Id);
         }
 
-        rateLimiter.Admit(caller.Tenant, route.InputTokens + route.MaxOutputTokens);
+        await rateLimiter.AdmitAsync(caller.Tenant, route.InputTokens + route.MaxOutputTokens, cancellationToken).ConfigureAwait(false);
         return new ChatPlan(request, caller, operation, route, Candidates(route.Model));
     }
 

@@ -12,6 +12,9 @@ namespace GRump.Gateway.Cost;
 /// </summary>
 public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, TimeProvider time, ILogger<CostLedger> logger)
 {
+    // Rounding noise is not an overrun.
+    private const double OverrunTolerance = 1e-12;
+
     private readonly ConcurrentDictionary<Guid, Subscriber> _subscribers = new();
 
     public ICostStore Store => store;
@@ -40,6 +43,13 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
         ArgumentNullException.ThrowIfNull(record);
         await store.CommitAsync(record, reservation, cancellationToken).ConfigureAwait(false);
         metrics.Record(record);
+        if (reservation is not null && record.CostUsd > reservation.AmountUsd + OverrunTolerance)
+        {
+            // Billed in full (the tokens were produced); the budget overshoots by at most this one call's excess.
+            var overrun = record.CostUsd - reservation.AmountUsd;
+            metrics.Overrun(record, overrun);
+            Log.Overrun(logger, record.Tenant, record.Model, record.Provider, reservation.AmountUsd, record.CostUsd);
+        }
         Publish(record.Tenant, new CostEvent(record, null));
         await CheckAlertsAsync(record.Tenant).ConfigureAwait(false);
     }
@@ -105,5 +115,8 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
     {
         [LoggerMessage(1, LogLevel.Warning, "Budget alert: tenant {Tenant} spent ${Spent} of its {Period} budget ${Limit} for {Key} (threshold {Threshold} %)")]
         public static partial void BudgetAlert(ILogger logger, string tenant, string period, string key, double spent, double limit, double threshold);
+
+        [LoggerMessage(2, LogLevel.Warning, "Tenant {Tenant}: a {Model} call on {Provider} cost ${Actual} but had reserved ${Reserved}; billed in full (budget_overrun_usd_total)")]
+        public static partial void Overrun(ILogger logger, string tenant, string model, string provider, double reserved, double actual);
     }
 }

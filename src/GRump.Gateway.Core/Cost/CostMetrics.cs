@@ -14,6 +14,7 @@ public sealed class CostMetrics
     private readonly Histogram<double> _perRequest;
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _alerts;
+    private readonly Counter<double> _overrun;
 
     public CostMetrics(IMeterFactory meterFactory)
     {
@@ -24,6 +25,8 @@ public sealed class CostMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1] });
         _tokens = meter.CreateCounter<long>(GatewayTelemetry.Metrics.TokensTotal, description: "Tokens metered, by type: input, output, and their parts cache_read, cache_write, cache_write_1h (of input) and reasoning (of output).");
         _alerts = meter.CreateCounter<long>(GatewayTelemetry.Metrics.BudgetAlerts, description: "Budget alert thresholds crossed (once per tenant and period).");
+        _overrun = meter.CreateCounter<double>(GatewayTelemetry.Metrics.BudgetOverrun,
+            description: "USD billed beyond what calls had reserved (an upstream that returned more than the output cap, or more input than estimated).");
     }
 
     public void Record(CostRecord record)
@@ -52,4 +55,11 @@ public sealed class CostMetrics
     }
 
     public void Alert(string period) => _alerts.Add(1, new KeyValuePair<string, object?>("period", period));
+
+    public void Overrun(CostRecord record, double usd)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        _overrun.Add(usd, new KeyValuePair<string, object?>("model", record.Model), new KeyValuePair<string, object?>("provider", record.Provider),
+            new KeyValuePair<string, object?>("operation", record.Operation));
+    }
 }

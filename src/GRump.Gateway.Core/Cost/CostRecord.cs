@@ -53,10 +53,16 @@ public static class CostOperations
     public const string Intent = "intent";
     public const string Plan = "plan";
     public const string Ship = "ship";
+
+    /// <summary>A call forwarded by the <c>/v1</c> passthrough.</summary>
+    public const string Passthrough = "passthrough";
 }
 
-/// <summary>A tenant's budget. 0 = no limit for that period.</summary>
-public sealed record BudgetSettings(double DailyLimitUsd, double MonthlyLimitUsd, double AlertThresholdPercent = 80);
+/// <summary>
+/// A tenant's budget. 0 = no limit for that period. <see cref="DailyCapUsd"/> / <see cref="MonthlyCapUsd"/>: what an
+/// admin key set (0 = none) — the tenant's own key may lower its limit below a cap, never raise it above or remove it.
+/// </summary>
+public sealed record BudgetSettings(double DailyLimitUsd, double MonthlyLimitUsd, double AlertThresholdPercent = 80, double DailyCapUsd = 0, double MonthlyCapUsd = 0);
 
 /// <summary>What a tenant has spent and holds reserved in the current UTC day and month.</summary>
 public sealed record SpendStatus(double DailySpentUsd, double MonthlySpentUsd, double ReservedUsd);

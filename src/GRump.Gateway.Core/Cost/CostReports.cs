@@ -94,7 +94,12 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
                 || (budget.MonthlyLimitUsd > 0 && spend.MonthlySpentUsd >= budget.MonthlyLimitUsd));
     }
 
-    public async Task SetBudgetAsync(string tenant, double dailyLimitUsd, double monthlyLimitUsd, double alertThresholdPercent, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets a tenant's budget. Set by an admin key (<paramref name="byAdmin"/>), the limits are also caps; set by the
+    /// tenant's own user key, each limit must stay within the admin's cap for that period (a lower limit is fine; a
+    /// higher one, or 0 = none, is PERMISSION_DENIED) and the caps are kept.
+    /// </summary>
+    public async Task SetBudgetAsync(string tenant, double dailyLimitUsd, double monthlyLimitUsd, double alertThresholdPercent, bool byAdmin, CancellationToken cancellationToken)
     {
         if (!double.IsFinite(dailyLimitUsd) || dailyLimitUsd < 0)
         {
@@ -109,7 +114,30 @@ public sealed class CostReports(CostLedger ledger, ModelRegistry registry, IOpti
             GatewayErrors.ThrowInvalidArgument("alert_threshold_percent", "must be between 1 and 100 (0 = the default 80)");
         }
         var threshold = alertThresholdPercent == 0 ? options.Value.DefaultAlertThresholdPercent : alertThresholdPercent;
-        await ledger.Store.SetBudgetAsync(tenant, new BudgetSettings(dailyLimitUsd, monthlyLimitUsd, threshold), cancellationToken).ConfigureAwait(false);
+        if (byAdmin)
+        {
+            await ledger.Store.SetBudgetAsync(tenant, new BudgetSettings(dailyLimitUsd, monthlyLimitUsd, threshold, dailyLimitUsd, monthlyLimitUsd), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var current = await ledger.Store.GetBudgetAsync(tenant, cancellationToken).ConfigureAwait(false);
+        var dailyCap = current?.DailyCapUsd ?? 0;
+        var monthlyCap = current?.MonthlyCapUsd ?? 0;
+        WithinCap("daily_limit_usd", "daily", dailyLimitUsd, dailyCap);
+        WithinCap("monthly_limit_usd", "monthly", monthlyLimitUsd, monthlyCap);
+        await ledger.Store.SetBudgetAsync(tenant, new BudgetSettings(dailyLimitUsd, monthlyLimitUsd, threshold, dailyCap, monthlyCap), cancellationToken).ConfigureAwait(false);
+
+        void WithinCap(string field, string period, double limit, double cap)
+        {
+            if (cap > 0 && (limit <= 0 || limit > cap + 1e-12))
+            {
+                throw new GatewayException(GatewayErrorKind.PermissionDenied,
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"{field}: an admin capped tenant '{tenant}' at ${cap:0.######} {period}; a user key may set a lower limit, not a higher one or none ({(limit <= 0 ? "0 = no limit" : "$" + limit.ToString("0.######", CultureInfo.InvariantCulture))}). Ask an admin to change the cap."),
+                    [new FieldViolation(field, "above the admin's cap")])
+                { Reason = "BUDGET_CAPPED" };
+            }
+        }
     }
 
     public async Task<RealtimeCost> RealtimeAsync(string tenant, CancellationToken cancellationToken)

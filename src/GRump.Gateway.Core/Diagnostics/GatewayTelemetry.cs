@@ -29,9 +29,17 @@ public static class GatewayTelemetry
         public const string CostPerRequest = "llm_cost_per_request_usd";
         public const string TokensTotal = "llm_tokens_total";
         public const string BudgetAlerts = "budget_alerts_total";
+        public const string BudgetOverrun = "budget_overrun_usd_total";
+        public const string RateLimited = "rate_limited_requests_total";
+        public const string RateLimitFallback = "rate_limit_fallback_total";
+        public const string RateLimitShared = "rate_limit_shared";
         public const string ModelSelection = "model_selection_total";
         public const string RoutingSavings = "model_routing_savings_usd_total";
         public const string TaskComplexity = "task_complexity_score";
+        public const string RoutingDisagreement = "routing_disagreement_total";
+        public const string RoutingShadowCompared = "routing_shadow_compared_total";
+        public const string RoutingShadowDropped = "routing_shadow_dropped_total";
+        public const string RoutingEmbeddingLookups = "routing_embedding_lookups_total";
         public const string CacheHits = "tiered_cache_hits_total";
         public const string CacheMisses = "tiered_cache_misses_total";
         public const string CacheSize = "tiered_cache_size_bytes";

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Chat;
 using GRump.Gateway.Cost;
@@ -12,8 +13,8 @@ namespace GRump.Gateway.Embeddings;
 
 /// <summary>
 /// The embeddings path every front door shares (gRPC, REST <c>/api/embeddings</c>, <c>/v1/embeddings</c>): validate →
-/// resolve the model → the coalescer for its (provider, model), or straight to the provider when coalescing is off →
-/// price the usage.
+/// resolve the model → rate limit → cache → budget reservation → the coalescer for its (provider, model), or straight
+/// to the provider when coalescing is off → ledger.
 /// </summary>
 public sealed class EmbeddingPipeline
 {
@@ -24,10 +25,12 @@ public sealed class EmbeddingPipeline
     private readonly EmbeddingOptions _options;
     private readonly ITieredCache _cache;
     private readonly CostMeter _meter;
+    private readonly TenantRateLimiter _rateLimiter;
 
     internal EmbeddingPipeline(IProviderDirectory providers, ModelRegistry registry, EmbeddingCoalescers coalescers, EmbeddingMetrics metrics, EmbeddingOptions options,
-        ITieredCache cache, CostMeter meter)
+        ITieredCache cache, CostMeter meter, TenantRateLimiter rateLimiter)
     {
+        _rateLimiter = rateLimiter;
         _providers = providers;
         _registry = registry;
         _coalescers = coalescers;
@@ -57,6 +60,17 @@ public sealed class EmbeddingPipeline
         EmbeddingLimits.Validate(inputs, "inputs");
         var definition = ResolveModel(model);
         var provider = _providers.GetEmbedding(definition.Provider);
+        var tokenCounts = new int[inputs.Count];
+        long totalTokens = 0;
+        if (_rateLimiter.LimitsTokens)
+        {
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                totalTokens += tokenCounts[i] = TokenCounter.Shared.Count(inputs[i]);
+            }
+        }
+
+        await _rateLimiter.AdmitAsync(tenant, totalTokens, cancellationToken).ConfigureAwait(false);
 
         // Per text: the cache first (keyed by tenant, provider, model, text); only the misses go upstream.
         var vectors = new float[inputs.Count][];
@@ -86,7 +100,18 @@ public sealed class EmbeddingPipeline
         if (misses.Count > 0)
         {
             var texts = misses.Select(i => inputs[i]).ToArray();
-            var worstCase = definition.Cost(texts.Sum(t => (long)TokenCounter.Shared.Count(t)), 0);
+            long missTokens = 0;
+            foreach (var i in misses)
+            {
+                if (tokenCounts[i] == 0)
+                {
+                    tokenCounts[i] = TokenCounter.Shared.Count(inputs[i]);
+                }
+
+                missTokens += tokenCounts[i];
+            }
+
+            var worstCase = definition.Cost(missTokens, 0);
             var reservation = await _meter.ReserveAsync(tenant, worstCase, cancellationToken).ConfigureAwait(false);
             IReadOnlyList<float[]> produced;
             try
@@ -108,7 +133,7 @@ public sealed class EmbeddingPipeline
                 vectors[i] = produced[k];
                 if (store)
                 {
-                    var textCost = definition.Cost(TokenCounter.Shared.Count(texts[k]), 0);
+                    var textCost = definition.Cost(tokenCounts[i], 0);
                     await _cache.SetAsync(CacheNamespace.Embeddings, keys[i], MemoryMarshal.AsBytes(produced[k].AsSpan()).ToArray(), textCost, cache, CancellationToken.None).ConfigureAwait(false);
                 }
             }

@@ -1,3 +1,4 @@
+using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Cost;
 using GRump.Gateway.Embeddings.Internal;
@@ -19,10 +20,12 @@ public static class EmbeddingsServiceCollectionExtensions
     {
         services.AddOptions<EmbeddingOptions>().BindConfiguration(EmbeddingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddMetrics();
+        services.AddApiKeyAuth();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EmbeddingMetrics>();
         services.TryAddSingleton<EmbeddingCoalescers>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddingCoalescers>());
+        services.TryAddSingleton<LocalSentenceModel>();
         // The provider directory collects every IEmbeddingProvider: this makes GetEmbedding("local") work.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmbeddingProvider, LocalEmbeddingProvider>());
         services.TryAddSingleton(sp => new EmbeddingPipeline(
@@ -32,7 +35,8 @@ public static class EmbeddingsServiceCollectionExtensions
             sp.GetRequiredService<EmbeddingMetrics>(),
             sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value,
             sp.GetRequiredService<ITieredCache>(),
-            sp.GetRequiredService<CostMeter>()));
+            sp.GetRequiredService<CostMeter>(),
+            sp.GetRequiredService<TenantRateLimiter>()));
         return services;
     }
 }

@@ -13,21 +13,17 @@ namespace GRump.Gateway.Providers;
 public static class ProvidersServiceCollectionExtensions
 {
     /// <summary>
-    /// The upstream adapters for every configured provider (plus <c>local</c>), their YARP clusters, resilient
+    /// The upstream adapters for every configured provider (plus <c>local</c>), their YARP clusters and resilient
     /// HttpClients (retry with jitter on 408/429/5xx and connection failures, circuit breaker per destination,
-    /// per-attempt timeout) and the <c>/v1/*</c> passthrough route (to NIM when configured, else the first other
-    /// OpenAI-compatible upstream; none when only <c>local</c> exists). Map it with <c>MapReverseProxy()</c>.
+    /// per-attempt timeout). <c>MapReverseProxy()</c> activates the clusters' health checks; it maps no route.
     /// </summary>
     public static IServiceCollection AddProviders(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var providers = ProviderSettings.Read(configuration);
 
-        var passthrough = providers.FirstOrDefault(p => p.Name == ProviderNames.Nim)
-            ?? providers.FirstOrDefault(p => p.Kind == ProviderKinds.OpenAi);
-        services.AddReverseProxy().LoadFromMemory(
-            passthrough is null ? [] : [UpstreamClusters.PassthroughRoute(passthrough)],
-            [.. providers.Select(UpstreamClusters.ClusterFor)]);
+        // Clusters only: YARP routes nothing by itself. The /v1 passthrough forwards through its own gate (Passthrough/).
+        services.AddReverseProxy().LoadFromMemory([], [.. providers.Select(UpstreamClusters.ClusterFor)]);
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ProviderMetrics>();

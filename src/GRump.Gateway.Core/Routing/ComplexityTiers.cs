@@ -2,9 +2,12 @@ using System.Collections.Frozen;
 
 namespace GRump.Gateway.Routing;
 
-/// <summary>The complexity tier names used in <see cref="ModelDefinition.Tiers"/>.</summary>
+/// <summary>The complexity tier names used in <see cref="ModelDefinition.Tiers"/>, the corpus labels and the score bands.</summary>
 public static class ComplexityTiers
 {
+    /// <summary>Number of tiers (the length of a probability vector over them).</summary>
+    public const int Count = 3;
+
     public const string Simple = "simple";
     public const string Medium = "medium";
     public const string Complex = "complex";
@@ -30,5 +33,32 @@ public static class ComplexityTiers
         ComplexityTier.Medium => Medium,
         ComplexityTier.Complex => Complex,
         _ => throw new ArgumentOutOfRangeException(nameof(tier), tier, "No tier name for this value."),
+    };
+
+    public static bool TryParse(string? name, out ComplexityTier tier)
+    {
+        switch (name?.Trim().ToLowerInvariant())
+        {
+            case Simple:
+                tier = ComplexityTier.Simple;
+                return true;
+            case Medium:
+                tier = ComplexityTier.Medium;
+                return true;
+            case Complex:
+                tier = ComplexityTier.Complex;
+                return true;
+            default:
+                tier = default;
+                return false;
+        }
+    }
+
+    /// <summary><paramref name="score"/> moved into <paramref name="tier"/>'s band (unchanged when it is already there).</summary>
+    public static int IntoBand(int score, ComplexityTier tier) => tier switch
+    {
+        ComplexityTier.Simple => Math.Min(score, MediumFrom - 1),
+        ComplexityTier.Medium => Math.Clamp(score, MediumFrom, ComplexFrom - 1),
+        _ => Math.Max(score, ComplexFrom),
     };
 }

@@ -17,6 +17,11 @@ public sealed class ModelDefinition
     /// <summary>USD per million output tokens.</summary>
     public double OutputPricePerMillion { get; set; }
 
+    /// <summary>
+    /// True for a model that costs nothing to call (an in-process or self-hosted one). Every other chat or embedding
+    /// model must have prices: a model at $0 would never trip a budget (checked at start). <c>local</c> models are free.
+    /// </summary>
+    public bool Free { get; set; }
     /// <summary>USD per million prompt tokens read from the provider's prompt cache; null = the input price.</summary>
     public double? CachedInputPricePerMillion { get; set; }
 
@@ -29,7 +34,10 @@ public sealed class ModelDefinition
     /// <summary>Input plus output tokens the model accepts.</summary>
     public int ContextWindow { get; set; } = 128_000;
 
-    /// <summary>The most output tokens one answer may have (0 = bounded only by the context window).</summary>
+    /// <summary>
+    /// The most output tokens the model produces in one answer (0 = bounded only by the context window). The gateway
+    /// sends min(the request's max_tokens or <c>Routing:DefaultMaxOutputTokens</c>, this) upstream and reserves for it.
+    /// </summary>
     public int MaxOutputTokens { get; set; }
 
     /// <summary>code, reasoning, long-context, vision, function-calling, embedding.</summary>
@@ -43,6 +51,20 @@ public sealed class ModelDefinition
     public bool IsEmbeddingOnly => Capabilities.Count > 0 && Capabilities.TrueForAll(c => string.Equals(c, ModelCapabilities.Embedding, StringComparison.OrdinalIgnoreCase));
 
     public bool Has(string capability) => Capabilities.Contains(capability, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Free, or served in-process by the <c>local</c> provider (which costs nothing by construction).</summary>
+    public bool IsFree => Free || string.Equals(Provider, Providers.ProviderNames.Local, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The output tokens a request may ask of this model: <paramref name="requested"/> (its max_tokens; 0 = none, then
+    /// <paramref name="defaultMaxOutputTokens"/>), at most <see cref="MaxOutputTokens"/> when the model has one. This is
+    /// what is sent upstream and what the budget reservation covers.
+    /// </summary>
+    public int OutputLimit(int requested, int defaultMaxOutputTokens)
+    {
+        var limit = requested > 0 ? requested : defaultMaxOutputTokens;
+        return MaxOutputTokens > 0 ? Math.Min(limit, MaxOutputTokens) : limit;
+    }
 
     /// <summary>USD for the given tokens at this model's plain input and output prices (an estimate or a bound).</summary>
     public double Cost(long inputTokens, long outputTokens) =>

@@ -37,7 +37,7 @@ public sealed class ModelRegistry
         return options.Models.Count > 0 ? options.Models : Defaults();
     }
 
-    /// <summary>DESIGN.md's registry: Kimi K2.5 on NIM, Claude Sonnet 4.5 on Anthropic, the local models at $0.</summary>
+    /// <summary>DESIGN.md's registry: Kimi K2.5 on NIM, Claude Sonnet 4.5 on Anthropic, the local models (free).</summary>
     public static List<ModelDefinition> Defaults() =>
     [
         new()
@@ -56,7 +56,7 @@ public sealed class ModelRegistry
         {
             // No tiers: the development model answers when nothing else is configured (the router's fallback), never
             // in place of a configured provider, not even for prefer_cheaper ($0 would always win).
-            Id = LocalChat, Provider = "local", ContextWindow = 32_768,
+            Id = LocalChat, Provider = "local", Free = true, ContextWindow = 32_768,
             Capabilities = ["code", "reasoning", "long-context"],
         },
         new()
@@ -65,7 +65,7 @@ public sealed class ModelRegistry
         },
         new()
         {
-            Id = LocalEmbedding, Provider = "local", ContextWindow = 256, Capabilities = ["embedding"],
+            Id = LocalEmbedding, Provider = "local", Free = true, ContextWindow = 256, Capabilities = ["embedding"],
         },
     ];
 }

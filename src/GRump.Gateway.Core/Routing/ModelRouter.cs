@@ -18,6 +18,9 @@ namespace GRump.Gateway.Routing;
 /// </summary>
 public sealed class ModelRouter
 {
+    /// <summary>The factor a learned strategy adds: its probabilities, and the points that moved the score into its tier.</summary>
+    public const string LearnedFactor = "learned";
+
     private const string NoModelFits = "NO_MODEL_FITS";
     private const string ProviderNotConfigured = "PROVIDER_NOT_CONFIGURED";
 
@@ -28,9 +31,28 @@ public sealed class ModelRouter
     private readonly IIntentCompiler _intentCompiler;
     private readonly RoutingMetrics _metrics;
     private readonly int _defaultMaxOutputTokens;
+    private readonly RoutingStrategy _strategy;
+    private readonly TierClassifier? _classifier;
+    private readonly RoutingShadow? _shadow;
 
+    /// <summary>A router with the heuristic strategy and no shadow.</summary>
     public ModelRouter(ModelRegistry registry, IProviderDirectory providers, IIntentCompiler intentCompiler, RoutingMetrics metrics, IOptions<ModelRegistryOptions> options)
+        : this(registry, providers, intentCompiler, metrics, options, RoutingStrategy.Heuristic, classifier: null, shadow: null)
     {
+    }
+
+    /// <summary>A router whose tier comes from <paramref name="strategy"/> (<paramref name="classifier"/> needed unless heuristic), compared against <paramref name="shadow"/> when enabled.</summary>
+    internal ModelRouter(ModelRegistry registry, IProviderDirectory providers, IIntentCompiler intentCompiler, RoutingMetrics metrics, IOptions<ModelRegistryOptions> options,
+        RoutingStrategy strategy, TierClassifier? classifier, RoutingShadow? shadow)
+    {
+        if ((strategy != RoutingStrategy.Heuristic || shadow is { Enabled: true }) && classifier is null)
+        {
+            throw new ArgumentNullException(nameof(classifier), "A strategy other than heuristic, or a shadow, needs the tier classifier.");
+        }
+
+        _strategy = strategy;
+        _classifier = classifier;
+        _shadow = shadow is { Enabled: true } ? shadow : null;
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(providers);
         ArgumentNullException.ThrowIfNull(intentCompiler);
@@ -54,6 +76,9 @@ public sealed class ModelRouter
 
     /// <summary>The model routing savings are measured against.</summary>
     public ModelDefinition PremiumModel => _premium;
+
+    /// <summary>How this router decides the tier (<c>Routing:Strategy</c>).</summary>
+    public RoutingStrategy Strategy => _strategy;
 
     /// <summary>
     /// Routes <paramref name="request"/> and counts the selection (<c>model_selection_total</c>,
@@ -120,15 +145,16 @@ public sealed class ModelRouter
         var maxOutputTokens = request.MaxTokens > 0 ? request.MaxTokens : _defaultMaxOutputTokens;
         intent ??= _intentCompiler.Compile(ComplexityAnalyzer.TaskText(request));
 
-        var factors = new List<ComplexityFactor>(6);
-        var score = ComplexityAnalyzer.Analyze(request, inputTokens, intent, factors);
+        var factors = new List<ComplexityFactor>(7);
+        var heuristicScore = ComplexityAnalyzer.Analyze(request, inputTokens, intent, factors);
+        var (score, via) = ApplyStrategy(request, heuristicScore, inputTokens, factors, record);
         var tier = ComplexityTiers.FromScore(score);
 
-        var ask = new Ask(tier, score, required, inputTokens, maxOutputTokens, maxCost, request.Routing.PreferCheaper);
+        var ask = new Ask(tier, score, required, inputTokens, maxOutputTokens, maxCost, request.Routing.PreferCheaper) { Via = via };
         var (chosen, reason) = request.Model.Length > 0 ? ChooseExplicit(request.Model, ask) : ChooseRouted(ask);
 
         // The output budget is the reservation's and the upstream's cap: never above what the model can produce.
-        var outputCap = chosen.MaxOutputTokens > 0 ? Math.Min(maxOutputTokens, chosen.MaxOutputTokens) : maxOutputTokens;
+        var outputCap = chosen.OutputLimit(request.MaxTokens, _defaultMaxOutputTokens);
         var decision = new RoutingDecision(score, tier, chosen.Id, chosen.Provider, reason)
         {
             EstimatedCostUsd = chosen.Cost(inputTokens, outputCap),
@@ -142,6 +168,66 @@ public sealed class ModelRouter
 
         return new RoutingResult(chosen, decision, inputTokens, outputCap, intent);
     }
+
+    /// <summary>
+    /// The one place a strategy other than the heuristic meets the request: the classifier reads only the classifier text
+    /// and the heuristic's signals (score, factor points, tokens); its verdict moves the score into its tier as a
+    /// <c>learned</c> factor, so the score is still the sum of the factors and the tier still follows the score. Routed
+    /// decisions also go to the shadow.
+    /// </summary>
+    private (int Score, string? Via) ApplyStrategy(ChatRequest request, int score, int inputTokens, List<ComplexityFactor> factors, bool record)
+    {
+        // A request that names its model is not routed: the heuristic's score describes it, and nothing is worth comparing.
+        if (_classifier is null || request.Model.Length > 0 || (_strategy == RoutingStrategy.Heuristic && (_shadow is null || !record)))
+        {
+            return (score, null);
+        }
+
+        var prompt = RoutingText.ForClassifier(request.Messages);
+        var signals = new HeuristicSignals(score, inputTokens);
+        foreach (var factor in factors)
+        {
+            signals.Add(factor.Name, factor.Points);
+        }
+
+        var verdict = _classifier.Decide(_strategy, prompt, signals);
+        if (record)
+        {
+            _shadow?.Observe(prompt, signals, verdict.Tier);
+            if (verdict.Embedded)
+            {
+                _metrics.RecordEmbeddingLookup(verdict.Cached);
+            }
+        }
+
+        if (verdict.Unavailable)
+        {
+            factors.Add(new ComplexityFactor(LearnedFactor, 0, "the learned router is not trained yet (or failed: see the log); the heuristic decided"));
+            return (score, null);
+        }
+
+        if (verdict.Probabilities is not { } p)
+        {
+            return (score, null);
+        }
+
+        var final = ComplexityTiers.IntoBand(score, verdict.Tier);
+        var nearest = verdict.NearestId is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; nearest exemplar {verdict.NearestId} ({verdict.NearestSimilarity:0.00})");
+        factors.Add(new ComplexityFactor(LearnedFactor, final - score, string.Create(CultureInfo.InvariantCulture,
+            $"{RoutingStrategies.Name(_strategy)} ({Describe(verdict.Source)}{(verdict.Loading ? ", the embedding model still training" : string.Empty)}): simple {p.Simple:0.00}, medium {p.Medium:0.00}, complex {p.Complex:0.00}, complex from {_classifier.Settings.ComplexProbability:0.00}{nearest}")));
+        var via = verdict.Tier == verdict.HeuristicTier ? null : string.Create(CultureInfo.InvariantCulture,
+            $"; {ComplexityTiers.Name(verdict.HeuristicTier)} by the heuristic, {ComplexityTiers.Name(verdict.Tier)} by the {RoutingStrategies.Name(_strategy)} router");
+        return (final, via);
+    }
+
+    private static string Describe(TierSource source) => source switch
+    {
+        TierSource.Surface => "text-shape model alone",
+        TierSource.Semantic => "embedding model",
+        TierSource.Combined => "text-shape and embedding models",
+        TierSource.Exemplar => "near-duplicate of an exemplar",
+        _ => "heuristic",
+    };
 
     private (ModelDefinition Model, string Reason) ChooseRouted(in Ask ask)
     {
@@ -204,7 +290,7 @@ public sealed class ModelRouter
             chosen = downgraded;
         }
 
-        return (chosen.Definition, string.Create(CultureInfo.InvariantCulture, $"{tierName} (score {ask.Score}) → {chosen.Definition.Id}: {why}"));
+        return (chosen.Definition, string.Create(CultureInfo.InvariantCulture, $"{tierName} (score {ask.Score}{ask.Via}) → {chosen.Definition.Id}: {why}"));
     }
 
     /// <summary>
@@ -395,5 +481,8 @@ public sealed class ModelRouter
     private readonly record struct Ask(ComplexityTier Tier, int Score, CapabilityFlags Required, int InputTokens, int MaxOutputTokens, double MaxCost, bool PreferCheaper)
     {
         public long NeededTokens => (long)InputTokens + MaxOutputTokens;
+
+        /// <summary>How a strategy other than the heuristic changed the tier, for the reason; null when it did not.</summary>
+        public string? Via { get; init; }
     }
 }

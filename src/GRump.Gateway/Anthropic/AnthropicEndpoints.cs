@@ -114,7 +114,7 @@ internal static class AnthropicEndpoints
             }
 
             request.Validate();
-            rateLimiter.Admit(caller.Tenant, 0);
+            await rateLimiter.AdmitAsync(caller.Tenant, 0, context.RequestAborted).ConfigureAwait(false);
             var route = await pipeline.AnalyzeAsync(request.Chat, context.RequestAborted).ConfigureAwait(false);
             context.Response.Headers[GrumpHeaders.Model] = route.Model.Id;
             context.Response.Headers[GrumpHeaders.Provider] = route.Model.Provider;

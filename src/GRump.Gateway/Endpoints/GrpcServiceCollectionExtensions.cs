@@ -5,6 +5,7 @@ using GRump.Gateway.Auth;
 using GRump.Gateway.Dashboard;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.OpenAi;
+using GRump.Gateway.Passthrough;
 using GRump.Gateway.Services;
 using GRump.Gateway.Workers;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -40,6 +41,7 @@ public static class GrpcServiceCollectionExtensions
     public static WebApplication MapGatewayEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseRequestPathGuard();
         var requests = app.Services.GetRequiredService<RequestCounter>();
         app.Use((context, next) =>
         {
@@ -64,7 +66,9 @@ public static class GrpcServiceCollectionExtensions
         }
         app.MapOpenAiEndpoints();
         app.MapAnthropicEndpoints();
+        app.MapPassthrough();
         app.MapDashboard();
+        // No routes: this activates the provider clusters' health checks (the chat path and passthrough send through them).
         app.MapReverseProxy();
         return app;
     }

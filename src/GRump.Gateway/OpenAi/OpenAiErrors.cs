@@ -43,7 +43,7 @@ internal static class OpenAiErrors
         writer.WriteString("message", error.Message);
         writer.WriteString("type", error.Kind switch
         {
-            GatewayErrorKind.InvalidArgument or GatewayErrorKind.FailedPrecondition => "invalid_request_error",
+            GatewayErrorKind.InvalidArgument or GatewayErrorKind.FailedPrecondition or GatewayErrorKind.NotFound => "invalid_request_error",
             GatewayErrorKind.Unauthenticated => "authentication_error",
             GatewayErrorKind.PermissionDenied => "permission_error",
             GatewayErrorKind.ResourceExhausted => "rate_limit_error",

@@ -7,7 +7,10 @@ using GRump.Gateway.V1;
 
 namespace GRump.Gateway.Services;
 
-/// <summary>CacheService: clear (one namespace or all), warm (preload answers), stats (per tier and namespace).</summary>
+/// <summary>
+/// CacheService: clear (one namespace or all) and warm (preload answers, tenant-scoped, savings at most the registry's
+/// prices) — both admin-only with API keys configured; stats (per tier and namespace, gateway-wide counters).
+/// </summary>
 internal sealed class CacheGrpcService(ITieredCache cache, CacheWarmer warmer, ApiKeyAuthenticator authenticator) : CacheService.CacheServiceBase
 {
     public const int MaxWarmEntries = 1000;
@@ -42,6 +45,15 @@ internal sealed class CacheGrpcService(ITieredCache cache, CacheWarmer warmer, A
 
     public override async Task<WarmCacheResponse> WarmCache(WarmCacheRequest request, ServerCallContext context)
     {
+        // A warmed answer is served to a tenant as if a model had produced it, and its hits count as savings: with API
+        // keys configured only an admin may warm (for its own tenant or, with user_id, another's).
+        var caller = context.GetHttpContext().GetCaller();
+        if (authenticator.Enabled && !caller.IsAdmin)
+        {
+            throw new GatewayException(GatewayErrorKind.PermissionDenied, "Warming the cache serves answers to a tenant as if a model gave them: it needs an admin API key.") { Reason = "ADMIN_ONLY" };
+        }
+
+        var tenant = caller.ActFor(request.UserId);
         var entries = request.Entries;
         if (entries.Count > MaxWarmEntries)
         {
@@ -54,7 +66,7 @@ internal sealed class CacheGrpcService(ITieredCache cache, CacheWarmer warmer, A
             warm.Add(Validate($"entries[{i}].", entries[i]));
         }
 
-        var written = await warmer.WarmAsync(warm, context.GetHttpContext().GetCaller().Tenant, context.CancellationToken).ConfigureAwait(false);
+        var written = await warmer.WarmAsync(warm, tenant, context.CancellationToken).ConfigureAwait(false);
         return new WarmCacheResponse { Written = written };
     }
 

@@ -28,8 +28,10 @@ internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, Wo
 
     public override async Task<SetBudgetResponse> SetBudget(SetBudgetRequest request, ServerCallContext context)
     {
-        var tenant = Tenant(context, request.UserId);
-        await reports.SetBudgetAsync(tenant, request.DailyLimitUsd, request.MonthlyLimitUsd, request.AlertThresholdPercent, context.CancellationToken).ConfigureAwait(false);
+        var caller = context.GetHttpContext().GetCaller();
+        var tenant = caller.ActFor(request.UserId);
+        // An admin's limits are caps the tenant's own key cannot raise or remove (anonymous mode has no admin).
+        await reports.SetBudgetAsync(tenant, request.DailyLimitUsd, request.MonthlyLimitUsd, request.AlertThresholdPercent, caller.IsAdmin, context.CancellationToken).ConfigureAwait(false);
         var report = await reports.BudgetAsync(tenant, context.CancellationToken).ConfigureAwait(false);
         return new SetBudgetResponse { Budget = CostMapper.ToBudget(report), Status = CostMapper.ToStatus(report) };
     }

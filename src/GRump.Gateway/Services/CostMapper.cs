@@ -65,6 +65,8 @@ internal static class CostMapper
             DailyLimitUsd = report.Limits.DailyLimitUsd,
             MonthlyLimitUsd = report.Limits.MonthlyLimitUsd,
             AlertThresholdPercent = report.Limits.AlertThresholdPercent,
+            DailyCapUsd = report.Limits.DailyCapUsd,
+            MonthlyCapUsd = report.Limits.MonthlyCapUsd,
         };
     }
 

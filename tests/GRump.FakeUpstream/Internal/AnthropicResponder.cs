@@ -28,7 +28,7 @@ internal static class AnthropicResponder
         var pieces = FakeUpstream.SplitContent(content, behavior.Chunks);
         var texts = x.Request.System is { } system ? x.Request.MessageTexts.Prepend(system) : x.Request.MessageTexts;
         var inputTokens = behavior.PromptTokens ?? FakeUpstream.PromptTokensFor(texts);
-        var outputTokens = behavior.CompletionTokens ?? pieces.Count;
+        var outputTokens = behavior.CompletionTokens ?? (behavior.CompletionTokensUpToLimit is { } unlimited ? x.Request.MaxTokens ?? unlimited : pieces.Count);
         var stopReason = behavior.FinishReason ?? "end_turn";
         var id = "msg_" + Guid.CreateVersion7().ToString("N");
 

@@ -24,7 +24,7 @@ internal static class OpenAiResponder
         var content = behavior.Content ?? FakeUpstream.DefaultContentFor(x.Request.LastUserText);
         var pieces = FakeUpstream.SplitContent(content, behavior.Chunks);
         var promptTokens = behavior.PromptTokens ?? FakeUpstream.PromptTokensFor(x.Request.MessageTexts);
-        var completionTokens = behavior.CompletionTokens ?? pieces.Count;
+        var completionTokens = behavior.CompletionTokens ?? (behavior.CompletionTokensUpToLimit is { } unlimited ? x.Request.MaxTokens ?? unlimited : pieces.Count);
         var finishReason = behavior.FinishReason ?? "stop";
         var id = "chatcmpl-" + Guid.CreateVersion7().ToString("N");
 

@@ -17,6 +17,9 @@ internal sealed class ParsedRequest
 
     public bool HasMaxTokens { get; private set; }
 
+    /// <summary>The output limit the request set (<c>max_tokens</c> or <c>max_completion_tokens</c>), else null.</summary>
+    public int? MaxTokens { get; private set; }
+
     public bool HasMessages { get; private set; }
 
     /// <summary>Anthropic top-level <c>system</c> text, when present.</summary>
@@ -77,6 +80,7 @@ internal sealed class ParsedRequest
                     break;
                 case "max_tokens" or "max_completion_tokens":
                     HasMaxTokens = value.ValueKind == JsonValueKind.Number;
+                    MaxTokens = value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var maxTokens) ? maxTokens : MaxTokens;
                     break;
                 case "system":
                     System = TextOf(value);

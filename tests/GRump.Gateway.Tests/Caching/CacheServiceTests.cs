@@ -4,6 +4,7 @@ using Grpc.Core;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Tests.Infrastructure;
+using GRump.Gateway.Tokens;
 using GRump.Gateway.V1;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,7 +44,10 @@ public sealed class CacheServiceTests(SharedGateway shared)
         Assert.Equal(["L1", "L2", "L3"], stats.Tiers.Select(t => t.Layer));
         Assert.Equal([true, false, true], stats.Tiers.Select(t => t.Enabled));
         Assert.Equal(1.0, stats.Namespaces.Single(n => n.Namespace == "chat").HitRate);
-        Assert.Equal(0.001, stats.SavingsUsd, 12);
+        // Credited at the registry's prices for the entry's tokens (less than the $0.001 claimed), not at the claim.
+        var priced = ((Gateway.Chat.ChatTokens.CountPrompt(chat) * 0.60) + (TokenCounter.Shared.Count("4") * 2.50)) / 1e6;
+        Assert.Equal(priced, completion.CostUsd, 12);
+        Assert.Equal(priced, stats.SavingsUsd, 12);
         Assert.Equal(2, cleared.Removed); // L1 and the disk file
         Assert.False(miss.IsHit);
     }
@@ -57,7 +61,7 @@ public sealed class CacheServiceTests(SharedGateway shared)
 
         // Act
         await using var app = new GatewayApp(new Dictionary<string, string?> { ["Cache:WarmFile"] = file }).Start();
-        var found = await app.Services.GetRequiredService<ITieredCache>().GetAsync(CacheNamespace.Plans, CacheKeys.ForText(CacheNamespace.Plans, "m", "p"), CacheAccess.On, Ct).AsTask().DefaultTimeout();
+        var found = await app.Services.GetRequiredService<ITieredCache>().GetAsync(CacheNamespace.Plans, CacheKeys.ForText(CacheNamespace.Plans, CacheWarmer.DefaultTenant, "m", "p"), CacheAccess.On, Ct).AsTask().DefaultTimeout();
 
         // Assert
         Assert.Equal(CacheLayer.L1, found.Layer);

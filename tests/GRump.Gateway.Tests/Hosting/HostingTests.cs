@@ -49,6 +49,8 @@ public sealed partial class HostingTests
     [InlineData("--Workers:QueueCapacity=0", "QueueCapacity")]
     [InlineData("--Workers:TaskTimeout=00:00:00", "TaskTimeout")]
     [InlineData("--Intent:InlineMaxChars=-1", "InlineMaxChars")]
+    [InlineData("--Passthrough:Routes:0:Path=/v1/embeddings", "served by the gateway itself")]
+    [InlineData("--Auth:RequestsPerMinute=-1", "RequestsPerMinute")]
     public async Task Process_BadConfig_ExitsNonZeroWithClearMessage(string badSetting, string expectedMessage)
     {
         // Act

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 
 namespace GRump.Gateway.Tests.Infrastructure;
 
@@ -27,6 +28,9 @@ public sealed class GatewayApp : WebApplicationFactory<Program>
             ["Gateway:GrpcPort"] = "0",
             ["Gateway:HttpPort"] = "0",
             ["Gateway:DataPath"] = _dataPath,
+            // The learned router embeds and trains on its exemplars at start (seconds of CPU on 2 shared cores); tests of
+            // other features route with the heuristic. Routing tests set Routing:Strategy themselves.
+            ["Routing:Strategy"] = "heuristic",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -76,6 +80,10 @@ public sealed class GatewayApp : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+        // OpenTelemetry subscribes to meters by name process-wide, and a MeterProvider counts every instrument it ever
+        // saw against its stream limit (1,000), disposed ones included: the long-lived shared gateway would otherwise
+        // stop exporting its own late-created instruments once the run has started enough other gateways.
+        builder.ConfigureServices(services => services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.SetMaxMetricStreams(50_000)));
         builder.ConfigureLogging(logging =>
         {
             logging.ClearProviders();

@@ -36,6 +36,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         start.ArgumentList.Add(GatewayDll);
         start.Environment["Gateway__GrpcPort"] = "0";
         start.Environment["Gateway__HttpPort"] = "0";
+        // As GatewayApp: the learned router's training at start is not what these tests are about.
+        start.Environment["Routing__Strategy"] = "heuristic";
         foreach (var (key, value) in settings)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

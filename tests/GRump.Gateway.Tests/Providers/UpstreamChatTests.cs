@@ -308,24 +308,6 @@ public sealed class UpstreamChatTests
     }
 
     [Fact]
-    public async Task V1Passthrough_StripsTheCallersKey_AndInjectsTheProviderKey()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        await using var h = await UpstreamHarness.StartAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/files?purpose=batch");
-        request.Headers.Authorization = new("Bearer", "callers-own-key");
-        request.Headers.Add("x-api-key", "callers-other-key");
-
-        using var response = await h.App.Http.SendAsync(request, ct);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var sent = Assert.Single(h.Fake.Requests);
-        Assert.Equal("/v1/files", sent.Path);
-        Assert.Equal("Bearer " + UpstreamHarness.NimKey, sent.Header("Authorization"));
-        Assert.Null(sent.Header("x-api-key"));
-    }
-
-    [Fact]
     public async Task OpenAiJson_HasGrumpHeaders_AndOpenAiShape()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -72,6 +72,48 @@ public sealed class ModelRegistryValidationTests
         Assert.Contains("unknown capability 'mind-reading'", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0, 0, "code")]
+    [InlineData(1, 0, "code")]
+    [InlineData(0, 2, "code")]
+    [InlineData(0, 0, "embedding")]
+    public void UnpricedModel_RefusesToStart_UnlessFree(double input, double output, string capability)
+    {
+        var unpriced = Model("cheap");
+        unpriced.InputPricePerMillion = input;
+        unpriced.OutputPricePerMillion = output;
+        unpriced.Capabilities = [capability];
+        unpriced.Tiers = capability == "embedding" ? [] : ["simple"];
+
+        var error = Assert.Throws<OptionsValidationException>(() => ValidateAtStart(new() { PremiumModel = "a", Models = [Model("a"), unpriced] }));
+        unpriced.Free = true;
+        ValidateAtStart(new() { PremiumModel = "a", Models = [Model("a"), unpriced] });
+
+        Assert.Contains("(cheap)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Free: true", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LocalModels_AreFree_WithoutPrices()
+    {
+        var local = Model("dev", "local");
+        local.InputPricePerMillion = 0;
+        local.OutputPricePerMillion = 0;
+
+        ValidateAtStart(new() { PremiumModel = "a", Models = [Model("a"), local] });
+    }
+
+    [Fact]
+    public void NegativeMaxOutputTokens_RefusesToStart()
+    {
+        var bad = Model("b");
+        bad.MaxOutputTokens = -1;
+
+        var error = Assert.Throws<OptionsValidationException>(() => ValidateAtStart(new() { PremiumModel = "a", Models = [Model("a"), bad] }));
+
+        Assert.Contains("MaxOutputTokens is -1", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void PremiumModelNotInRegistry_RefusesToStart()
     {

@@ -15,25 +15,8 @@ public sealed class ModelRouterTests
     private const string Architecture = "Design a scalable, fault-tolerant architecture for a multi-tenant SaaS billing platform using event sourcing, Kafka, PostgreSQL and Kubernetes, and explain the trade-offs of each choice.";
     private const string Comparison = "Compare REST and GraphQL for a mobile backend and explain the trade-offs.";
 
-    private static ChatRequest WithRouting(string text, Action<RoutingBuilder> configure, int maxTokens = 0)
-    {
-        var routing = new RoutingBuilder();
-        configure(routing);
-        return RoutingTestHelpers.Chat(text) with
-        {
-            MaxTokens = maxTokens,
-            Routing = new RoutingPreferences(routing.MaxCostPerRequestUsd, routing.PreferCheaper) { RequiredCapabilities = routing.RequiredCapabilities },
-        };
-    }
-
-    private sealed class RoutingBuilder
-    {
-        public double MaxCostPerRequestUsd { get; set; }
-
-        public bool PreferCheaper { get; set; }
-
-        public List<string> RequiredCapabilities { get; } = [];
-    }
+    private static ChatRequest WithRouting(string text, Action<RoutingBuilder> configure, int maxTokens = 0) =>
+        RoutingTestHelpers.WithRouting(text, configure, maxTokens);
 
     [Fact]
     public void Route_LowComplexity_PicksCheapModel()

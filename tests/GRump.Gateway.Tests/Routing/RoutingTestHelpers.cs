@@ -43,6 +43,19 @@ internal static class RoutingTestHelpers
     public static ChatRequest Chat(string content, ChatMode mode = ChatMode.Unspecified) =>
         new() { Messages = [ChatMessage.FromText(ChatRole.User, content)], Mode = mode };
 
+    /// <summary>A one-message request with the caller's routing preferences, <c>max_tokens</c> and named model.</summary>
+    public static ChatRequest WithRouting(string text, Action<RoutingBuilder>? configure = null, int maxTokens = 0, string model = "")
+    {
+        var routing = new RoutingBuilder();
+        configure?.Invoke(routing);
+        return Chat(text) with
+        {
+            Model = model,
+            MaxTokens = maxTokens,
+            Routing = new RoutingPreferences(routing.MaxCostPerRequestUsd, routing.PreferCheaper) { RequiredCapabilities = routing.RequiredCapabilities },
+        };
+    }
+
     public static double Points(this RoutingDecision decision, string factor)
     {
         foreach (var f in decision.Factors)
@@ -55,4 +68,14 @@ internal static class RoutingTestHelpers
 
         return 0;
     }
+}
+
+/// <summary>The caller's routing preferences, set in a lambda by the tests.</summary>
+internal sealed class RoutingBuilder
+{
+    public double MaxCostPerRequestUsd { get; set; }
+
+    public bool PreferCheaper { get; set; }
+
+    public List<string> RequiredCapabilities { get; } = [];
 }

@@ -9,56 +9,25 @@ namespace GRump.Gateway.Caching.Internal;
 /// </summary>
 internal sealed class RedisTier : IAsyncDisposable
 {
-    private readonly ConfigurationOptions _configuration;
     private readonly string _prefix;
     private readonly RedisChannel _channel;
-    private readonly Lock _lock = new();
-    private Task<ConnectionMultiplexer>? _connecting;
+    private readonly LazyRedisConnection _connection;
     private Action<string>? _onMessage;
     private int _subscribed;
 
     public RedisTier(string configuration, string prefix, TimeSpan commandTimeout)
     {
-        _configuration = ConfigurationOptions.Parse(configuration);
-        _configuration.AbortOnConnectFail = false;
-        _configuration.BacklogPolicy = BacklogPolicy.FailFast;
-        _configuration.AsyncTimeout = (int)Math.Max(100, commandTimeout.TotalMilliseconds);
-        _configuration.ReconnectRetryPolicy ??= new LinearRetry(1000);
-        _configuration.ClientName ??= "grump-cache";
+        _connection = LazyRedisConnection.FailFast(configuration, TimeSpan.FromMilliseconds(Math.Max(100, commandTimeout.TotalMilliseconds)), "grump-cache");
         _prefix = prefix;
         _channel = RedisChannel.Literal(prefix + "invalidate");
     }
 
     public string Prefix => _prefix;
 
-    public bool IsConnected => _connecting is { IsCompletedSuccessfully: true } task && task.Result.IsConnected;
+    public bool IsConnected => _connection.IsConnected;
 
     /// <summary>Completes when the connection is, or next becomes, up (or down): a signal from the client's own events.</summary>
-    public async Task WaitForConnectionAsync(bool connected, CancellationToken cancellationToken)
-    {
-        var connection = await ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Check(object? sender, ConnectionFailedEventArgs e)
-        {
-            if (connection.IsConnected == connected)
-            {
-                reached.TrySetResult();
-            }
-        }
-
-        connection.ConnectionFailed += Check;
-        connection.ConnectionRestored += Check;
-        try
-        {
-            Check(null, null!);
-            await reached.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            connection.ConnectionFailed -= Check;
-            connection.ConnectionRestored -= Check;
-        }
-    }
+    public Task WaitForConnectionAsync(bool connected, CancellationToken cancellationToken) => _connection.WaitForConnectionAsync(connected, cancellationToken);
 
     public string KeyOf(CacheNamespace ns, CacheKey key) => string.Concat(_prefix, ns.Name(), ":", key.ToHex());
 
@@ -156,32 +125,7 @@ internal sealed class RedisTier : IAsyncDisposable
     private async ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken) =>
         (await ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
 
-    private Task<ConnectionMultiplexer> ConnectAsync()
-    {
-        var connecting = _connecting;
-        if (connecting is { IsFaulted: false, IsCanceled: false })
-        {
-            return connecting;
-        }
+    private Task<ConnectionMultiplexer> ConnectAsync() => _connection.ConnectAsync();
 
-        lock (_lock)
-        {
-            // A connect that threw (bad configuration, DNS) is retried on the next call, not cached forever.
-            if (_connecting is null || _connecting.IsFaulted || _connecting.IsCanceled)
-            {
-                _connecting = ConnectionMultiplexer.ConnectAsync(_configuration);
-            }
-
-            return _connecting;
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        var connecting = _connecting;
-        if (connecting is { IsCompletedSuccessfully: true })
-        {
-            await connecting.Result.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

@@ -227,7 +227,7 @@ internal sealed partial class RedisCostStore : ICostStore, IAsyncDisposable
         {
             return null;
         }
-        double daily = 0, monthly = 0, threshold = 80;
+        double daily = 0, monthly = 0, threshold = 80, capDaily = 0, capMonthly = 0;
         foreach (var field in fields)
         {
             switch ((string?)field.Name)
@@ -241,9 +241,15 @@ internal sealed partial class RedisCostStore : ICostStore, IAsyncDisposable
                 case "threshold":
                     threshold = Parse(field.Value);
                     break;
+                case "cap_daily":
+                    capDaily = Parse(field.Value);
+                    break;
+                case "cap_monthly":
+                    capMonthly = Parse(field.Value);
+                    break;
             }
         }
-        return new BudgetSettings(daily, monthly, threshold);
+        return new BudgetSettings(daily, monthly, threshold, capDaily, capMonthly);
     }
 
     public async ValueTask SetBudgetAsync(string tenant, BudgetSettings budget, CancellationToken cancellationToken)
@@ -254,6 +260,8 @@ internal sealed partial class RedisCostStore : ICostStore, IAsyncDisposable
             new("daily", Number(budget.DailyLimitUsd)),
             new("monthly", Number(budget.MonthlyLimitUsd)),
             new("threshold", Number(budget.AlertThresholdPercent)),
+            new("cap_daily", Number(budget.DailyCapUsd)),
+            new("cap_monthly", Number(budget.MonthlyCapUsd)),
         ];
         await RunAsync(async db =>
         {

@@ -96,12 +96,14 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
     {
         using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO budgets(tenant, daily, monthly, threshold) VALUES ($t, $d, $m, $a) " +
-            "ON CONFLICT(tenant) DO UPDATE SET daily = $d, monthly = $m, threshold = $a";
+        command.CommandText = "INSERT INTO budgets(tenant, daily, monthly, threshold, cap_daily, cap_monthly) VALUES ($t, $d, $m, $a, $cd, $cm) " +
+            "ON CONFLICT(tenant) DO UPDATE SET daily = $d, monthly = $m, threshold = $a, cap_daily = $cd, cap_monthly = $cm";
         command.Parameters.AddWithValue("$t", tenant);
         command.Parameters.AddWithValue("$d", budget.DailyLimitUsd);
         command.Parameters.AddWithValue("$m", budget.MonthlyLimitUsd);
         command.Parameters.AddWithValue("$a", budget.AlertThresholdPercent);
+        command.Parameters.AddWithValue("$cd", budget.DailyCapUsd);
+        command.Parameters.AddWithValue("$cm", budget.MonthlyCapUsd);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
@@ -283,7 +285,8 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
               cache_hit INTEGER NOT NULL, cache_savings REAL NOT NULL, routing_savings REAL NOT NULL, ts INTEGER NOT NULL, day TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS records_tenant_day ON records(tenant, day);
             CREATE INDEX IF NOT EXISTS records_tenant_ts ON records(tenant, ts);
-            CREATE TABLE IF NOT EXISTS budgets(tenant TEXT PRIMARY KEY, daily REAL NOT NULL, monthly REAL NOT NULL, threshold REAL NOT NULL);
+            CREATE TABLE IF NOT EXISTS budgets(tenant TEXT PRIMARY KEY, daily REAL NOT NULL, monthly REAL NOT NULL, threshold REAL NOT NULL,
+              cap_daily REAL NOT NULL DEFAULT 0, cap_monthly REAL NOT NULL DEFAULT 0);
             CREATE TABLE IF NOT EXISTS alerts(tenant TEXT NOT NULL, period TEXT NOT NULL, PRIMARY KEY(tenant, period));
             """;
         command.ExecuteNonQuery();
@@ -307,12 +310,20 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
             }
         }
 
-        command.CommandText = "SELECT tenant, daily, monthly, threshold FROM budgets";
+        // A ledger written before admin caps existed: add their columns (no caps = 0).
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('budgets') WHERE name = 'cap_daily'";
+        if (Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+        {
+            command.CommandText = "ALTER TABLE budgets ADD COLUMN cap_daily REAL NOT NULL DEFAULT 0; ALTER TABLE budgets ADD COLUMN cap_monthly REAL NOT NULL DEFAULT 0;";
+            command.ExecuteNonQuery();
+        }
+
+        command.CommandText = "SELECT tenant, daily, monthly, threshold, cap_daily, cap_monthly FROM budgets";
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
             {
-                _budgets[reader.GetString(0)] = new BudgetSettings(reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3));
+                _budgets[reader.GetString(0)] = new BudgetSettings(reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5));
             }
         }
         command.CommandText = SqliteLedgerRollup.Schema;

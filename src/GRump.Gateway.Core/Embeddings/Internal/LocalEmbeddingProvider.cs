@@ -1,12 +1,11 @@
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace GRump.Gateway.Embeddings.Internal;
 
 /// <summary>
-/// The <c>local</c> embedding provider: <see cref="ModelRegistry.LocalEmbedding"/> in-process, no network. The model loads
-/// on first use (~1 s, ~90 MB of weights) so a gateway that never embeds locally never pays for it.
+/// The <c>local</c> embedding provider: <see cref="ModelRegistry.LocalEmbedding"/> in-process, no network. The model
+/// (<see cref="LocalSentenceModel"/>, shared with the embedding router) loads on first use.
 /// </summary>
 /// <remarks>
 /// Inference runs on a thread-pool thread (<see cref="Task.Run(Action)"/>), one batch at a time. Not on the worker pool:
@@ -14,11 +13,9 @@ namespace GRump.Gateway.Embeddings.Internal;
 /// a worker meant for microsecond intent parses, skew its wait statistics and count against its 30 s task timeout while
 /// queued. One at a time because two concurrent runs only split the same cores; the coalescer's queue is the buffer.
 /// </remarks>
-internal sealed class LocalEmbeddingProvider(ILogger<LocalEmbeddingProvider> logger, TimeProvider time) : IEmbeddingProvider, IDisposable
+internal sealed class LocalEmbeddingProvider(LocalSentenceModel sentenceModel) : IEmbeddingProvider, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Lock _loadLock = new();
-    private MiniLmModel? _model;
 
     public string Name => ProviderNames.Local;
 
@@ -37,7 +34,7 @@ internal sealed class LocalEmbeddingProvider(ILogger<LocalEmbeddingProvider> log
         {
             return await Task.Run(() =>
             {
-                var vectors = Model().Embed(inputs, out var tokens);
+                var vectors = sentenceModel.Embed(inputs, out var tokens);
                 return new EmbeddingBatchResult(vectors, tokens);
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -52,29 +49,5 @@ internal sealed class LocalEmbeddingProvider(ILogger<LocalEmbeddingProvider> log
         }
     }
 
-    /// <summary>Loads on first use; concurrent first callers wait for the one load.</summary>
-    internal MiniLmModel Model()
-    {
-        if (Volatile.Read(ref _model) is { } loaded)
-        {
-            return loaded;
-        }
-        lock (_loadLock)
-        {
-            if (_model is null)
-            {
-                var started = time.GetTimestamp();
-                var model = MiniLmModel.Load();
-                Volatile.Write(ref _model, model);
-                EmbeddingsLog.LocalModelLoaded(logger, ModelRegistry.LocalEmbedding, time.GetElapsedTime(started).TotalMilliseconds);
-            }
-            return _model;
-        }
-    }
-
-    public void Dispose()
-    {
-        _model?.Dispose();
-        _gate.Dispose();
-    }
+    public void Dispose() => _gate.Dispose();
 }

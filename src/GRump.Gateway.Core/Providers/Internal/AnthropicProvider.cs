@@ -45,7 +45,7 @@ internal sealed class AnthropicProvider(UpstreamSender sender, ProviderMetrics m
         var reader = new SseReader(stream);
         await using (reader.ConfigureAwait(false))
         {
-            var state = new AnthropicWire.StreamState(jsonFormat);
+            var state = new AnthropicWire.StreamState(jsonFormat, sender.Provider);
             var produced = new List<ChatEvent>();
             var deltas = new List<ChatEvent>(2);
             while (!state.Stopped)

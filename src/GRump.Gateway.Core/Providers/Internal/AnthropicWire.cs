@@ -547,7 +547,7 @@ internal static class AnthropicWire
     }
 
     /// <summary>What a stream has said so far: usage, finish reason, whether it stopped, and which block is which.</summary>
-    public sealed class StreamState(bool jsonFormat)
+    public sealed class StreamState(bool jsonFormat, ProviderSettings? provider = null)
     {
         private readonly Dictionary<int, int> _toolIndexByBlock = [];
         private int _jsonBlock = -1;
@@ -601,7 +601,10 @@ internal static class AnthropicWire
                         break;
                     case "error":
                         var error = root.TryGetProperty("error", out var e) && e.TryGetProperty("message", out var m) ? m.GetString() : "unknown error";
-                        throw new GatewayException(GatewayErrorKind.Unavailable, $"Anthropic sent an error in the stream: {error}") { Reason = "UPSTREAM_STREAM_ERROR" };
+                        // Relayed, so never with a key in it (security.md, "Upstream errors").
+                        throw new GatewayException(GatewayErrorKind.Unavailable,
+                            $"Upstream '{provider?.Name ?? "anthropic"}' (Anthropic) sent an error in the stream: {SecretRedactor.Redact(error, provider is null ? null : [provider.ApiKey])}")
+                        { Reason = "UPSTREAM_STREAM_ERROR" };
                     default:
                         break;
                 }

@@ -287,7 +287,7 @@ internal static class OpenAiChatWire
     /// One <c>chat.completion.chunk</c>: adds its deltas (of the first choice) to <paramref name="deltas"/>, and keeps the
     /// finish reason and usage when present (both may share a chunk with text).
     /// </summary>
-    public static void ReadChunk(ReadOnlySpan<byte> json, List<ChatEvent> deltas, ref string finish, ref TokenUsage? usage)
+    public static void ReadChunk(ReadOnlySpan<byte> json, List<ChatEvent> deltas, ref string finish, ref TokenUsage? usage, ProviderSettings? provider = null)
     {
         var reader = new Utf8JsonReader(json);
         try
@@ -327,7 +327,9 @@ internal static class OpenAiChatWire
                     var error = document.RootElement;
                     var message = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String
                         ? m.GetString() : error.ToString();
-                    throw new GatewayException(GatewayErrorKind.Unavailable, $"The upstream sent an error in the stream: {message}")
+                    // Relayed, so never with a key in it (security.md, "Upstream errors").
+                    throw new GatewayException(GatewayErrorKind.Unavailable,
+                        $"Upstream '{provider?.Name ?? "openai"}' sent an error in the stream: {SecretRedactor.Redact(message, provider is null ? null : [provider.ApiKey])}")
                     { Reason = "UPSTREAM_STREAM_ERROR" };
                 }
                 else

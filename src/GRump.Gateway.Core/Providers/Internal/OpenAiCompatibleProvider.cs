@@ -84,7 +84,7 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
                 }
 
                 deltas.Clear();
-                OpenAiChatWire.ReadChunk(reader.Data, deltas, ref end, ref reported);
+                OpenAiChatWire.ReadChunk(reader.Data, deltas, ref end, ref reported, sender.Provider);
                 foreach (var delta in deltas)
                 {
                     received++;

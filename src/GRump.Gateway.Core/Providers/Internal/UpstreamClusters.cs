@@ -7,14 +7,12 @@ namespace GRump.Gateway.Providers.Internal;
 
 /// <summary>
 /// The upstreams as YARP clusters: one cluster per provider, one destination per replica, active health checks when a
-/// path is configured and passive health (failures the chat path reports) always. The chat path asks for destinations
+/// path is configured and passive health (failures the chat path and the passthrough report) always. Callers ask for destinations
 /// in the order to try them: healthy ones first, rotating, then the rest — a cluster whose every replica is marked
 /// unhealthy is still tried rather than failed outright.
 /// </summary>
 internal sealed class UpstreamClusters(IProxyStateLookup state, IDestinationHealthUpdater health)
 {
-    public const string PassthroughRouteId = "v1-passthrough";
-
     private static readonly TimeSpan ReactivationPeriod = TimeSpan.FromSeconds(30);
     private int _rotation;
 
@@ -43,37 +41,6 @@ internal sealed class UpstreamClusters(IProxyStateLookup state, IDestinationHeal
                     Path = activePath,
                 },
             },
-        };
-    }
-
-    /// <summary>
-    /// <c>/v1/*</c> paths the gateway does not implement go to <paramref name="provider"/> with its key; the caller's
-    /// credentials never leave the gateway.
-    /// </summary>
-    public static RouteConfig PassthroughRoute(ProviderSettings provider)
-    {
-        var transforms = new List<Dictionary<string, string>>
-        {
-            new() { ["PathPattern"] = "/{**rest}" },
-            new() { ["RequestHeaderRemove"] = "Authorization" },
-            new() { ["RequestHeaderRemove"] = "x-api-key" },
-            new() { ["RequestHeaderRemove"] = "api-key" },
-            new() { ["RequestHeaderRemove"] = "Cookie" },
-        };
-        if (provider.ApiKey.Length > 0)
-        {
-            transforms.Add(provider.Kind == ProviderKinds.Anthropic
-                ? new() { ["RequestHeader"] = "x-api-key", ["Set"] = provider.ApiKey }
-                : new() { ["RequestHeader"] = "Authorization", ["Set"] = "Bearer " + provider.ApiKey });
-        }
-        return new RouteConfig
-        {
-            RouteId = PassthroughRouteId,
-            ClusterId = provider.Name,
-            // After the gateway's own /v1 endpoints, which are more specific anyway.
-            Order = int.MaxValue,
-            Match = new RouteMatch { Path = "/v1/{**rest}" },
-            Transforms = transforms,
         };
     }
 

@@ -5,8 +5,8 @@ namespace GRump.Gateway.Routing.Internal;
 
 /// <summary>
 /// Refuses a model registry the router could not use safely: empty or duplicate ids, no provider name, negative or
-/// non-finite prices, a context window ≤ 0, unknown tier or capability names, a premium model that is not a chat
-/// model of the registry. A provider name that is not configured is allowed: its models are simply not available.
+/// non-finite prices, a chat or embedding model without prices that is not declared free, a context window ≤ 0, a
+/// negative max output, unknown tier or capability names, a premium model that is not a chat model of the registry. A provider name that is not configured is allowed: its models are simply not available.
 /// </summary>
 internal sealed class ModelRegistryValidator : IValidateOptions<ModelRegistryOptions>
 {
@@ -48,6 +48,25 @@ internal sealed class ModelRegistryValidator : IValidateOptions<ModelRegistryOpt
             if (model.ContextWindow <= 0)
             {
                 failures.Add(string.Create(CultureInfo.InvariantCulture, $"{at}:ContextWindow is {model.ContextWindow}; it must be > 0."));
+            }
+
+            if (model.MaxOutputTokens < 0)
+            {
+                failures.Add(string.Create(CultureInfo.InvariantCulture, $"{at}:MaxOutputTokens is {model.MaxOutputTokens}; it must be ≥ 0 (0 = bounded by the context window)."));
+            }
+
+            // An unpriced model costs $0 in the ledger, so no budget would ever stop it: prices are required unless the
+            // model is declared free (or is served in-process by `local`).
+            if (!model.IsFree && double.IsFinite(model.InputPricePerMillion) && double.IsFinite(model.OutputPricePerMillion))
+            {
+                if (model.IsEmbeddingOnly && model.InputPricePerMillion <= 0)
+                {
+                    failures.Add($"{at} ({model.Id}) has no InputPricePerMillion; give the embedding model's price, or set Free: true if calling it costs nothing.");
+                }
+                else if (!model.IsEmbeddingOnly && (model.InputPricePerMillion <= 0 || model.OutputPricePerMillion <= 0))
+                {
+                    failures.Add($"{at} ({model.Id}) needs InputPricePerMillion and OutputPricePerMillion > 0; give the chat model's prices, or set Free: true if calling it costs nothing.");
+                }
             }
 
             foreach (var tier in model.Tiers)

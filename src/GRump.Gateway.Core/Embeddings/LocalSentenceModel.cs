@@ -1,0 +1,109 @@
+using GRump.Gateway.Embeddings.Internal;
+using GRump.Gateway.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace GRump.Gateway.Embeddings;
+
+/// <summary>
+/// The in-process all-MiniLM-L6-v2 sentence model (384-dimension unit vectors), shared by everything that embeds locally:
+/// the <c>local</c> embedding provider and the learned router. Loads on first use (~1 s, ~90 MB of weights) so a gateway
+/// that never needs it never pays for it, and loads once however many features use it. Thread-safe; disposing never
+/// waits for a load or a run in progress (shutdown must not wait seconds for a model nobody will use): the last run out
+/// releases the weights.
+/// </summary>
+public sealed class LocalSentenceModel(ILogger<LocalSentenceModel> logger, TimeProvider time) : IDisposable
+{
+    /// <summary>Length of every vector.</summary>
+    public const int Dimensions = MiniLmModel.Dimensions;
+
+    private readonly Lock _loadLock = new();
+    private MiniLmModel? _model;
+    private int _inFlight;
+    private volatile bool _disposed;
+
+    /// <summary>True once the weights are loaded.</summary>
+    public bool IsLoaded => Volatile.Read(ref _model) is not null;
+
+    /// <summary>Unit vectors for <paramref name="texts"/>, in order; <paramref name="tokens"/> = word pieces processed.</summary>
+    /// <remarks>Runs on the calling thread (ONNX Runtime parallelises inside one run).</remarks>
+    /// <exception cref="ObjectDisposedException">The gateway is shutting down.</exception>
+    public float[][] Embed(IReadOnlyList<string> texts, out long tokens)
+    {
+        Enter();
+        try
+        {
+            return Model().Embed(texts, out tokens);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>The unit vector of one text (at most 256 word pieces are read).</summary>
+    public float[] Embed(string text) => Embed([text], out _)[0];
+
+    /// <summary>Loads the weights now (the first caller loads, concurrent callers wait for that one load).</summary>
+    public void EnsureLoaded()
+    {
+        Enter();
+        try
+        {
+            Model();
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        if (Volatile.Read(ref _inFlight) == 0)
+        {
+            Release();
+        }
+    }
+
+    private void Enter()
+    {
+        Interlocked.Increment(ref _inFlight);
+        if (_disposed)
+        {
+            Exit();
+            throw new ObjectDisposedException(nameof(LocalSentenceModel), "The local sentence model is shut down.");
+        }
+    }
+
+    private void Exit()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && _disposed)
+        {
+            Release();
+        }
+    }
+
+    private void Release() => Interlocked.Exchange(ref _model, null)?.Dispose();
+
+    private MiniLmModel Model()
+    {
+        if (Volatile.Read(ref _model) is { } loaded)
+        {
+            return loaded;
+        }
+
+        lock (_loadLock)
+        {
+            if (_model is null)
+            {
+                var started = time.GetTimestamp();
+                var model = MiniLmModel.Load();
+                Volatile.Write(ref _model, model);
+                EmbeddingsLog.LocalModelLoaded(logger, ModelRegistry.LocalEmbedding, time.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            return _model;
+        }
+    }
+}
