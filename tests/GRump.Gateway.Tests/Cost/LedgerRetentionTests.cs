@@ -1,5 +1,6 @@
 using GRump.Gateway.Cost;
 using GRump.Gateway.Cost.Internal;
+using GRump.Gateway.Errors;
 using GRump.Gateway.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -70,11 +71,11 @@ public sealed class LedgerRetentionTests : IAsyncDisposable
         // Act
         await using var reopened = Open();
         var spend = await reopened.GetSpendAsync("t0", Noon, Ct);
-        var refused = await Assert.ThrowsAsync<Errors.GatewayException>(async () => await reopened.ReserveAsync("t0", 0.2, Noon, Ct));
+        var refused = await Assert.ThrowsAsync<GatewayException>(async () => await reopened.ReserveAsync("t0", 0.2, Noon, Ct));
 
         // Assert
         Assert.Equal(0.9, spend.DailySpentUsd, 1e-9);
-        Assert.Equal(Errors.GatewayErrorKind.ResourceExhausted, refused.Kind);
+        Assert.Equal(GatewayErrorKind.ResourceExhausted, refused.Kind);
     }
 
     [Fact]
