@@ -38,7 +38,7 @@ public class LedgerCommitBenchmarks
         }
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var options = new CostOptions { RedisKeyPrefix = $"grump:bench:{Guid.CreateVersion7():N}:" };
-        _ledger = new RedisLedger(redis, options.RedisKeyPrefix, options.ReservationTtl, options.JournalRetention, () => { });
+        _ledger = new RedisLedger(redis, options.RedisKeyPrefix, options.ReservationTtl, options.JournalRetention, options.RawRecordRetention, () => { });
         _journalId = Guid.CreateVersion7().ToString("N");
         _store = new RedisCostStore(redis, Path.Combine(_folder, "ledger-journal.db"), options, TimeProvider.System,
             _services.GetRequiredService<IMeterFactory>(), NullLogger.Instance);

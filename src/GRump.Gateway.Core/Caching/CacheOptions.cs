@@ -51,11 +51,14 @@ public sealed class CacheOptions
     /// <summary>The L3 folder; empty = <c>&lt;Gateway:DataPath&gt;/cache</c>.</summary>
     public string L3Path { get; set; } = string.Empty;
 
-    /// <summary>L3 may use at most this many bytes on disk; beyond it the oldest entries are deleted.</summary>
-    [Range(1024, long.MaxValue)]
+    /// <summary>
+    /// L3 may use at most this many bytes on disk (database, write-ahead log and its index); a write that would pass it
+    /// deletes the oldest entries first. At least 1 MiB.
+    /// </summary>
+    [Range(1024 * 1024, long.MaxValue)]
     public long L3MaxBytes { get; set; } = 1024L * 1024 * 1024;
 
-    /// <summary>How often expired L3 files are deleted.</summary>
+    /// <summary>How often expired L3 entries are deleted (and surplus free pages returned to the file system).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan L3CleanupInterval { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -25,6 +25,6 @@ internal static partial class CachingLog
     [LoggerMessage(7, LogLevel.Debug, "Cache invalidation from another replica: {Message}")]
     public static partial void Invalidated(ILogger logger, string message);
 
-    [LoggerMessage(8, LogLevel.Debug, "L3 cleanup removed {Removed} expired or unreadable files; {Bytes} bytes remain.")]
+    [LoggerMessage(8, LogLevel.Debug, "L3 cleanup removed {Removed} expired entries; {Bytes} bytes on disk.")]
     public static partial void CleanedUp(ILogger logger, int removed, long bytes);
 }

@@ -24,6 +24,26 @@ public sealed class CostOptions
     [RegularExpression(@"^[A-Za-z0-9:_\-.]{1,64}$", ErrorMessage = "Use 1-64 letters, digits, ':', '_', '-', '.' (no glob or hash-tag characters).")]
     public string RedisKeyPrefix { get; set; } = "grump:ledger:";
 
+    /// <summary>
+    /// Raw ledger records (one per call) are kept this long; older ones are rolled up into hourly aggregates. Totals,
+    /// costs by model, operation, day and hour stay exact; what goes is the per-call detail (and, for a window shorter
+    /// than an hour, the minute within the hour: the summary's "last hour" then counts whole hours). The Redis store
+    /// trims its raw-record stream to this window on every write; its day and hour aggregates are kept apart.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
+    public TimeSpan RawRecordRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Hourly aggregates are kept this long (at least <see cref="RawRecordRetention"/>, and 2 days so the last 24 hours
+    /// always have their hours); older ones are rolled up into daily aggregates, which are kept.
+    /// </summary>
+    [Range(typeof(TimeSpan), "2.00:00:00", "3650.00:00:00")]
+    public TimeSpan HourlyRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>How often the roll-up runs (first run one interval after start).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan RollupInterval { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Redis store: how long a reservation holds budget at most (a crashed replica's holds lapse after it).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ReservationTtl { get; set; } = TimeSpan.FromMinutes(10);

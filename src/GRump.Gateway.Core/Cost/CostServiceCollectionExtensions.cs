@@ -14,6 +14,7 @@ public static class CostServiceCollectionExtensions
     public static IServiceCollection AddCostLedger(this IServiceCollection services)
     {
         services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CostOptions>, CostOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CostMetrics>();
         services.TryAddSingleton<ICostStore>(sp =>
@@ -34,6 +35,8 @@ public static class CostServiceCollectionExtensions
             return new SqliteCostStore(Path.Combine(dataPath, "ledger.db"), options.WriteQueueCapacity, logger);
         });
         services.AddHostedService<LedgerStartup>();
+        services.TryAddSingleton<LedgerRetentionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<LedgerRetentionService>());
         services.TryAddSingleton<CostLedger>();
         services.TryAddSingleton<CostMeter>();
         services.TryAddSingleton<CostReports>();

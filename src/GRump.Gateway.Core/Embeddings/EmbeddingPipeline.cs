@@ -47,10 +47,15 @@ public sealed class EmbeddingPipeline
     /// the upstream.
     /// </summary>
     public Task<EmbeddingPipelineResult> EmbedAsync(string tenant, string model, IReadOnlyList<string> inputs, CancellationToken cancellationToken) =>
-        EmbedAsync(tenant, model, inputs, dimensions: null, cancellationToken);
+        EmbedAsync(tenant, model, inputs, dimensions: null, CacheAccess.On, cancellationToken);
 
-    /// <summary>As above, with OpenAI's <c>dimensions</c> (null = the model's own size; see <see cref="EmbeddingDimensions"/>).</summary>
-    public async Task<EmbeddingPipelineResult> EmbedAsync(string tenant, string model, IReadOnlyList<string> inputs, int? dimensions, CancellationToken cancellationToken)
+    /// <summary>
+    /// As above, with OpenAI's <c>dimensions</c> (null = the model's own size; see <see cref="EmbeddingDimensions"/>) and
+    /// the caller's cache switch: <see cref="CacheAccess.Off"/> neither reads nor stores (every text goes upstream and is
+    /// billed), <see cref="CacheAccess.ReadOnly"/> reads but never stores, <see cref="CacheAccess.WriteOnly"/> embeds
+    /// afresh and refreshes the entries. Embeddings are deterministic, so the contract's unset mode means on.
+    /// </summary>
+    public async Task<EmbeddingPipelineResult> EmbedAsync(string tenant, string model, IReadOnlyList<string> inputs, int? dimensions, CacheAccess cache, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         EmbeddingLimits.Validate(inputs, "inputs");
@@ -82,7 +87,9 @@ public sealed class EmbeddingPipeline
         for (var i = 0; i < inputs.Count; i++)
         {
             keys[i] = CacheKeys.ForEmbedding(tenant, definition.Provider, definition.Id, inputs[i]);
-            var lookup = await _cache.GetAsync(CacheNamespace.Embeddings, keys[i], CacheAccess.On, cancellationToken).ConfigureAwait(false);
+            var lookup = cache.CanRead()
+                ? await _cache.GetAsync(CacheNamespace.Embeddings, keys[i], cache, cancellationToken).ConfigureAwait(false)
+                : CacheLookup.Miss;
             if (lookup.IsHit && lookup.Entry!.Value.Length % sizeof(float) == 0)
             {
                 vectors[i] = MemoryMarshal.Cast<byte, float>(lookup.Entry.Value.Span).ToArray();
@@ -127,12 +134,16 @@ public sealed class EmbeddingPipeline
                 throw;
             }
             await _meter.RecordAsync(new MeteredCall(tenant, definition, CostOperations.Embed, new TokenUsage(tokens, 0)) { CacheSavingsUsd = savings }, reservation).ConfigureAwait(false);
+            var store = cache.CanWrite();
             for (var k = 0; k < misses.Count; k++)
             {
                 var i = misses[k];
                 vectors[i] = produced[k];
-                var textCost = definition.Cost(tokenCounts[i], 0);
-                await _cache.SetAsync(CacheNamespace.Embeddings, keys[i], MemoryMarshal.AsBytes(produced[k].AsSpan()).ToArray(), textCost, CacheAccess.On, CancellationToken.None).ConfigureAwait(false);
+                if (store)
+                {
+                    var textCost = definition.Cost(tokenCounts[i], 0);
+                    await _cache.SetAsync(CacheNamespace.Embeddings, keys[i], MemoryMarshal.AsBytes(produced[k].AsSpan()).ToArray(), textCost, cache, CancellationToken.None).ConfigureAwait(false);
+                }
             }
         }
         else

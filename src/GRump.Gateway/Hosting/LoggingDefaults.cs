@@ -13,6 +13,7 @@ internal static class LoggingDefaults
     public static readonly IReadOnlyDictionary<string, string?> Levels = new Dictionary<string, string?>
     {
         ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft"] = "Warning",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
         ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using GRump.Gateway.Auth;
+using GRump.Gateway.Caching;
 using GRump.Gateway.Chat;
 using GRump.Gateway.Embeddings;
 using GRump.Gateway.Endpoints;
@@ -120,6 +121,7 @@ internal static class OpenAiEndpoints
             List<string> inputs;
             bool base64;
             int? dimensions;
+            CacheAccess cache;
             using (var body = await JsonBody.ReadAsync(context, MaxBodyBytes).ConfigureAwait(false))
             {
                 var root = body.RootElement;
@@ -138,10 +140,12 @@ internal static class OpenAiEndpoints
                     _ => throw JsonBody.Invalid("encoding_format", "must be 'float' or 'base64'"),
                 };
                 dimensions = JsonBody.Int(root, "dimensions", "dimensions");
+                // The gateway's extension, as on chat: absent = on (embeddings are deterministic).
+                cache = ChatCompletionsReader.CacheMode(JsonBody.String(root, "x_grump_cache", "x_grump_cache")).ToAccess();
             }
 
             EmbeddingLimits.Validate(inputs, "input");
-            var result = await pipeline.EmbedAsync(caller.Tenant, model is null or "auto" ? string.Empty : model, inputs, dimensions, context.RequestAborted).ConfigureAwait(false);
+            var result = await pipeline.EmbedAsync(caller.Tenant, model is null or "auto" ? string.Empty : model, inputs, dimensions, cache, context.RequestAborted).ConfigureAwait(false);
             GrumpHeaders.WriteEmbedding(context.Response, result.Model, result.Provider, result.Cache, result.CostUsd);
             context.Response.ContentType = "application/json";
             using var writer = new Utf8JsonWriter(context.Response.BodyWriter);

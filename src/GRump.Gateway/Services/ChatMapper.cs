@@ -58,19 +58,22 @@ internal static class ChatMapper
                 ? new RoutingPreferences(routing.MaxCostPerRequestUsd, routing.PreferCheaper) { RequiredCapabilities = [.. routing.RequiredCapabilities] }
                 : RoutingPreferences.None,
             // UNSPECIFIED is the default policy, not an opt-in: sampled answers are cached only on an explicit ON.
-            Cache = request.Cache switch
-            {
-                V1.CacheMode.Unspecified => ChatCacheMode.Default,
-                V1.CacheMode.On => ChatCacheMode.On,
-                V1.CacheMode.Off => ChatCacheMode.Off,
-                V1.CacheMode.ReadOnly => ChatCacheMode.ReadOnly,
-                V1.CacheMode.WriteOnly => ChatCacheMode.WriteOnly,
-                _ => (ChatCacheMode)(-1),
-            },
+            Cache = ToDomain(request.Cache),
             SessionId = request.SessionId,
             User = request.User,
         };
     }
+
+    /// <summary>The contract's cache mode; an undefined number maps to an undefined mode, which the pipeline refuses.</summary>
+    public static ChatCacheMode ToDomain(V1.CacheMode mode) => mode switch
+    {
+        V1.CacheMode.Unspecified => ChatCacheMode.Default,
+        V1.CacheMode.On => ChatCacheMode.On,
+        V1.CacheMode.Off => ChatCacheMode.Off,
+        V1.CacheMode.ReadOnly => ChatCacheMode.ReadOnly,
+        V1.CacheMode.WriteOnly => ChatCacheMode.WriteOnly,
+        _ => (ChatCacheMode)(-1),
+    };
 
     private static Domain.ChatMessage ToDomain(V1.ChatMessage message, string field)
     {

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using GRump.Gateway.Auth;
+using GRump.Gateway.Chat;
 using GRump.Gateway.Embeddings;
 using GRump.Gateway.Errors;
 using GRump.Gateway.V1;
@@ -16,7 +17,13 @@ internal sealed class EmbeddingGrpcService(EmbeddingPipeline pipeline) : Embeddi
         {
             GatewayErrors.ThrowInvalidArgument("input_type", "only 'query' (or empty) is supported by this gateway version");
         }
-        var result = await pipeline.EmbedAsync(context.GetHttpContext().GetCaller().Tenant, request.Model, request.Inputs, context.CancellationToken).ConfigureAwait(false);
+        // Embeddings are deterministic: unset means the cache is on (chat's default policy is about sampled answers).
+        var cache = ChatMapper.ToDomain(request.Cache);
+        if (!Enum.IsDefined(cache))
+        {
+            GatewayErrors.ThrowInvalidArgument("cache", $"unknown cache mode {(int)request.Cache}");
+        }
+        var result = await pipeline.EmbedAsync(context.GetHttpContext().GetCaller().Tenant, request.Model, request.Inputs, dimensions: null, cache.ToAccess(), context.CancellationToken).ConfigureAwait(false);
         var response = new EmbedResponse
         {
             Model = result.Model,

@@ -2,6 +2,7 @@ using System.Text;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Caching.Internal;
 using GRump.Gateway.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace GRump.Gateway.Tests.Caching;
@@ -96,7 +97,7 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
         var expired = await cache.GetAsync(CacheNamespace.Chat, Key, CacheAccess.On, Ct).AsTask().DefaultTimeout();
         Assert.Equal(CacheLayer.Miss, expired.Layer);
         Assert.Null(expired.Entry);
-        Assert.False(File.Exists(cache.L3!.PathOf(CacheNamespace.Chat, Key)), "an expired file read is deleted");
+        Assert.False(cache.L3!.Contains(CacheNamespace.Chat, Key), "an expired entry read is deleted");
     }
 
     [Theory]
@@ -144,22 +145,48 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
-    public async Task Get_TornOrForeignFile_IsAMissAndIsDeleted()
+    public async Task Get_DamagedEntry_IsAMissAndIsDeleted()
     {
-        // Arrange
+        // Arrange: flip the stored payload behind the cache's back, so its checksum no longer matches.
         await using var harness = new CacheHarness(null);
         var cache = harness.Create();
         await cache.SetAsync(CacheNamespace.Chat, Key, Value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
-        var path = cache.L3!.PathOf(CacheNamespace.Chat, Key);
-        var bytes = await File.ReadAllBytesAsync(path, Ct);
-        await File.WriteAllBytesAsync(path, bytes[..^3], Ct);
+        await using (var connection = new SqliteConnection($"Data Source={cache.L3!.DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var damage = connection.CreateCommand();
+            damage.CommandText = "UPDATE entries SET value = zeroblob(length(value))";
+            Assert.Equal(1, await damage.ExecuteNonQueryAsync(Ct));
+        }
 
-        // Act
-        var found = await harness.Create().GetAsync(CacheNamespace.Chat, Key, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+        // Act: a second instance on the same folder, so L1 cannot answer.
+        var reader = harness.Create();
+        var found = await reader.GetAsync(CacheNamespace.Chat, Key, CacheAccess.On, Ct).AsTask().DefaultTimeout();
 
         // Assert
         Assert.Equal(CacheLayer.Miss, found.Layer);
-        Assert.False(File.Exists(path));
+        Assert.False(reader.L3!.Contains(CacheNamespace.Chat, Key));
+    }
+
+    [Fact]
+    public async Task Set_ForeignDatabaseFileAndLegacyFiles_AreReplaced()
+    {
+        // Arrange: garbage where the database goes, and an entry file of the one-file-per-entry layout.
+        await using var harness = new CacheHarness(null);
+        await File.WriteAllBytesAsync(Path.Combine(harness.L3Path, DiskTier.FileName), Encoding.UTF8.GetBytes(new string('x', 8192)), Ct);
+        var legacy = Directory.CreateDirectory(Path.Combine(harness.L3Path, "chat")).FullName;
+        await File.WriteAllBytesAsync(Path.Combine(legacy, Key.ToHex() + ".bin"), Value, Ct);
+        var cache = harness.Create();
+
+        // Act
+        await cache.SetAsync(CacheNamespace.Chat, Key, Value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+        var found = await harness.Create().GetAsync(CacheNamespace.Chat, Key, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+
+        // Assert: the store works, no fault was counted, and the old layout goes (in the background).
+        Assert.Equal(CacheLayer.L3, found.Layer);
+        Assert.Equal(0, cache.GetStats().Tiers.Single(t => t.Layer == CacheLayer.L3).Faults);
+        await cache.L3!.LegacyFilesDeleted.DefaultTimeout();
+        Assert.False(Directory.Exists(legacy));
     }
 
     [Fact]
@@ -400,48 +427,77 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
-    public async Task Cleanup_OnTimer_DeletesExpiredFiles()
+    public async Task Cleanup_OnTimer_DeletesExpiredEntriesAndGivesTheSpaceBack()
     {
-        // Arrange
+        // Arrange: 200 entries of 4 KiB, so the database grows well past its empty size.
         await using var harness = new CacheHarness(null);
         var cache = harness.Create(o => o.L3CleanupInterval = TimeSpan.FromMinutes(10));
         await cache.StartAsync(Ct);
-        await cache.SetAsync(CacheNamespace.Chat, Key, Value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
-        var path = cache.L3!.PathOf(CacheNamespace.Chat, Key);
-        Assert.True(File.Exists(path));
+        var value = new byte[4096];
+        for (var i = 0; i < 200; i++)
+        {
+            await cache.SetAsync(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, $"k{i}"), value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+        }
+
+        var full = cache.L3!.Bytes;
+        Assert.True(cache.L3.Contains(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, "k0")));
 
         // Act: the timer fires on the fake clock, inside Advance.
         harness.Time.Advance(TimeSpan.FromHours(24) + TimeSpan.FromMinutes(10));
 
         // Assert
-        Assert.False(File.Exists(path));
-        Assert.Equal(0, cache.L3.Bytes);
+        Assert.False(cache.L3.Contains(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, "k0")));
+        Assert.True(cache.L3.Bytes < full / 2, $"bytes before {full}, after {cache.L3.Bytes}");
     }
 
     [Fact]
-    public async Task Set_OverDiskCap_DeletesTheOldestFiles()
+    public async Task Set_PastTheDiskCap_HoldsTheCapOnEveryWriteAndEvictsTheOldest()
+    {
+        // Arrange: a 1 MiB cap (the smallest) and 3 MiB of entries of 2 KiB each, written one by one.
+        const long cap = 1024 * 1024;
+        await using var harness = new CacheHarness(null);
+        var cache = harness.Create(o => o.L3MaxBytes = cap);
+        var value = new byte[2048];
+        var keys = Enumerable.Range(0, 1536).Select(i => CacheKeys.ForText(CacheNamespace.Chat, $"entry {i}")).ToArray();
+        long largest = 0;
+
+        // Act
+        foreach (var key in keys)
+        {
+            Random.Shared.NextBytes(value);
+            await cache.SetAsync(CacheNamespace.Chat, key, value.ToArray(), 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+            largest = Math.Max(largest, OnDisk(cache.L3!));
+        }
+
+        // Assert: measured on disk after every write (database + WAL + WAL index), never past the cap by more than one
+        // entry; the oldest entries went, the newest are there, and nothing counted as a fault.
+        Assert.True(largest <= cap + value.Length, $"largest on disk: {largest} bytes, cap {cap}");
+        Assert.Equal(OnDisk(cache.L3!), cache.L3!.Bytes);
+        Assert.False(cache.L3.Contains(CacheNamespace.Chat, keys[0]));
+        Assert.True(cache.L3.Contains(CacheNamespace.Chat, keys[^1]));
+        Assert.True(cache.L3.Contains(CacheNamespace.Chat, keys[^100]));
+        Assert.Equal(0, cache.GetStats().Tiers.Single(t => t.Layer == CacheLayer.L3).Faults);
+    }
+
+    [Fact]
+    public async Task Set_EntryLargerThanAQuarterOfTheCap_SkipsL3()
     {
         // Arrange
         await using var harness = new CacheHarness(null);
-        var cache = harness.Create(o => o.L3MaxBytes = 4096);
-        var keys = Enumerable.Range(0, 6).Select(i => CacheKeys.ForText(CacheNamespace.Chat, i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
-        var value = new byte[600];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            await cache.SetAsync(CacheNamespace.Chat, keys[i], value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
-            // File times are coarse (kernel ticks): give each file a distinct age explicitly.
-            File.SetLastWriteTimeUtc(cache.L3!.PathOf(CacheNamespace.Chat, keys[i]), new DateTime(2020, 1, 1, 0, i, 0, DateTimeKind.Utc));
-        }
+        var cache = harness.Create(o => o.L3MaxBytes = 1024 * 1024);
 
         // Act
-        var newest = CacheKeys.ForText(CacheNamespace.Chat, "newest");
-        await cache.SetAsync(CacheNamespace.Chat, newest, value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+        await cache.SetAsync(CacheNamespace.Chat, Key, new byte[300 * 1024], 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
 
         // Assert
-        Assert.True(cache.L3!.Bytes <= 4096, $"bytes: {cache.L3.Bytes}");
-        Assert.False(File.Exists(cache.L3.PathOf(CacheNamespace.Chat, keys[0])));
-        Assert.True(File.Exists(cache.L3.PathOf(CacheNamespace.Chat, newest)));
+        Assert.False(cache.L3!.Contains(CacheNamespace.Chat, Key));
+        Assert.Equal(CacheLayer.L1, (await cache.GetAsync(CacheNamespace.Chat, Key, CacheAccess.On, Ct).AsTask().DefaultTimeout()).Layer);
     }
+
+    private static readonly string[] DatabaseFileSuffixes = ["", "-wal", "-shm"];
+
+    private static long OnDisk(DiskTier tier) =>
+        DatabaseFileSuffixes.Select(suffix => new FileInfo(tier.DatabasePath + suffix)).Where(f => f.Exists).Sum(f => f.Length);
 
     [Fact]
     public async Task Metrics_HitsMissesAndSavings_CarryLayerAndNamespace()

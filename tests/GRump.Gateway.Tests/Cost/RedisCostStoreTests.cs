@@ -312,6 +312,30 @@ public sealed class RedisCostStoreTests(RedisFixture redis) : IClassFixture<Redi
         Assert.Equal(Count, await connection.GetDatabase().StreamLengthAsync(store.Prefix + "{t}:records").DefaultTimeout());
     }
 
+    [Fact]
+    public async Task Commit_RawRecordsOlderThanTheRetention_LeaveTheStreamButTheTotalsStay()
+    {
+        // Arrange: no raw-record window at all, so every earlier record is beyond it at the next write.
+        await using var stores = LedgerStores.Redis(redis.Require(), options: new CostOptions { RawRecordRetention = TimeSpan.Zero });
+        var store = stores.Store;
+        var prefix = stores.Prefix;
+        const int Count = 600;
+
+        // Act: one after another, so the stream's ids span many milliseconds and whole nodes fall out of the window.
+        for (var i = 0; i < Count; i++)
+        {
+            await store.CommitAsync(NewRecord("t", 0.001, Noon), null, Ct);
+        }
+
+        // Assert
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Require()).DefaultTimeout();
+        var length = await connection.GetDatabase().StreamLengthAsync(prefix + "{t}:records").DefaultTimeout();
+        Assert.InRange(length, 1, Count - 100);
+        var day = Assert.Single(await store.GetDailyAsync("t", new DateOnly(2025, 6, 15), new DateOnly(2025, 6, 15), Ct));
+        Assert.Equal(Count, day.Requests);
+        Assert.Equal(0.6, day.CostUsd, 1e-9);
+    }
+
     [Theory]
     [InlineData("Redis:Configuration", typeof(RedisCostStore))]
     [InlineData(RedisOptions.EnvironmentVariable, typeof(RedisCostStore))]

@@ -96,6 +96,60 @@ public sealed class EmbeddingGatewayTests
     }
 
     [Fact]
+    public async Task Embed_CacheSwitch_OffGoesUpstreamAndStoresNothing_ReadOnlyNeverStores_UnsetIsOn()
+    {
+        // Arrange
+        var ct = TestContext.Current.CancellationToken;
+        await using var h = await UpstreamHarness.StartAsync();
+        var client = Client(h);
+        int Upstream() => h.Fake.Requests.Count(r => r.Endpoint == FakeEndpoint.Embeddings);
+        Task<EmbedResponse> Embed(string text, CacheMode mode) =>
+            client.EmbedAsync(new EmbedRequest { Inputs = { text }, Cache = mode }, cancellationToken: ct).ResponseAsync.DefaultTimeout();
+        Task<HttpResponseMessage> OpenAi(string text, string mode) =>
+            h.App.Http.PostAsJsonAsync("/v1/embeddings", new { input = text, x_grump_cache = mode }, ct).DefaultTimeout();
+
+        // Act + Assert: OFF twice → two upstream calls, and nothing stored for a later default call.
+        await Embed("switch off", CacheMode.Off);
+        await Embed("switch off", CacheMode.Off);
+        Assert.Equal(2, Upstream());
+        await Embed("switch off", CacheMode.Unspecified);
+        Assert.Equal(3, Upstream());
+        var hit = await Embed("switch off", CacheMode.Unspecified);
+        Assert.Equal(3, Upstream());
+        AssertVector("switch off", Assert.Single(hit.Embeddings));
+
+        // READ_ONLY reads what is there but stores nothing of its own.
+        await Embed("switch off", CacheMode.ReadOnly);
+        await Embed("read only", CacheMode.ReadOnly);
+        await Embed("read only", CacheMode.ReadOnly);
+        Assert.Equal(5, Upstream());
+
+        // WRITE_ONLY goes upstream even when the entry exists; /v1 has the same switch, and OFF bypasses a stored entry.
+        await Embed("switch off", CacheMode.WriteOnly);
+        Assert.Equal(6, Upstream());
+        using (var off = await OpenAi("switch off", "OFF"))
+        {
+            Assert.Equal(HttpStatusCode.OK, off.StatusCode);
+            Assert.Equal("MISS", off.Headers.GetValues("x-grump-cache").Single());
+        }
+        Assert.Equal(7, Upstream());
+        using (var on = await OpenAi("switch off", "ON"))
+        {
+            Assert.NotEqual("MISS", on.Headers.GetValues("x-grump-cache").Single());
+        }
+        Assert.Equal(7, Upstream());
+
+        // Unknown values name their field.
+        using var bad = await OpenAi("x", "SOMETIMES");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("x_grump_cache", await bad.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => Embed("x", (CacheMode)42));
+        Assert.Equal(StatusCode.InvalidArgument, unknown.StatusCode);
+        Assert.Contains("cache", unknown.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(7, Upstream());
+    }
+
+    [Fact]
     public async Task Embed_UpstreamFailsABatch_AllItsCallersFailUnavailable_LaterBatchesSucceed()
     {
         // Arrange

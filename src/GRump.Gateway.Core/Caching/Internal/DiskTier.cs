@@ -1,268 +1,752 @@
+using System.Collections.Concurrent;
+using System.IO.Hashing;
+using Microsoft.Data.Sqlite;
+
 namespace GRump.Gateway.Caching.Internal;
 
 /// <summary>
-/// L3: one file per key under <c>{root}/{namespace}/{hash}.bin</c>, a versioned header with a checksum, written to a
-/// temp file and moved over the old one (a reader sees the old file or the new one, never half of one). The total
-/// size is kept under a cap by deleting the oldest files; expired files go on a timer.
+/// L3: every entry in one SQLite database, <c>{root}/l3.db</c> (WAL), with a hard cap on its size on disk that every
+/// write enforces. Before a row is inserted the tier checks the pages in use; when the entry would not fit under the
+/// budget, the oldest rows (insertion order) go first, in the same transaction. Freed pages are reused by later writes,
+/// so the file grows only when nothing is free: it never exceeds the cap by more than the entry being written. Expired
+/// rows go on a timer, which also gives surplus free pages back to the file system (incremental vacuum).
 /// </summary>
-internal sealed class DiskTier
+/// <remarks>
+/// Why not one file per entry (the first design): a file costs a whole file-system block (4 KiB) and an inode however
+/// small the entry, so a 1 GiB cap counted in payload bytes meant 4.6 GB and a million files on disk, and keeping the
+/// cap meant listing every file. Here the cap counts what is on disk — the database's pages, its write-ahead log (kept
+/// under <see cref="WalAllowance"/> by checkpoints) and the WAL index — and finding the oldest rows is a b-tree walk.
+/// Writers combine: whoever holds the write gate commits every queued write in one transaction (group commit), so a
+/// burst of misses costs one commit, not one per entry.
+/// </remarks>
+internal sealed class DiskTier : IDisposable
 {
-    private const string Extension = ".bin";
-    private const string TempExtension = ".tmp";
+    public const string FileName = "l3.db";
 
-    private readonly long _maxBytes;
-    private readonly Lock _trimLock = new();
+    /// <summary>The row format (<c>PRAGMA user_version</c>); a database of another version is deleted and recreated.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>The smallest cap that leaves room for the schema, a WAL and a few entries.</summary>
+    public const long MinimumCapBytes = 1024 * 1024;
+
+    private const int ShmAllowance = 32 * 1024;
+    private const int RowOverhead = 96; // header columns, record header and the (ns, key) index entry, rounded up
+
+    private readonly long _capBytes;
+    private readonly long _budgetBytes;
+    private readonly long _slackBytes;
+    private readonly ConcurrentQueue<WriteOp> _pending = new();
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly ConcurrentBag<Reader> _readers = [];
+    private readonly Lock _openLock = new();
+    private readonly string _connectionString;
+    private Writer? _writer;
     private long _bytes;
+    private int _pageSize = 4096;
+    private bool _disposed;
 
-    public DiskTier(string root, long maxBytes)
+    public DiskTier(string root, long capBytes)
     {
         Root = root;
-        _maxBytes = maxBytes;
-        DeleteTempFiles();
+        DatabasePath = Path.Combine(root, FileName);
+        _capBytes = Math.Max(capBytes, MinimumCapBytes);
+        WalAllowance = Math.Clamp(_capBytes / 16, 64 * 1024, 4 * 1024 * 1024);
+        _budgetBytes = _capBytes - WalAllowance - ShmAllowance;
+        _slackBytes = Math.Clamp(_budgetBytes / 64, 4096, 128 * 1024);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            // Connections are kept by this tier (one writer, pooled readers); the driver's pool would only double them.
+            Pooling = false,
+            DefaultTimeout = 5,
+        }.ToString();
     }
 
     public string Root { get; }
 
+    public string DatabasePath { get; }
+
+    /// <summary>What the write-ahead log may use of the cap; checkpoints keep it under this.</summary>
+    public long WalAllowance { get; }
+
+    /// <summary>The background deletion of the old one-file-per-entry layout (tests wait for it).</summary>
+    internal Task LegacyFilesDeleted { get; private set; } = Task.CompletedTask;
+
+    /// <summary>Bytes on disk: the database, its WAL and WAL index, as of the last write or cleanup.</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
 
-    public string PathOf(CacheNamespace ns, CacheKey key) => Path.Combine(Root, ns.Name(), key.ToHex() + Extension);
-
-    public async ValueTask<StoredEntry?> GetAsync(CacheNamespace ns, CacheKey key, CancellationToken cancellationToken)
+    public ValueTask<StoredEntry?> GetAsync(CacheNamespace ns, CacheKey key, CancellationToken cancellationToken)
     {
-        var path = PathOf(ns, key);
-        byte[] data;
+        EnsureOpen();
+        var reader = Rent();
         try
         {
-            data = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-
-        var stored = EntryCodec.DecodeFile(data, key);
-        if (stored is null)
-        {
-            // Not ours, another version, or damaged: a miss, and the file goes.
-            TryDelete(path);
-        }
-
-        return stored;
-    }
-
-    public async ValueTask<bool> SetAsync(CacheNamespace ns, CacheKey key, CacheEntry entry, DateTimeOffset expiresAt, CancellationToken cancellationToken)
-    {
-        var path = PathOf(ns, key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = string.Concat(path, ".", Guid.CreateVersion7().ToString("N"), TempExtension);
-        var header = new byte[EntryCodec.FileHeaderSize];
-        EntryCodec.WriteFileHeader(header, key, entry, expiresAt);
-        try
-        {
-            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous);
-            await using (stream.ConfigureAwait(false))
+            var found = reader.Find(ns, key);
+            if (found.Corrupt)
             {
-                await stream.WriteAsync(header, cancellationToken).ConfigureAwait(false);
-                await stream.WriteAsync(entry.Value, cancellationToken).ConfigureAwait(false);
+                // Damaged or foreign: a miss, and the row goes.
+                Submit(WriteOp.Remove(ns, key));
             }
 
-            var previous = FileLength(path);
-            File.Move(temp, path, overwrite: true);
-            Interlocked.Add(ref _bytes, header.Length + entry.Value.Length - previous);
+            return new ValueTask<StoredEntry?>(found.Entry);
         }
-        catch
+        finally
         {
-            TryDelete(temp);
-            throw;
+            Return(reader);
         }
-
-        if (Interlocked.Read(ref _bytes) > _maxBytes)
-        {
-            TrimToCap();
-        }
-
-        return true;
     }
 
-    public bool Remove(CacheNamespace ns, CacheKey key)
+    /// <summary>Stores the entry (replacing any under the key); completes once it is committed.</summary>
+    public async ValueTask<bool> SetAsync(CacheNamespace ns, CacheKey key, CacheEntry entry, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
-        var path = PathOf(ns, key);
-        var length = FileLength(path);
-        if (length == 0)
+        if (RowBytes(entry.Value.Length) > _budgetBytes / 4)
         {
+            // One entry may not take more than a quarter of the tier: it would evict most of the others.
             return false;
         }
 
-        File.Delete(path);
-        Interlocked.Add(ref _bytes, -length);
-        return true;
+        EnsureOpen();
+        var op = WriteOp.Set(ns, key, entry, expiresAt);
+        _pending.Enqueue(op);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            DrainUntil(op);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+
+        return op.Result >= 0;
     }
 
-    public long Clear(CacheNamespace? ns)
+    public bool Remove(CacheNamespace ns, CacheKey key) => Submit(WriteOp.Remove(ns, key)) > 0;
+
+    /// <summary>Deletes every entry (or one namespace's); returns how many.</summary>
+    public long Clear(CacheNamespace? ns) => Submit(WriteOp.Clear(ns));
+
+    /// <summary>
+    /// Deletes expired rows, gives free pages beyond a small reserve back to the file system and re-reads the size.
+    /// Returns how many rows went.
+    /// </summary>
+    public int Cleanup(DateTimeOffset now) => (int)Submit(WriteOp.Cleanup(now));
+
+    /// <summary>For tests: whether a row for the key is stored (expired or not).</summary>
+    internal bool Contains(CacheNamespace ns, CacheKey key)
     {
-        long removed = 0;
-        foreach (var folder in Folders(ns))
+        EnsureOpen();
+        var reader = Rent();
+        try
         {
-            foreach (var file in folder.EnumerateFiles("*" + Extension))
+            return reader.Exists(ns, key);
+        }
+        finally
+        {
+            Return(reader);
+        }
+    }
+
+    public void Dispose()
+    {
+        _writeGate.Wait();
+        try
+        {
+            _disposed = true;
+            _writer?.Dispose();
+            _writer = null;
+            while (_readers.TryTake(out var reader))
             {
-                var length = file.Length;
-                if (TryDelete(file.FullName))
-                {
-                    Interlocked.Add(ref _bytes, -length);
-                    removed++;
-                }
+                reader.Dispose();
             }
         }
-
-        return removed;
+        finally
+        {
+            _writeGate.Release();
+        }
     }
 
-    /// <summary>Deletes expired and unreadable entries and recounts the size from what is on disk. Returns how many files went.</summary>
-    public int Cleanup(DateTimeOffset now)
+    /// <summary>Queues a write and waits (synchronously) until it is committed, by this thread or by the current writer.</summary>
+    private long Submit(WriteOp op)
     {
-        var removed = 0;
-        long total = 0;
-        Span<byte> header = stackalloc byte[EntryCodec.FileHeaderSize];
-        foreach (var folder in Folders(null))
+        EnsureOpen();
+        _pending.Enqueue(op);
+        _writeGate.Wait();
+        try
         {
-            foreach (var file in folder.EnumerateFiles("*" + Extension))
+            DrainUntil(op);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+
+        return op.Result;
+    }
+
+    /// <summary>Under the write gate: commits queued writes, batch after batch, until <paramref name="mine"/> is done.</summary>
+    private void DrainUntil(WriteOp mine)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        while (!mine.Done)
+        {
+            var writer = _writer ?? throw new InvalidOperationException("The L3 database is not open.");
+            var batch = new List<WriteOp>();
+            long walBytes = 0;
+            // A batch's pages go to the WAL before a checkpoint can move them: keep one batch well under its allowance.
+            while (walBytes < WalAllowance / 4 && _pending.TryDequeue(out var next))
             {
-                if (IsExpiredOrUnreadable(file.FullName, now, header))
+                batch.Add(next);
+                walBytes += next.Kind == WriteKind.Set ? RowBytes(next.Entry!.Value.Length) + (2 * _pageSize) : _pageSize;
+                if (next.Kind != WriteKind.Set)
                 {
-                    if (TryDelete(file.FullName))
-                    {
-                        removed++;
-                        continue;
-                    }
+                    break; // clears and cleanups run in their own transactions
                 }
-
-                total += file.Length;
             }
+
+            if (batch.Count == 0)
+            {
+                // Someone else committed this op between its enqueue and our dequeue.
+                break;
+            }
+
+            try
+            {
+                writer.Commit(batch, this);
+                foreach (var op in batch)
+                {
+                    op.Done = true;
+                }
+            }
+            catch (Exception exception) when (exception is SqliteException or IOException or UnauthorizedAccessException)
+            {
+                foreach (var op in batch)
+                {
+                    op.Fail(exception);
+                }
+            }
+
+            Interlocked.Exchange(ref _bytes, writer.BytesOnDisk());
         }
 
-        Interlocked.Exchange(ref _bytes, total);
-        if (total > _maxBytes)
-        {
-            TrimToCap();
-        }
-
-        return removed;
+        mine.ThrowIfFailed();
     }
 
-    /// <summary>Deletes the oldest files until the total is at 90 % of the cap (so not every write trims).</summary>
-    public void TrimToCap()
+    /// <summary>
+    /// Bytes a row takes in the database: small payloads share pages, a payload beyond a quarter page spills into
+    /// overflow pages that it fills only partly.
+    /// </summary>
+    private long RowBytes(int payload)
     {
-        if (!_trimLock.TryEnter())
+        var bytes = payload + RowOverhead + CacheKey.Size;
+        return payload <= _pageSize / 4 ? bytes : (bytes + _pageSize - 1) / _pageSize * _pageSize;
+    }
+
+    private void EnsureOpen()
+    {
+        if (Volatile.Read(ref _writer) is not null)
         {
             return;
         }
 
-        try
+        lock (_openLock)
         {
-            var files = new List<FileInfo>();
-            foreach (var folder in Folders(null))
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_writer is not null)
             {
-                files.AddRange(folder.EnumerateFiles("*" + Extension));
+                return;
             }
 
-            files.Sort(static (a, b) => a.LastWriteTimeUtc.CompareTo(b.LastWriteTimeUtc));
-            long total = 0;
-            foreach (var file in files)
+            Directory.CreateDirectory(Root);
+            Writer writer;
+            try
             {
-                total += file.Length;
-            }
-
-            var target = _maxBytes / 10 * 9;
-            foreach (var file in files)
-            {
-                if (total <= target)
+                try
                 {
-                    break;
+                    writer = Writer.Open(_connectionString, this);
                 }
-
-                if (TryDelete(file.FullName))
+                catch (SqliteException e) when (e.SqliteErrorCode is 11 or 26)
                 {
-                    total -= file.Length;
+                    // SQLITE_CORRUPT / SQLITE_NOTADB: damaged or not ours; a cache may start over.
+                    DeleteDatabaseFiles();
+                    writer = Writer.Open(_connectionString, this);
                 }
             }
+            catch (SqliteException e)
+            {
+                throw new IOException($"The L3 database {DatabasePath} cannot be opened: {e.Message}", e);
+            }
 
-            Interlocked.Exchange(ref _bytes, total);
+            _pageSize = writer.PageSize;
+            Interlocked.Exchange(ref _bytes, writer.BytesOnDisk());
+            Volatile.Write(ref _writer, writer);
+            LegacyFilesDeleted = Task.Run(DeleteLegacyFiles);
         }
-        finally
+    }
+
+    private void DeleteDatabaseFiles()
+    {
+        foreach (var suffix in (string[])["", "-wal", "-shm"])
         {
-            _trimLock.Exit();
+            File.Delete(DatabasePath + suffix);
         }
     }
 
     /// <summary>
-    /// Temp files a crash left behind. Only before this instance writes: later, a temp file may be a write in progress.
-    /// An unreadable folder is left to the first write to report (as a fault).
+    /// Entries of the one-file-per-entry layout (<c>{root}/{namespace}/{hash}.bin</c>) before this format: the cache
+    /// starts over, and those files go in the background (there may be a million of them).
     /// </summary>
-    private void DeleteTempFiles()
+    private void DeleteLegacyFiles()
     {
-        try
+        foreach (var ns in CacheNamespaces.All)
         {
-            foreach (var folder in Folders(null))
+            var folder = new DirectoryInfo(Path.Combine(Root, ns.Name()));
+            try
             {
-                foreach (var temp in folder.EnumerateFiles("*" + TempExtension))
+                if (!folder.Exists)
                 {
-                    TryDelete(temp.FullName);
+                    continue;
+                }
+
+                foreach (var file in folder.EnumerateFiles())
+                {
+                    if (file.Extension is ".bin" or ".tmp")
+                    {
+                        file.Delete();
+                    }
+                }
+
+                if (!folder.EnumerateFileSystemInfos().Any())
+                {
+                    folder.Delete();
                 }
             }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Nothing to clean where nothing can be read.
-        }
-    }
-
-    private IEnumerable<DirectoryInfo> Folders(CacheNamespace? ns)
-    {
-        foreach (var each in CacheNamespaces.All)
-        {
-            if (ns is not null && ns != each)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                continue;
-            }
-
-            var folder = new DirectoryInfo(Path.Combine(Root, each.Name()));
-            if (folder.Exists)
-            {
-                yield return folder;
+                // Left for the next start; they are not read any more.
             }
         }
     }
 
-    private static bool IsExpiredOrUnreadable(string path, DateTimeOffset now, Span<byte> header)
+    private Reader Rent()
     {
-        try
+        if (_readers.TryTake(out var reader))
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
-            var read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-            return read < header.Length || EntryCodec.ReadFileExpiry(header) is not { } expires || expires <= now;
+            return reader;
         }
-        catch (FileNotFoundException)
+
+        return new Reader(_connectionString);
+    }
+
+    private void Return(Reader reader)
+    {
+        // Keep a few open connections (each holds a small page cache); close the rest of a burst.
+        if (!_disposed && _readers.Count < Environment.ProcessorCount * 2)
         {
-            return false;
+            _readers.Add(reader);
+        }
+        else
+        {
+            reader.Dispose();
         }
     }
 
-    private static long FileLength(string path)
+    private static void Bind(SqliteCommand command, CacheNamespace ns, CacheKey key)
     {
-        var info = new FileInfo(path);
-        return info.Exists ? info.Length : 0;
+        var keyBytes = new byte[CacheKey.Size];
+        key.CopyTo(keyBytes);
+        command.Parameters[0].Value = (int)ns;
+        command.Parameters[1].Value = keyBytes;
     }
 
-    private static bool TryDelete(string path)
+    private enum WriteKind
     {
-        try
+        Set,
+        Remove,
+        Clear,
+        Cleanup,
+    }
+
+    private sealed class WriteOp
+    {
+        private Exception? _error;
+
+        private WriteOp(WriteKind kind) => Kind = kind;
+
+        public WriteKind Kind { get; }
+
+        public CacheNamespace? Namespace { get; private init; }
+
+        public CacheKey Key { get; private init; }
+
+        public CacheEntry? Entry { get; private init; }
+
+        public DateTimeOffset At { get; private init; }
+
+        /// <summary>Rows affected (Set: 0 stored, -1 skipped).</summary>
+        public long Result { get; set; }
+
+        public volatile bool Done;
+
+        public static WriteOp Set(CacheNamespace ns, CacheKey key, CacheEntry entry, DateTimeOffset expiresAt) =>
+            new(WriteKind.Set) { Namespace = ns, Key = key, Entry = entry, At = expiresAt };
+
+        public static WriteOp Remove(CacheNamespace ns, CacheKey key) => new(WriteKind.Remove) { Namespace = ns, Key = key };
+
+        public static WriteOp Clear(CacheNamespace? ns) => new(WriteKind.Clear) { Namespace = ns };
+
+        public static WriteOp Cleanup(DateTimeOffset now) => new(WriteKind.Cleanup) { At = now };
+
+        public void Fail(Exception error)
         {
-            File.Delete(path);
-            return true;
+            _error = error;
+            Done = true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+
+        public void ThrowIfFailed()
         {
-            return false;
+            if (_error is not null)
+            {
+                throw new IOException($"L3 write failed: {_error.Message}", _error);
+            }
+        }
+    }
+
+    /// <summary>A pooled read connection with its prepared lookup.</summary>
+    private sealed class Reader : IDisposable
+    {
+        private readonly SqliteConnection _connection;
+        private readonly SqliteCommand _find;
+        private readonly SqliteCommand _exists;
+
+        public Reader(string connectionString)
+        {
+            _connection = new SqliteConnection(connectionString);
+            _connection.Open();
+            using (var pragma = _connection.CreateCommand())
+            {
+                // A small page cache per connection: the OS page cache holds the hot pages once for everyone.
+                pragma.CommandText = "PRAGMA cache_size = -256; PRAGMA query_only = 1;";
+                pragma.ExecuteNonQuery();
+            }
+
+            _find = Prepare("SELECT created, expires, cost, crc, value FROM entries WHERE ns = $ns AND key = $key");
+            _exists = Prepare("SELECT 1 FROM entries WHERE ns = $ns AND key = $key");
+        }
+
+        public (StoredEntry? Entry, bool Corrupt) Find(CacheNamespace ns, CacheKey key)
+        {
+            Bind(_find, ns, key);
+            using var reader = _find.ExecuteReader();
+            if (!reader.Read())
+            {
+                return (null, false);
+            }
+
+            var value = (byte[])reader.GetValue(4);
+            var crc = unchecked((uint)reader.GetInt64(3));
+            var cost = reader.GetDouble(2);
+            if (Crc32.HashToUInt32(value) != crc || !double.IsFinite(cost) || cost < 0)
+            {
+                return (null, true);
+            }
+
+            var entry = new CacheEntry(value, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), cost);
+            return (new StoredEntry(entry, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))), false);
+        }
+
+        public bool Exists(CacheNamespace ns, CacheKey key)
+        {
+            Bind(_exists, ns, key);
+            return _exists.ExecuteScalar() is not null;
+        }
+
+        public void Dispose()
+        {
+            _find.Dispose();
+            _exists.Dispose();
+            _connection.Dispose();
+        }
+
+        private SqliteCommand Prepare(string sql)
+        {
+            var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.Add("$ns", SqliteType.Integer);
+            command.Parameters.Add("$key", SqliteType.Blob);
+            command.Prepare();
+            return command;
+        }
+    }
+
+    /// <summary>The one write connection and its prepared statements; used only under the write gate.</summary>
+    private sealed class Writer : IDisposable
+    {
+        private readonly SqliteConnection _connection;
+        private readonly SqliteCommand _upsert;
+        private readonly SqliteCommand _remove;
+        private readonly SqliteCommand _pages;
+        private readonly SqliteCommand _evict;
+        private readonly string _path;
+
+        private Writer(SqliteConnection connection, string path, int pageSize)
+        {
+            _connection = connection;
+            _path = path;
+            PageSize = pageSize;
+            _upsert = Command(
+                // REPLACE deletes the old row and inserts a new one with the highest id: an overwrite counts as the newest entry.
+                "INSERT OR REPLACE INTO entries(ns, key, created, expires, cost, crc, value) VALUES ($ns, $key, $created, $expires, $cost, $crc, $value)",
+                ("$ns", SqliteType.Integer), ("$key", SqliteType.Blob), ("$created", SqliteType.Integer), ("$expires", SqliteType.Integer),
+                ("$cost", SqliteType.Real), ("$crc", SqliteType.Integer), ("$value", SqliteType.Blob));
+            _remove = Command("DELETE FROM entries WHERE ns = $ns AND key = $key", ("$ns", SqliteType.Integer), ("$key", SqliteType.Blob));
+            _pages = Command("SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count())");
+            // Insertion order: the oldest rows have the lowest ids.
+            _evict = Command("DELETE FROM entries WHERE id IN (SELECT id FROM entries ORDER BY id LIMIT $n)", ("$n", SqliteType.Integer));
+        }
+
+        public int PageSize { get; }
+
+        public static Writer Open(string connectionString, DiskTier tier)
+        {
+            var connection = new SqliteConnection(connectionString);
+            try
+            {
+                connection.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA user_version";
+                var version = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+                command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'entries'";
+                var hasTable = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+                if (hasTable && version != FormatVersion)
+                {
+                    // Another format: this is a cache, so it starts over rather than migrating rows.
+                    command.CommandText = "DROP TABLE entries";
+                    command.ExecuteNonQuery();
+                    command.CommandText = "VACUUM";
+                    command.ExecuteNonQuery();
+                }
+
+                var walPages = Math.Max(16, tier.WalAllowance / 2 / 4096);
+                command.CommandText = $"""
+                    PRAGMA auto_vacuum = INCREMENTAL;
+                    PRAGMA journal_mode = WAL;
+                    PRAGMA synchronous = NORMAL;
+                    PRAGMA cache_size = -1024;
+                    PRAGMA wal_autocheckpoint = {walPages};
+                    PRAGMA journal_size_limit = {tier.WalAllowance / 2};
+                    CREATE TABLE IF NOT EXISTS entries(
+                      id INTEGER PRIMARY KEY, ns INTEGER NOT NULL, key BLOB NOT NULL, created INTEGER NOT NULL,
+                      expires INTEGER NOT NULL, cost REAL NOT NULL, crc INTEGER NOT NULL, value BLOB NOT NULL);
+                    CREATE UNIQUE INDEX IF NOT EXISTS entries_key ON entries(ns, key);
+                    CREATE INDEX IF NOT EXISTS entries_expires ON entries(expires);
+                    PRAGMA user_version = {FormatVersion};
+                    """;
+                command.ExecuteNonQuery();
+                command.CommandText = "PRAGMA page_size";
+                var pageSize = (int)Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+                return new Writer(connection, tier.DatabasePath, pageSize);
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>One transaction for the batch; each op's result is set on it.</summary>
+        public void Commit(List<WriteOp> batch, DiskTier tier)
+        {
+            if (batch is [{ Kind: WriteKind.Clear or WriteKind.Cleanup } single])
+            {
+                single.Result = single.Kind == WriteKind.Clear ? Clear(single.Namespace, tier) : Cleanup(single.At, tier);
+                return;
+            }
+
+            using (var transaction = _connection.BeginTransaction())
+            {
+                Enlist(transaction);
+                foreach (var op in batch)
+                {
+                    op.Result = op.Kind switch
+                    {
+                        WriteKind.Set => Insert(op, tier),
+                        WriteKind.Remove => Remove(op.Namespace!.Value, op.Key),
+                        _ => throw new InvalidOperationException($"{op.Kind} runs alone."),
+                    };
+                }
+
+                transaction.Commit();
+            }
+
+            KeepWalSmall(tier);
+        }
+
+        /// <summary>Bytes on disk of the database, its WAL and its WAL index.</summary>
+        public long BytesOnDisk()
+        {
+            long total = 0;
+            foreach (var suffix in (string[])["", "-wal", "-shm"])
+            {
+                var file = new FileInfo(_path + suffix);
+                total += file.Exists ? file.Length : 0;
+            }
+
+            return total;
+        }
+
+        public void Dispose()
+        {
+            _upsert.Dispose();
+            _remove.Dispose();
+            _pages.Dispose();
+            _evict.Dispose();
+            _connection.Dispose();
+        }
+
+        private long Insert(WriteOp op, DiskTier tier)
+        {
+            var value = op.Entry!.Value;
+            var need = tier.RowBytes(value.Length);
+            var used = UsedBytes();
+            if (used + need > tier._budgetBytes)
+            {
+                // Make room before the write, down to the budget less some slack so the next writes need not evict.
+                var target = tier._budgetBytes - tier._slackBytes - need;
+                for (var n = 8; used > target; n = Math.Min(n * 2, 1024))
+                {
+                    _evict.Parameters[0].Value = n;
+                    if (_evict.ExecuteNonQuery() == 0)
+                    {
+                        break;
+                    }
+
+                    used = UsedBytes();
+                }
+            }
+
+            var keyBytes = new byte[CacheKey.Size];
+            op.Key.CopyTo(keyBytes);
+            var payload = value.ToArray();
+            _upsert.Parameters[0].Value = (int)op.Namespace!.Value;
+            _upsert.Parameters[1].Value = keyBytes;
+            _upsert.Parameters[2].Value = op.Entry.CreatedAt.ToUnixTimeMilliseconds();
+            _upsert.Parameters[3].Value = op.At.ToUnixTimeMilliseconds();
+            _upsert.Parameters[4].Value = op.Entry.CostUsd;
+            _upsert.Parameters[5].Value = (long)Crc32.HashToUInt32(payload);
+            _upsert.Parameters[6].Value = payload;
+            _upsert.ExecuteNonQuery();
+            return 0;
+        }
+
+        private long Remove(CacheNamespace ns, CacheKey key)
+        {
+            Bind(_remove, ns, key);
+            return _remove.ExecuteNonQuery();
+        }
+
+        private long Clear(CacheNamespace? ns, DiskTier tier)
+        {
+            long removed;
+            using (var command = _connection.CreateCommand())
+            {
+                // Without a WHERE clause SQLite drops the table's pages wholesale (few WAL frames for any size).
+                command.CommandText = ns is null ? "SELECT count(*) FROM entries" : "SELECT count(*) FROM entries WHERE ns = $ns";
+                command.Parameters.AddWithValue("$ns", (int)(ns ?? 0));
+                removed = (long)command.ExecuteScalar()!;
+                command.CommandText = ns is null ? "DELETE FROM entries" : "DELETE FROM entries WHERE ns = $ns";
+                command.ExecuteNonQuery();
+            }
+
+            Vacuum(keepFreePages: 0, tier);
+            return removed;
+        }
+
+        private long Cleanup(DateTimeOffset now, DiskTier tier)
+        {
+            long removed = 0;
+            using (var command = _connection.CreateCommand())
+            {
+                // In chunks, each its own transaction, so the WAL stays within its allowance however much expired.
+                command.CommandText = "DELETE FROM entries WHERE id IN (SELECT id FROM entries WHERE expires <= $now LIMIT 512)";
+                command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+                int deleted;
+                do
+                {
+                    deleted = command.ExecuteNonQuery();
+                    removed += deleted;
+                    KeepWalSmall(tier);
+                }
+                while (deleted > 0);
+            }
+
+            // Keep free pages worth the slack for the next writes; give the rest back.
+            Vacuum(keepFreePages: tier._slackBytes / PageSize, tier);
+            return removed;
+        }
+
+        /// <summary>Returns free pages beyond <paramref name="keepFreePages"/> to the file system, in WAL-sized steps.</summary>
+        private void Vacuum(long keepFreePages, DiskTier tier)
+        {
+            using var command = _connection.CreateCommand();
+            while (true)
+            {
+                command.CommandText = "PRAGMA freelist_count";
+                var free = (long)command.ExecuteScalar()!;
+                var surplus = free - keepFreePages;
+                if (surplus <= 0)
+                {
+                    break;
+                }
+
+                command.CommandText = $"PRAGMA incremental_vacuum({Math.Min(surplus, 2048)})";
+                command.ExecuteNonQuery();
+                KeepWalSmall(tier);
+            }
+
+            // In WAL mode the file shrinks when the checkpoint writes the truncation back.
+            Checkpoint();
+        }
+
+        private long UsedBytes() => (long)_pages.ExecuteScalar()! * PageSize;
+
+        /// <summary>A checkpoint that truncates the WAL when it passed half its allowance (readers are brief; it waits for them).</summary>
+        private void KeepWalSmall(DiskTier tier)
+        {
+            var wal = new FileInfo(_path + "-wal");
+            if (wal.Exists && wal.Length > tier.WalAllowance / 2)
+            {
+                Checkpoint();
+            }
+        }
+
+        private void Checkpoint()
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            command.ExecuteNonQuery();
+        }
+
+        private void Enlist(SqliteTransaction transaction)
+        {
+            _upsert.Transaction = transaction;
+            _remove.Transaction = transaction;
+            _pages.Transaction = transaction;
+            _evict.Transaction = transaction;
+        }
+
+        private SqliteCommand Command(string sql, params (string Name, SqliteType Type)[] parameters)
+        {
+            var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, type) in parameters)
+            {
+                command.Parameters.Add(name, type);
+            }
+
+            return command;
         }
     }
 }

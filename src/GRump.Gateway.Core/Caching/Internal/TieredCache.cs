@@ -220,6 +220,7 @@ internal sealed class TieredCache : ITieredCache, IHostedService, IAsyncDisposab
     public async ValueTask DisposeAsync()
     {
         _cleanupTimer?.Dispose();
+        _l3?.Dispose();
         if (_l2 is not null)
         {
             await _l2.DisposeAsync().ConfigureAwait(false);
@@ -326,7 +327,14 @@ internal sealed class TieredCache : ITieredCache, IHostedService, IAsyncDisposab
                     return new CacheLookup(CacheLayer.L3, found.Entry);
                 }
 
-                _l3.Remove(ns, key);
+                try
+                {
+                    _l3.Remove(ns, key);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+                {
+                    _l3Guard!.Failed(e);
+                }
             }
 
             RecordLayerMiss(CacheLayer.L3, ns);

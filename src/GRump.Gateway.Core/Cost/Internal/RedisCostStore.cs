@@ -33,7 +33,7 @@ internal sealed class RedisCostStore : ICostStore, IAsyncDisposable
         _admission = new OutageAdmission(options.OutageAllowanceUsd);
         JournalReplayer? replayer = null;
         // The replayer wakes when the connection is restored instead of waiting for its next retry.
-        _redis = new RedisLedger(configuration, options.RedisKeyPrefix, options.ReservationTtl, options.JournalRetention, () => replayer?.Wake());
+        _redis = new RedisLedger(configuration, options.RedisKeyPrefix, options.ReservationTtl, options.JournalRetention, options.RawRecordRetention, () => replayer?.Wake());
         _metrics = new LedgerJournalMetrics(meterFactory, () => _journal.Depth, () => replayer?.InOutage == true);
         _replayer = replayer = new JournalReplayer(_journal, _redis, options, time, logger, _metrics, _admission.OutageEnded);
     }

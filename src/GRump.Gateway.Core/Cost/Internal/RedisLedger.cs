@@ -78,7 +78,10 @@ internal sealed class RedisLedger : IAsyncDisposable
     // watermark key remembers the highest number applied for (tenant, journal), so a record at or below it was
     // applied before (a lost answer, a replica killed between apply and delete) and is skipped.
     // KEYS: records stream, holds, hold expiries, watermark, then per record: day aggregate, month spend, hour buckets.
-    // ARGV: watermark ttl (ms), hour bucket ttl (ms), record count, then per record (ApplyFields values): seq, hold id
+    // The stream holds the raw records for the retention window only, trimmed on every apply by the server's clock (the
+    // ids '*' makes are server time; '~' trims whole macro nodes, so it is cheap); the aggregates are kept apart from it.
+    // ARGV: watermark ttl (ms), hour bucket ttl (ms), record count, raw record retention (ms), then per record
+    //       (ApplyFields values): seq, hold id
     //       ('' = none), id, session, model, provider, operation, input tokens, output tokens, cost, cache hit (0/1),
     //       cache savings, routing savings, timestamp (ms), minute, cache read tokens, cache write tokens (5m),
     //       cache write tokens (1h), reasoning tokens.
@@ -89,12 +92,14 @@ internal sealed class RedisLedger : IAsyncDisposable
         local last = nil
         local kinds = {'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens'}
         local kindAt = {7, 8, 15, 16, 17, 18}
+        local now = redis.call('TIME')
+        local minid = string.format('%.0f', (tonumber(now[1]) * 1000) + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[4]))
         for i = 0, tonumber(ARGV[3]) - 1 do
-          local a = 4 + i * 19
+          local a = 5 + i * 19
           local k = 5 + i * 3
           if tonumber(ARGV[a]) > mark then
             local cost, model, op, minute = ARGV[a + 9], ARGV[a + 4], ARGV[a + 6], ARGV[a + 14]
-            redis.call('XADD', KEYS[1], '*', 'id', ARGV[a + 2], 'session', ARGV[a + 3], 'model', model, 'provider', ARGV[a + 5],
+            redis.call('XADD', KEYS[1], 'MINID', '~', minid, '*', 'id', ARGV[a + 2], 'session', ARGV[a + 3], 'model', model, 'provider', ARGV[a + 5],
               'operation', op, 'input_tokens', ARGV[a + 7], 'output_tokens', ARGV[a + 8], 'cost', cost, 'cache_hit', ARGV[a + 10],
               'cache_savings', ARGV[a + 11], 'routing_savings', ARGV[a + 12], 'ts', ARGV[a + 13],
               'cache_read_tokens', ARGV[a + 15], 'cache_write_tokens', ARGV[a + 16], 'cache_write_1h_tokens', ARGV[a + 17],
@@ -148,10 +153,12 @@ internal sealed class RedisLedger : IAsyncDisposable
     private readonly string _prefix;
     private readonly TimeSpan _reservationTtl;
     private readonly TimeSpan _watermarkTtl;
+    private readonly TimeSpan _rawRecordRetention;
 
     /// <summary><paramref name="restored"/> is called when the connection comes back after a failure (the replayer wakes up).</summary>
-    public RedisLedger(string configuration, string prefix, TimeSpan reservationTtl, TimeSpan watermarkTtl, Action restored)
+    public RedisLedger(string configuration, string prefix, TimeSpan reservationTtl, TimeSpan watermarkTtl, TimeSpan rawRecordRetention, Action restored)
     {
+        _rawRecordRetention = rawRecordRetention;
         // Fails fast while Redis is unreachable: the store journals and admits locally at once, rather than every
         // request waiting out the command timeout first.
         _connection = new RedisConnection(configuration, "grump-ledger", connected: connection => connection.ConnectionRestored += (_, _) => restored());
@@ -192,7 +199,7 @@ internal sealed class RedisLedger : IAsyncDisposable
     public async Task<long> ApplyAsync(string tenant, string journalId, IReadOnlyList<JournalEntry> entries)
     {
         var keys = new RedisKey[4 + (3 * entries.Count)];
-        var values = new RedisValue[3 + (ApplyFields * entries.Count)];
+        var values = new RedisValue[4 + (ApplyFields * entries.Count)];
         keys[0] = Key(tenant, "records");
         keys[1] = Key(tenant, "holds");
         keys[2] = Key(tenant, "holds:expiry");
@@ -200,6 +207,7 @@ internal sealed class RedisLedger : IAsyncDisposable
         values[0] = (long)_watermarkTtl.TotalMilliseconds;
         values[1] = (long)HourBucketTtl.TotalMilliseconds;
         values[2] = entries.Count;
+        values[3] = (long)_rawRecordRetention.TotalMilliseconds;
         for (var i = 0; i < entries.Count; i++)
         {
             var (seq, record, hold) = entries[i];
@@ -209,7 +217,7 @@ internal sealed class RedisLedger : IAsyncDisposable
             keys[k] = DayKey(tenant, Periods.Day(record.Timestamp));
             keys[k + 1] = MonthKey(tenant, Periods.Month(record.Timestamp));
             keys[k + 2] = HourKey(tenant, minute / 60);
-            var a = 3 + (ApplyFields * i);
+            var a = 4 + (ApplyFields * i);
             values[a] = seq;
             values[a + 1] = hold;
             values[a + 2] = record.Id.ToString("N");

@@ -13,7 +13,7 @@ namespace GRump.Gateway.Cost.Internal;
 /// are held there under one lock: admission never waits for I/O and concurrent requests cannot overrun a budget.
 /// One gateway per database file; a fleet uses the Redis store.
 /// </summary>
-internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
+internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IAsyncDisposable
 {
     private const int MaxBatch = 512;
 
@@ -149,8 +149,8 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
         using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var days = new SortedDictionary<string, (double Cost, long Requests, long Hits, double CacheSavings, double RoutingSavings, Dictionary<string, ModelAggregate> Models, Dictionary<string, double> Operations, TokenTotals Tokens)>(StringComparer.Ordinal);
         using (var command = Query(connection, tenant, first, last,
-            "SELECT day, model, operation, SUM(cost), COUNT(*), SUM(cache_hit), SUM(cache_savings), SUM(routing_savings), " +
-            "SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(cache_write_1h_tokens), SUM(reasoning_tokens) FROM records " +
+            "SELECT day, model, operation, SUM(cost), SUM(requests), SUM(cache_hits), SUM(cache_savings), SUM(routing_savings), " +
+            "SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(cache_write_1h_tokens), SUM(reasoning_tokens) FROM ledger " +
             "WHERE tenant = $t AND day >= $from AND day <= $to GROUP BY day, model, operation"))
         {
             using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -184,7 +184,8 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
     {
         using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COALESCE(SUM(cost), 0), COUNT(*) FROM records WHERE tenant = $t AND ts >= $since";
+        // Beyond the raw-row window the ledger has hourly rows: those count from the start of their hour.
+        command.CommandText = "SELECT COALESCE(SUM(cost), 0), COALESCE(SUM(requests), 0) FROM ledger WHERE tenant = $t AND ts >= $since";
         command.Parameters.AddWithValue("$t", tenant);
         command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
         using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -199,7 +200,7 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
     {
         using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT ts / 3600000 AS hour, SUM(cost), COUNT(*) FROM records WHERE tenant = $t AND ts >= $since GROUP BY hour ORDER BY hour";
+        command.CommandText = "SELECT ts / 3600000 AS hour, SUM(cost), SUM(requests) FROM ledger WHERE tenant = $t AND ts >= $since GROUP BY hour ORDER BY hour";
         command.Parameters.AddWithValue("$t", tenant);
         command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
         using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -233,6 +234,31 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
         catch (SqliteException ex)
         {
             return ex.Message;
+        }
+    }
+
+    public async ValueTask<LedgerRollup> RollUpAsync(DateTimeOffset rawBefore, DateTimeOffset hourlyBefore, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        // Synchronous SQLite work: off the caller's thread, and the record writer keeps committing between chunks.
+        var rolled = await Task.Run(() => SqliteLedgerRollup.Run(connection, rawBefore, hourlyBefore), cancellationToken).ConfigureAwait(false);
+        PruneSpendMirror(before: Periods.Month(rawBefore));
+        return rolled;
+    }
+
+    /// <summary>
+    /// Admission needs the current day and month only: mirrored spend of months before <paramref name="before"/>
+    /// (<c>yyyy-MM</c>) goes, so the mirror stays bounded however long the gateway runs.
+    /// </summary>
+    private void PruneSpendMirror(string before)
+    {
+        lock (_lock)
+        {
+            // Days ("yyyy-MM-dd") and months ("yyyy-MM") of earlier months sort before the month's own "yyyy-MM".
+            foreach (var key in _spend.Keys.Where(k => string.CompareOrdinal(k.Period, before) < 0).ToList())
+            {
+                _spend.Remove(key);
+            }
         }
     }
 
@@ -330,8 +356,11 @@ internal sealed partial class SqliteCostStore : ICostStore, IAsyncDisposable
                 _budgets[reader.GetString(0)] = new BudgetSettings(reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5));
             }
         }
-        // Spend per tenant per day and month, for admission without I/O. Older periods are never needed for it.
-        command.CommandText = "SELECT tenant, day, SUM(cost) FROM records GROUP BY tenant, day";
+        command.CommandText = SqliteLedgerRollup.Schema;
+        command.ExecuteNonQuery();
+
+        // Spend per tenant per day and month, for admission without I/O (earlier months leave the mirror at the next roll-up).
+        command.CommandText = "SELECT tenant, day, SUM(cost) FROM ledger GROUP BY tenant, day";
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
