@@ -3,8 +3,7 @@ using System.Globalization;
 using System.Net;
 using Grpc.Net.Client;
 using GRump.Fakes;
-using GRump.Gateway.Chat;
-using GRump.Gateway.Embeddings;
+using GRump.Gateway;
 using GRump.Gateway.Embeddings.Internal;
 using GRump.Gateway.Endpoints;
 using GRump.Gateway.Routing;
@@ -132,8 +131,7 @@ internal static class EmbeddingLoad
         }
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddGatewayGrpc();
-        builder.Services.AddChat(builder.Configuration);
-        builder.Services.AddEmbeddings();
+        builder.Services.AddGrumpGateway(builder.Configuration);
         var app = builder.Build();
         app.MapGrpcService<EmbeddingGrpcService>();
         app.MapReverseProxy(); // activates the YARP clusters the providers send through

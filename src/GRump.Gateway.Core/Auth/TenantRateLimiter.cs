@@ -3,7 +3,6 @@ using System.Globalization;
 using GRump.Gateway.Auth.Internal;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Errors;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -36,10 +35,10 @@ public sealed partial class TenantRateLimiter : IAsyncDisposable
     private long _redisRetryAt;
     private int _degraded;
 
-    public TenantRateLimiter(IOptions<AuthOptions> options, IConfiguration configuration, TimeProvider time, IMeterFactory meterFactory, ILogger<TenantRateLimiter> logger)
+    public TenantRateLimiter(IOptions<AuthOptions> options, IOptions<Caching.RedisOptions> redisOptions, TimeProvider time, IMeterFactory meterFactory, ILogger<TenantRateLimiter> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(redisOptions);
         ArgumentNullException.ThrowIfNull(meterFactory);
         var value = options.Value;
         _requestsPerMinute = value.RequestsPerMinute;
@@ -47,9 +46,8 @@ public sealed partial class TenantRateLimiter : IAsyncDisposable
         _retryInterval = value.RateLimitRedisRetryInterval;
         _time = time;
         _logger = logger;
-        // Same rule as the cache and the ledger: Redis:Configuration, else GRUMP_REDIS.
-        var redis = configuration[$"{Caching.RedisOptions.SectionName}:Configuration"] is { Length: > 0 } configured
-            ? configured : configuration[Caching.RedisOptions.EnvironmentVariable];
+        // The fleet's Redis (Redis:Configuration, else GRUMP_REDIS), as for the cache and the ledger.
+        var redis = redisOptions.Value.Configuration;
         if (Enabled && !string.IsNullOrWhiteSpace(redis))
         {
             _redis = new RedisRateLimiter(redis, value.RateLimitRedisKeyPrefix, value.RateLimitRedisTimeout);

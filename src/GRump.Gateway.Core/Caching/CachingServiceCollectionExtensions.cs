@@ -1,5 +1,6 @@
 using GRump.Gateway.Caching.Internal;
 using GRump.Gateway.Diagnostics;
+using GRump.Gateway.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,21 +17,15 @@ public static class CachingServiceCollectionExtensions
     {
         services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<CacheOptions>, CacheOptionsValidator>();
-        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).Configure<IConfiguration>((options, configuration) =>
-        {
-            if (string.IsNullOrWhiteSpace(options.Configuration))
-            {
-                options.Configuration = configuration[RedisOptions.EnvironmentVariable] ?? string.Empty;
-            }
-        });
+        services.AddDataPath();
+        services.AddRedisOptions();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CacheMetrics>();
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<CacheOptions>>().Value;
-            var configuration = sp.GetRequiredService<IConfiguration>();
             var l3Path = string.IsNullOrWhiteSpace(options.L3Path)
-                ? Path.Combine(configuration["Gateway:DataPath"] is { Length: > 0 } data ? data : "./data", "cache")
+                ? sp.GetRequiredService<IOptions<DataPathOptions>>().Value.PathOf("cache")
                 : options.L3Path;
             return new TieredCache(
                 options,
@@ -46,6 +41,27 @@ public static class CachingServiceCollectionExtensions
         services.AddHostedService<CacheWarmFileLoader>();
         return services;
     }
+
+    /// <summary>The <c>Redis</c> section (empty = <c>GRUMP_REDIS</c>): one connection string for the L2 cache, the ledger and the rate limiter.</summary>
+    public static IServiceCollection AddRedisOptions(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(RedisOptionsMarker)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<RedisOptionsMarker>();
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).Configure<IConfiguration>((options, configuration) =>
+        {
+            if (string.IsNullOrWhiteSpace(options.Configuration))
+            {
+                options.Configuration = configuration[RedisOptions.EnvironmentVariable] ?? string.Empty;
+            }
+        });
+        return services;
+    }
+
+    private sealed class RedisOptionsMarker;
 
     /// <summary>A configured warm file must exist: a typo fails the start, not the first cache miss.</summary>
     private sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>

@@ -1,6 +1,3 @@
-using GRump.Gateway.Cost;
-using GRump.Gateway.Providers;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -9,12 +6,10 @@ namespace GRump.Gateway.Chat;
 
 public static class ChatServiceCollectionExtensions
 {
-    /// <summary>The chat pipeline with its providers and model registry.</summary>
-    public static IServiceCollection AddChat(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>The chat pipeline: planner, invoker, cache store and the pipeline (providers, routing, cache and ledger are registered by their own features).</summary>
+    public static IServiceCollection AddChat(this IServiceCollection services)
     {
         services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddProviders(configuration);
-        services.AddCostLedger();
         services.TryAddSingleton<ChatMetrics>();
         services.TryAddSingleton<ChatPlanner>();
         services.TryAddSingleton<ChatInvoker>();

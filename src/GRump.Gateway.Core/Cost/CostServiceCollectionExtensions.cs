@@ -1,6 +1,7 @@
 using GRump.Gateway.Cost.Internal;
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Configuration;
+using GRump.Gateway.Caching;
+using GRump.Gateway.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -15,24 +16,24 @@ public static class CostServiceCollectionExtensions
     {
         services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<CostOptions>, CostOptionsValidator>();
+        services.AddDataPath();
+        services.AddRedisOptions();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CostMetrics>();
         services.TryAddSingleton<ICostStore>(sp =>
         {
-            var configuration = sp.GetRequiredService<IConfiguration>();
             var options = sp.GetRequiredService<IOptions<CostOptions>>().Value;
+            var data = sp.GetRequiredService<IOptions<DataPathOptions>>().Value;
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("GRump.Gateway.Cost.Ledger");
-            // Same rule as the cache: Redis:Configuration, else GRUMP_REDIS; with Redis the whole fleet shares one ledger.
-            var redis = configuration[$"{Caching.RedisOptions.SectionName}:Configuration"] is { Length: > 0 } configured
-                ? configured : configuration[Caching.RedisOptions.EnvironmentVariable];
-            var dataPath = configuration["Gateway:DataPath"] is { Length: > 0 } path ? path : "./data";
+            // With Redis (Redis:Configuration, else GRUMP_REDIS, as for the cache) the whole fleet shares one ledger.
+            var redis = sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration;
             if (!string.IsNullOrWhiteSpace(redis))
             {
                 // Records go through a local journal, so the fleet keeps serving (and loses nothing) while Redis is out.
-                return new RedisCostStore(redis, Path.Combine(dataPath, "ledger-journal.db"), options,
+                return new RedisCostStore(redis, data.PathOf("ledger-journal.db"), options,
                     sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IMeterFactory>(), logger);
             }
-            return new SqliteCostStore(Path.Combine(dataPath, "ledger.db"), options.WriteQueueCapacity, logger);
+            return new SqliteCostStore(data.PathOf("ledger.db"), options.WriteQueueCapacity, logger);
         });
         services.AddHostedService<LedgerStartup>();
         services.TryAddSingleton<LedgerRetentionService>();
@@ -40,11 +41,6 @@ public static class CostServiceCollectionExtensions
         services.TryAddSingleton<CostLedger>();
         services.TryAddSingleton<CostMeter>();
         services.TryAddSingleton<CostReports>();
-        services.AddOptions<Diagnostics.PerformanceMonitorOptions>().BindConfiguration(Diagnostics.PerformanceMonitorOptions.SectionName);
-        services.TryAddSingleton<Diagnostics.RequestCounter>();
-        services.TryAddSingleton<Diagnostics.PerformanceMonitor>();
-        services.TryAddSingleton<Diagnostics.RecentActivity>();
-        services.AddHostedService(sp => sp.GetRequiredService<Diagnostics.PerformanceMonitor>());
         return services;
     }
 }

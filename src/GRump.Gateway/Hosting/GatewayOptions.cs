@@ -19,10 +19,6 @@ public sealed class GatewayOptions
     [Required(AllowEmptyStrings = false)]
     public string BindAddress { get; set; } = "127.0.0.1";
 
-    /// <summary>SQLite ledger and L3 cache files.</summary>
-    [Required(AllowEmptyStrings = false)]
-    public string DataPath { get; set; } = "./data";
-
     /// <summary>Permits a non-loopback bind without API keys. Off by default: an open LLM gateway spends your money.</summary>
     public bool AllowAnonymous { get; set; }
 

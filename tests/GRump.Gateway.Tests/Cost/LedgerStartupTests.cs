@@ -1,6 +1,5 @@
 using System.Net;
 using Grpc.Health.V1;
-using GRump.Gateway.Hosting;
 using GRump.Gateway.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,7 +47,7 @@ public sealed class LedgerStartupTests
         {
             Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         }
-        var ledger = Path.Combine(app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.DataPath, "ledger.db");
+        var ledger = Path.Combine(app.Services.GetRequiredService<IOptions<GRump.Gateway.Storage.DataPathOptions>>().Value.DataPath, "ledger.db");
 
         // Act: the ledger's files vanish while the gateway runs (someone cleaned the data folder); pooled connections
         // are dropped, so the next ones open the path afresh and find no ledger there
