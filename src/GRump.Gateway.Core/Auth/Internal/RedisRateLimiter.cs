@@ -77,6 +77,9 @@ internal sealed class RedisRateLimiter : IAsyncDisposable
         _connection = new RedisConnection(configuration, "grump-ratelimit", options => options.AsyncTimeout = (int)Math.Max(50, timeout.TotalMilliseconds));
         _prefix = prefix;
         _timeout = timeout;
+        // Connect now, not at the first request: a first connect slower than the command timeout (a replica starting
+        // on a busy machine) would count as an outage and send the replica to per-replica limits for a retry interval.
+        _ = _connection.ConnectAsync().ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     /// <summary>Admits and records one request for the fleet. Throws <see cref="RedisException"/> or <see cref="TimeoutException"/> when Redis cannot answer.</summary>
