@@ -480,6 +480,55 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
+    public async Task Set_PastTheDiskCap_ManySmallEntriesWithReaders_HoldsTheCapWithTheWal()
+    {
+        // Arrange: small entries, so the (random-order) key index is most of the pages and evicting the oldest rows
+        // dirties index pages all over the file: every one of them is a WAL frame. Bursts of 64 concurrent writes make
+        // group commits, each write with a read of L3 as a gateway's misses do (a checkpoint must wait for readers), and
+        // a sampler thread watches the files during the writes. The soak found the WAL passing the cap this way.
+        const long cap = 1024 * 1024;
+        await using var harness = new CacheHarness(null);
+        var cache = harness.Create(o => o.L3MaxBytes = cap);
+        var l3 = cache.L3!;
+        var value = new byte[100];
+        using var stop = new CancellationTokenSource();
+        long largest = 0;
+        var peak = "";
+        // Own threads, not the pool's: these loops never yield, and the writes' continuations need the pool.
+        var sampler = Task.Factory.StartNew(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var now = OnDisk(l3);
+                if (now > largest)
+                {
+                    largest = now;
+                    peak = string.Join(' ', DatabaseFileSuffixes.Select(x => new FileInfo(l3.DatabasePath + x)).Select(f => f.Exists ? f.Length : 0));
+                }
+            }
+        }, Ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // Act
+        for (var burst = 0; burst < 200; burst++)
+        {
+            // Each write goes with a read, as a gateway's misses do; a checkpoint has to wait for the readers.
+            await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(async () =>
+            {
+                _ = await l3.GetAsync(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, $"entry {burst - 1}-{i}"), Ct);
+                await cache.SetAsync(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, $"entry {burst}-{i}"), value, 0, CacheAccess.On, Ct);
+            }, Ct))).DefaultTimeout();
+        }
+        await stop.CancelAsync();
+        await sampler.DefaultTimeout();
+        largest = Math.Max(largest, OnDisk(l3));
+
+        // Assert
+        Assert.True(largest <= cap + value.Length, $"largest on disk: {largest} bytes ({peak}), cap {cap}");
+        Assert.True(l3.Contains(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, "entry 199-63")));
+        Assert.False(l3.Contains(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, "entry 0-0")));
+        Assert.Equal(0, cache.GetStats().Tiers.Single(t => t.Layer == CacheLayer.L3).Faults);
+    }
+
+    [Fact]
     public async Task Set_EntryLargerThanAQuarterOfTheCap_SkipsL3()
     {
         // Arrange

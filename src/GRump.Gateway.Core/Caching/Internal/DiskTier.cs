@@ -30,6 +30,9 @@ internal sealed class DiskTier : IDisposable
     public const long MinimumCapBytes = 1024 * 1024;
 
     private const int ShmAllowance = 32 * 1024;
+
+    /// <summary>How long a checkpoint waits for readers of old WAL frames (they read one row and are gone).</summary>
+    private static readonly TimeSpan CheckpointWait = TimeSpan.FromSeconds(2);
     private const int RowOverhead = 96; // header columns, record header and the (ns, key) index entry, rounded up
 
     private readonly long _capBytes;
@@ -50,7 +53,7 @@ internal sealed class DiskTier : IDisposable
         Root = root;
         DatabasePath = Path.Combine(root, FileName);
         _capBytes = Math.Max(capBytes, MinimumCapBytes);
-        WalAllowance = Math.Clamp(_capBytes / 16, 64 * 1024, 4 * 1024 * 1024);
+        WalAllowance = Math.Clamp(_capBytes / 8, 128 * 1024, 8 * 1024 * 1024);
         _budgetBytes = _capBytes - WalAllowance - ShmAllowance;
         _slackBytes = Math.Clamp(_budgetBytes / 64, 4096, 128 * 1024);
         _connectionString = new SqliteConnectionStringBuilder
@@ -199,7 +202,7 @@ internal sealed class DiskTier : IDisposable
             while (walBytes < WalAllowance / 4 && _pending.TryDequeue(out var next))
             {
                 batch.Add(next);
-                walBytes += next.Kind == WriteKind.Set ? RowBytes(next.Entry!.Value.Length) + (2 * _pageSize) : _pageSize;
+                walBytes += next.Kind == WriteKind.Set ? PagesFor(next) : _pageSize;
                 if (next.Kind != WriteKind.Set)
                 {
                     break; // clears and cleanups run in their own transactions
@@ -233,6 +236,13 @@ internal sealed class DiskTier : IDisposable
 
         mine.ThrowIfFailed();
     }
+
+    /// <summary>
+    /// What writing one entry may take, in the database and in the WAL: the row, plus a page for each index it may split
+    /// (the key index's order is random). Pessimistic on purpose: room is made before the batch's transaction for this
+    /// much, so the batch itself never has to evict.
+    /// </summary>
+    private long PagesFor(WriteOp set) => RowBytes(set.Entry!.Value.Length) + (2L * _pageSize);
 
     /// <summary>
     /// Bytes a row takes in the database: small payloads share pages, a payload beyond a quarter page spills into
@@ -529,14 +539,14 @@ internal sealed class DiskTier : IDisposable
                     command.ExecuteNonQuery();
                 }
 
-                var walPages = Math.Max(16, tier.WalAllowance / 2 / 4096);
                 command.CommandText = $"""
                     PRAGMA auto_vacuum = INCREMENTAL;
                     PRAGMA journal_mode = WAL;
                     PRAGMA synchronous = NORMAL;
                     PRAGMA cache_size = -1024;
-                    PRAGMA wal_autocheckpoint = {walPages};
+                    PRAGMA wal_autocheckpoint = 0;
                     PRAGMA journal_size_limit = {tier.WalAllowance / 2};
+                    PRAGMA busy_timeout = {(int)CheckpointWait.TotalMilliseconds};
                     CREATE TABLE IF NOT EXISTS entries(
                       id INTEGER PRIMARY KEY, ns INTEGER NOT NULL, key BLOB NOT NULL, created INTEGER NOT NULL,
                       expires INTEGER NOT NULL, cost REAL NOT NULL, crc INTEGER NOT NULL, value BLOB NOT NULL);
@@ -565,6 +575,7 @@ internal sealed class DiskTier : IDisposable
                 return;
             }
 
+            MakeRoom(batch.Sum(op => op.Kind == WriteKind.Set ? tier.PagesFor(op) : 0), tier);
             using (var transaction = _connection.BeginTransaction())
             {
                 Enlist(transaction);
@@ -572,7 +583,7 @@ internal sealed class DiskTier : IDisposable
                 {
                     op.Result = op.Kind switch
                     {
-                        WriteKind.Set => Insert(op, tier),
+                        WriteKind.Set => Insert(op),
                         WriteKind.Remove => Remove(op.Namespace!.Value, op.Key),
                         _ => throw new InvalidOperationException($"{op.Kind} runs alone."),
                     };
@@ -581,7 +592,57 @@ internal sealed class DiskTier : IDisposable
                 transaction.Commit();
             }
 
+            Enlist(null);
             KeepWalSmall(tier);
+        }
+
+        /// <summary>
+        /// Evicts the oldest rows until <paramref name="need"/> more bytes fit under the budget, a few at a time, each
+        /// step its own transaction followed by the WAL check. Deleting a row dirties a page of the key index, whose
+        /// order is random, so evicting a thousand small rows in one transaction writes megabytes of frames to the WAL
+        /// — past its allowance, and so past the cap — before any checkpoint can move them.
+        /// </summary>
+        private void MakeRoom(long need, DiskTier tier)
+        {
+            var used = UsedBytes();
+            if (used + need <= tier._budgetBytes)
+            {
+                return;
+            }
+
+            // How many rows a step may delete is learnt from what the last step added to the WAL: a step stays within
+            // a quarter of the allowance, so the WAL stays under it between the checkpoints at half.
+            var target = tier._budgetBytes - tier._slackBytes - need;
+            var rows = (int)Math.Max(1, tier.WalAllowance / 4 / (3L * PageSize));
+            while (used > target)
+            {
+                var walBefore = WalBytes();
+                int deleted;
+                using (var transaction = _connection.BeginTransaction())
+                {
+                    Enlist(transaction);
+                    _evict.Parameters[0].Value = rows;
+                    deleted = _evict.ExecuteNonQuery();
+                    transaction.Commit();
+                }
+
+                Enlist(null);
+                var grown = WalBytes() - walBefore;
+                rows = grown < tier.WalAllowance / 16 ? Math.Min(rows * 2, 4096) : grown > tier.WalAllowance / 4 ? Math.Max(1, rows / 2) : rows;
+                KeepWalSmall(tier);
+                if (deleted == 0)
+                {
+                    break;
+                }
+
+                used = UsedBytes();
+            }
+        }
+
+        private long WalBytes()
+        {
+            var wal = new FileInfo(_path + "-wal");
+            return wal.Exists ? wal.Length : 0;
         }
 
         /// <summary>Bytes on disk of the database, its WAL and its WAL index.</summary>
@@ -606,27 +667,9 @@ internal sealed class DiskTier : IDisposable
             _connection.Dispose();
         }
 
-        private long Insert(WriteOp op, DiskTier tier)
+        private long Insert(WriteOp op)
         {
             var value = op.Entry!.Value;
-            var need = tier.RowBytes(value.Length);
-            var used = UsedBytes();
-            if (used + need > tier._budgetBytes)
-            {
-                // Make room before the write, down to the budget less some slack so the next writes need not evict.
-                var target = tier._budgetBytes - tier._slackBytes - need;
-                for (var n = 8; used > target; n = Math.Min(n * 2, 1024))
-                {
-                    _evict.Parameters[0].Value = n;
-                    if (_evict.ExecuteNonQuery() == 0)
-                    {
-                        break;
-                    }
-
-                    used = UsedBytes();
-                }
-            }
-
             var keyBytes = new byte[CacheKey.Size];
             op.Key.CopyTo(keyBytes);
             var payload = value.ToArray();
@@ -712,16 +755,24 @@ internal sealed class DiskTier : IDisposable
 
         private long UsedBytes() => (long)_pages.ExecuteScalar()! * PageSize;
 
-        /// <summary>A checkpoint that truncates the WAL when it passed half its allowance (readers are brief; it waits for them).</summary>
+        /// <summary>
+        /// A checkpoint that truncates the WAL when it passed half its allowance (readers are brief; it waits for them).
+        /// The only checkpoints: SQLite's automatic ones are off, so the WAL file grows by exactly what each transaction
+        /// wrote until this truncates it — which is how <see cref="MakeRoom"/> measures a step.
+        /// </summary>
         private void KeepWalSmall(DiskTier tier)
         {
-            var wal = new FileInfo(_path + "-wal");
-            if (wal.Exists && wal.Length > tier.WalAllowance / 2)
+            if (WalBytes() > tier.WalAllowance / 2)
             {
                 Checkpoint();
             }
         }
 
+        /// <summary>
+        /// Moves the WAL into the database and truncates it. It waits (up to <see cref="CheckpointWait"/>, SQLite's busy
+        /// timeout) for readers still on the old WAL frames — without that wait a gateway whose misses read L3 all the
+        /// time never finds a moment free of readers, and the WAL grows past the cap.
+        /// </summary>
         private void Checkpoint()
         {
             using var command = _connection.CreateCommand();
@@ -729,7 +780,7 @@ internal sealed class DiskTier : IDisposable
             command.ExecuteNonQuery();
         }
 
-        private void Enlist(SqliteTransaction transaction)
+        private void Enlist(SqliteTransaction? transaction)
         {
             _upsert.Transaction = transaction;
             _remove.Transaction = transaction;
