@@ -450,7 +450,7 @@ internal static class MessagesReader
             _ => throw JsonBody.Invalid("tool_choice.type", "must be auto, any, tool or none"),
         };
         var name = kind == ToolChoiceKind.Function
-            ? JsonBody.String(choice, "name", "tool_choice.name") ?? throw JsonBody.Invalid("tool_choice.name", "is required with type tool")
+            ? JsonBody.RequiredString(choice, "name", "tool_choice.name")
             : string.Empty;
         var noParallel = JsonBody.Bool(choice, "disable_parallel_tool_use", "tool_choice.disable_parallel_tool_use") == true;
         return (new ToolChoice(kind, name), noParallel ? false : null);

@@ -103,6 +103,10 @@ internal static class JsonBody
         return value.ValueKind == JsonValueKind.String ? Text(value, field) : throw Invalid(field, "must be a string");
     }
 
+    /// <summary>A string field that must be there and not empty (a name): absent, null or <c>""</c> → INVALID_ARGUMENT "is required".</summary>
+    public static string RequiredString(JsonElement parent, string name, string field) =>
+        String(parent, name, field) is { Length: > 0 } value ? value : throw Invalid(field, "is required");
+
     /// <summary>A string value's text; an escaped lone surrogate (not text) → INVALID_ARGUMENT.</summary>
     public static string Text(JsonElement value, string field)
     {

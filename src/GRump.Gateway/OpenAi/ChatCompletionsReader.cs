@@ -272,9 +272,17 @@ internal static class ChatCompletionsReader
             };
         }
 
-        if (choice.ValueKind == JsonValueKind.Object && JsonBody.Object(choice, "function", "tool_choice.function", out var function))
+        if (choice.ValueKind == JsonValueKind.Object)
         {
-            return new ToolChoice(ToolChoiceKind.Function, JsonBody.String(function, "name", "tool_choice.function.name") ?? string.Empty);
+            if (JsonBody.String(choice, "type", "tool_choice.type") is not (null or "function"))
+            {
+                throw JsonBody.Invalid("tool_choice.type", "must be function");
+            }
+
+            if (JsonBody.Object(choice, "function", "tool_choice.function", out var function))
+            {
+                return new ToolChoice(ToolChoiceKind.Function, JsonBody.RequiredString(function, "name", "tool_choice.function.name"));
+            }
         }
 
         throw JsonBody.Invalid("tool_choice", "must be auto, none, required or {type: function, function: {name}}");

@@ -375,7 +375,7 @@ internal static class ResponsesReader
 
         if (choice.ValueKind == JsonValueKind.Object && JsonBody.String(choice, "type", "tool_choice.type") == "function")
         {
-            return new ToolChoice(ToolChoiceKind.Function, JsonBody.String(choice, "name", "tool_choice.name") ?? throw JsonBody.Invalid("tool_choice.name", "is required"));
+            return new ToolChoice(ToolChoiceKind.Function, JsonBody.RequiredString(choice, "name", "tool_choice.name"));
         }
 
         throw JsonBody.Invalid("tool_choice", "must be auto, none, required or {type: function, name}");
