@@ -34,6 +34,7 @@ public class TieredCacheBenchmarks
     private readonly BenchMeterFactory _meters = new();
     private TieredCache _l1 = null!;
     private TieredCache? _l2;
+    private RedisConnection? _redis;
     private CacheKey _key;
 
     [GlobalSetup]
@@ -48,7 +49,7 @@ public class TieredCacheBenchmarks
         if (!string.IsNullOrEmpty(redis))
         {
             // L1 too small to hold anything: every lookup goes to Redis.
-            _l2 = new TieredCache(new CacheOptions { L3Enabled = false, L1MaxBytes = 1, RedisKeyPrefix = "grump:bench:" }, redis, null, TimeProvider.System, new CacheMetrics(_meters), NullLogger.Instance);
+            _l2 = new TieredCache(new CacheOptions { L3Enabled = false, L1MaxBytes = 1, RedisKeyPrefix = "grump:bench:" }, _redis = new RedisConnection(redis), null, TimeProvider.System, new CacheMetrics(_meters), NullLogger.Instance);
             _l2.SetAsync(CacheNamespace.Chat, _key, value, 0.0012, CacheAccess.On, default).AsTask().GetAwaiter().GetResult();
         }
     }
@@ -58,6 +59,7 @@ public class TieredCacheBenchmarks
     {
         _l2?.ClearAsync(null, default).AsTask().GetAwaiter().GetResult();
         _l2?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _redis?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _l1.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _meters.Dispose();
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
+using GRump.Gateway.Caching;
 using GRump.Gateway.Cost;
 using GRump.Gateway.Cost.Internal;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +24,7 @@ public class LedgerCommitBenchmarks
 
     private readonly string _folder = Directory.CreateTempSubdirectory("grump-bench-ledger-").FullName;
     private ServiceProvider _services = null!;
+    private RedisConnection _redis = null!;
     private RedisLedger _ledger = null!;
     private RedisCostStore _store = null!;
     private string _journalId = string.Empty;
@@ -38,9 +40,11 @@ public class LedgerCommitBenchmarks
         }
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var options = new CostOptions { RedisKeyPrefix = $"grump:bench:{Guid.CreateVersion7():N}:" };
-        _ledger = new RedisLedger(redis, options.RedisKeyPrefix, options.ReservationTtl, options.JournalRetention, options.RawRecordRetention, () => { });
+        // One connection for both, as in the gateway.
+        _redis = new RedisConnection(redis);
+        _ledger = new RedisLedger(_redis, options.RedisKeyPrefix, options.ReservationTtl, options.JournalRetention, options.RawRecordRetention, () => { });
         _journalId = Guid.CreateVersion7().ToString("N");
-        _store = new RedisCostStore(redis, Path.Combine(_folder, "ledger-journal.db"), options, TimeProvider.System,
+        _store = new RedisCostStore(_redis, Path.Combine(_folder, "ledger-journal.db"), options, TimeProvider.System,
             _services.GetRequiredService<IMeterFactory>(), NullLogger.Instance);
         // Connect both before measuring.
         ApplyDirect().GetAwaiter().GetResult();
@@ -52,6 +56,7 @@ public class LedgerCommitBenchmarks
     {
         _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _ledger.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _redis.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _services.Dispose();
         Directory.Delete(_folder, recursive: true);
     }

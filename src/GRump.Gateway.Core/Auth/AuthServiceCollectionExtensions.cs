@@ -1,7 +1,6 @@
 using GRump.Gateway.Caching;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace GRump.Gateway.Auth;
@@ -23,19 +22,6 @@ public static class AuthServiceCollectionExtensions
         services.AddRedisOptions();
         services.TryAddSingleton<ApiKeyAuthenticator>();
         services.TryAddSingleton<TenantRateLimiter>();
-        services.AddHostedService<RateLimiterStartup>();
         return services;
-    }
-
-    /// <summary>Builds the rate limiter as the gateway starts, so its Redis connection is up before the first request.</summary>
-    private sealed class RateLimiterStartup(TenantRateLimiter limiter) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            GC.KeepAlive(limiter);
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -21,7 +21,7 @@ namespace GRump.Gateway.Auth;
 /// <c>rate_limit_fallback_total</c>, and tries Redis again after <see cref="AuthOptions.RateLimitRedisRetryInterval"/>.
 /// </para>
 /// </summary>
-public sealed partial class TenantRateLimiter : IAsyncDisposable
+public sealed partial class TenantRateLimiter
 {
     private readonly int _requestsPerMinute;
     private readonly int _tokensPerMinute;
@@ -35,10 +35,11 @@ public sealed partial class TenantRateLimiter : IAsyncDisposable
     private long _redisRetryAt;
     private int _degraded;
 
-    public TenantRateLimiter(IOptions<AuthOptions> options, IOptions<Caching.RedisOptions> redisOptions, TimeProvider time, IMeterFactory meterFactory, ILogger<TenantRateLimiter> logger)
+    /// <summary><paramref name="redis"/>: the gateway's shared Redis connection (not configured = limits per replica).</summary>
+    public TenantRateLimiter(IOptions<AuthOptions> options, Caching.RedisConnection redis, TimeProvider time, IMeterFactory meterFactory, ILogger<TenantRateLimiter> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(redisOptions);
+        ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(meterFactory);
         var value = options.Value;
         _requestsPerMinute = value.RequestsPerMinute;
@@ -46,9 +47,8 @@ public sealed partial class TenantRateLimiter : IAsyncDisposable
         _retryInterval = value.RateLimitRedisRetryInterval;
         _time = time;
         _logger = logger;
-        // The fleet's Redis (Redis:Configuration, else GRUMP_REDIS), as for the cache and the ledger.
-        var redis = redisOptions.Value.Configuration;
-        if (Enabled && !string.IsNullOrWhiteSpace(redis))
+        // The fleet's Redis (Redis:Configuration, else GRUMP_REDIS), the connection the cache and the ledger use too.
+        if (Enabled && redis.IsConfigured)
         {
             _redis = new RedisRateLimiter(redis, value.RateLimitRedisKeyPrefix, value.RateLimitRedisTimeout);
         }
@@ -99,14 +99,6 @@ public sealed partial class TenantRateLimiter : IAsyncDisposable
     /// <summary>For tests: completes when the shared (Redis) limiter's connection is up, or down.</summary>
     internal Task WaitForRedisAsync(bool connected, CancellationToken cancellationToken) =>
         _redis?.WaitForConnectionAsync(connected, cancellationToken) ?? Task.CompletedTask;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync().ConfigureAwait(false);
-        }
-    }
 
     private async ValueTask AdmitSharedAsync(string tenant, RateAsk ask, long now, CancellationToken cancellationToken)
     {

@@ -29,7 +29,7 @@ public static class CachingServiceCollectionExtensions
                 : options.L3Path;
             return new TieredCache(
                 options,
-                sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration,
+                sp.GetRequiredService<RedisConnection>(),
                 l3Path,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<CacheMetrics>(),
@@ -42,15 +42,17 @@ public static class CachingServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The <c>Redis</c> section (empty = <c>GRUMP_REDIS</c>): one connection string for the L2 cache, the ledger and the rate limiter.</summary>
+    /// <summary>
+    /// The <c>Redis</c> section (empty = <c>GRUMP_REDIS</c>) and the one <see cref="RedisConnection"/> the L2 cache, the
+    /// ledger and the rate limiter share, connecting as the gateway starts. Idempotent: every Redis user calls it.
+    /// </summary>
     public static IServiceCollection AddRedisOptions(this IServiceCollection services)
     {
-        if (services.Any(d => d.ServiceType == typeof(RedisOptionsMarker)))
+        if (services.Any(d => d.ServiceType == typeof(RedisConnection)))
         {
             return services;
         }
 
-        services.AddSingleton<RedisOptionsMarker>();
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).Configure<IConfiguration>((options, configuration) =>
         {
             if (string.IsNullOrWhiteSpace(options.Configuration))
@@ -58,10 +60,25 @@ public static class CachingServiceCollectionExtensions
                 options.Configuration = configuration[RedisOptions.EnvironmentVariable] ?? string.Empty;
             }
         });
+        services.AddSingleton<RedisConnection>();
+        services.AddHostedService<RedisConnectionStartup>();
         return services;
     }
 
-    private sealed class RedisOptionsMarker;
+    /// <summary>
+    /// Starts the connect as the gateway starts, without waiting for it (a Redis that is down must not hold the start):
+    /// a first connect slower than the rate limiter's timeout would otherwise count as an outage at the first request.
+    /// </summary>
+    private sealed class RedisConnectionStartup(RedisConnection connection) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            connection.StartConnecting();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 
     /// <summary>A configured warm file must exist: a typo fails the start, not the first cache miss.</summary>
     private sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>

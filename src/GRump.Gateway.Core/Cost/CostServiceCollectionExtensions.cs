@@ -25,9 +25,10 @@ public static class CostServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<CostOptions>>().Value;
             var data = sp.GetRequiredService<IOptions<DataPathOptions>>().Value;
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("GRump.Gateway.Cost.Ledger");
-            // With Redis (Redis:Configuration, else GRUMP_REDIS, as for the cache) the whole fleet shares one ledger.
-            var redis = sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration;
-            if (!string.IsNullOrWhiteSpace(redis))
+            // With Redis (Redis:Configuration, else GRUMP_REDIS; the connection the cache uses too) the whole fleet
+            // shares one ledger.
+            var redis = sp.GetRequiredService<RedisConnection>();
+            if (redis.IsConfigured)
             {
                 // Records go through a local journal, so the fleet keeps serving (and loses nothing) while Redis is out.
                 return new RedisCostStore(redis, data.PathOf("ledger-journal.db"), options,

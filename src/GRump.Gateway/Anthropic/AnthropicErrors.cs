@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using GRump.Gateway.Errors;
 using GRump.Gateway.OpenAi;
@@ -12,22 +11,7 @@ namespace GRump.Gateway.Anthropic;
 /// </summary>
 internal static class AnthropicErrors
 {
-    public static async Task WriteAsync(HttpContext context, GatewayException error)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(error);
-        var response = context.Response;
-        response.StatusCode = OpenAiErrors.StatusOf(error);
-        if (error.RetryAfter is { } retryAfter)
-        {
-            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-
-        response.ContentType = "application/json";
-        using var writer = new Utf8JsonWriter(response.BodyWriter);
-        WriteObject(writer, error);
-        await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-    }
+    public static Task WriteAsync(HttpContext context, GatewayException error) => OpenAiErrors.WriteAsync(context, error, WriteObject);
 
     public static void WriteObject(Utf8JsonWriter writer, GatewayException error)
     {

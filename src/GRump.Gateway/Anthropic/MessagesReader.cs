@@ -270,7 +270,7 @@ internal static class MessagesReader
                 case "document" or "search_result" or "container_upload":
                     throw JsonBody.Invalid(at + ".type", "is not supported: this gateway routes to models that cannot all read documents; send the text (or images of the pages)");
                 case var type:
-                    throw JsonBody.Invalid(at + ".type", $"'{Shorten(type)}' is not supported; use text, image, tool_use, tool_result, thinking or redacted_thinking blocks (server tools run at Anthropic, outside the gateway)");
+                    throw JsonBody.Invalid(at + ".type", $"'{JsonBody.Shorten(type)}' is not supported; use text, image, tool_use, tool_result, thinking or redacted_thinking blocks (server tools run at Anthropic, outside the gateway)");
             }
         }
 
@@ -320,7 +320,7 @@ internal static class MessagesReader
                     {
                         "text" => Text(inner, innerAt),
                         "image" => Image(inner, innerAt),
-                        var type => throw JsonBody.Invalid(innerAt + ".type", $"'{Shorten(type)}' is not supported in a tool result; use text or image blocks"),
+                        var type => throw JsonBody.Invalid(innerAt + ".type", $"'{JsonBody.Shorten(type)}' is not supported in a tool result; use text or image blocks"),
                     });
                     paths.Add(innerAt);
                 }
@@ -399,29 +399,15 @@ internal static class MessagesReader
         };
     }
 
-    private static ToolDefinition[] Tools(JsonElement body)
-    {
-        if (!JsonBody.Array(body, "tools", "tools", ChatLimits.MaxTools, out var tools))
+    private static ToolDefinition[] Tools(JsonElement body) =>
+        JsonBody.Objects(body, "tools", "tools", ChatLimits.MaxTools, static (tool, at) =>
         {
-            return [];
-        }
-
-        var result = new ToolDefinition[tools.GetArrayLength()];
-        var i = 0;
-        foreach (var tool in tools.EnumerateArray())
-        {
-            var at = $"tools[{i}]";
-            if (tool.ValueKind != JsonValueKind.Object)
-            {
-                throw JsonBody.Invalid(at, "must be an object");
-            }
-
             if (JsonBody.String(tool, "type", at + ".type") is { } type && type != "custom")
             {
-                throw JsonBody.Invalid(at + ".type", $"'{Shorten(type)}' is a server tool that runs at Anthropic, outside the gateway's routing and ledger; only custom tools (name, description, input_schema) are supported");
+                throw JsonBody.Invalid(at + ".type", $"'{JsonBody.Shorten(type)}' is a server tool that runs at Anthropic, outside the gateway's routing and ledger; only custom tools (name, description, input_schema) are supported");
             }
 
-            result[i++] = new ToolDefinition(
+            return new ToolDefinition(
                 JsonBody.String(tool, "name", at + ".name") ?? string.Empty,
                 JsonBody.String(tool, "description", at + ".description") ?? string.Empty,
                 JsonBody.RawObject(tool, "input_schema", at + ".input_schema") ?? throw JsonBody.Invalid(at + ".input_schema", "is required (a JSON Schema object)"))
@@ -429,10 +415,7 @@ internal static class MessagesReader
                 CacheControl = CacheControlOf(tool, at),
                 Strict = JsonBody.Bool(tool, "strict", at + ".strict"),
             };
-        }
-
-        return result;
-    }
+        });
 
     private static (ToolChoice? Choice, bool? Parallel) ToolChoice(JsonElement body)
     {
@@ -450,7 +433,7 @@ internal static class MessagesReader
             _ => throw JsonBody.Invalid("tool_choice.type", "must be auto, any, tool or none"),
         };
         var name = kind == ToolChoiceKind.Function
-            ? JsonBody.String(choice, "name", "tool_choice.name") ?? throw JsonBody.Invalid("tool_choice.name", "is required with type tool")
+            ? JsonBody.RequiredString(choice, "name", "tool_choice.name")
             : string.Empty;
         var noParallel = JsonBody.Bool(choice, "disable_parallel_tool_use", "tool_choice.disable_parallel_tool_use") == true;
         return (new ToolChoice(kind, name), noParallel ? false : null);
@@ -488,6 +471,4 @@ internal static class MessagesReader
                 JsonBody.RawObject(format, "schema", "output_format.schema") ?? throw JsonBody.Invalid("output_format.schema", "is required"))
             : throw JsonBody.Invalid("output_format.type", "must be json_schema");
     }
-
-    private static string Shorten(string value) => value.Length <= 32 ? value : value[..32] + "…";
 }

@@ -103,6 +103,10 @@ internal static class JsonBody
         return value.ValueKind == JsonValueKind.String ? Text(value, field) : throw Invalid(field, "must be a string");
     }
 
+    /// <summary>A string field that must be there and not empty (a name): absent, null or <c>""</c> → INVALID_ARGUMENT "is required".</summary>
+    public static string RequiredString(JsonElement parent, string name, string field) =>
+        String(parent, name, field) is { Length: > 0 } value ? value : throw Invalid(field, "is required");
+
     /// <summary>A string value's text; an escaped lone surrogate (not text) → INVALID_ARGUMENT.</summary>
     public static string Text(JsonElement value, string field)
     {
@@ -190,6 +194,32 @@ internal static class JsonBody
         var count = value.GetArrayLength();
         return count <= max ? true : throw Invalid(field, string.Create(CultureInfo.InvariantCulture, $"has {count} items; at most {max} are allowed"));
     }
+
+    /// <summary>
+    /// An array field of at most <paramref name="max"/> objects (absent or null → empty), each read by
+    /// <paramref name="read"/> with its path (<c>field[i]</c>); an item that is not an object → INVALID_ARGUMENT.
+    /// </summary>
+    public static T[] Objects<T>(JsonElement parent, string name, string field, int max, Func<JsonElement, string, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        if (!Array(parent, name, field, max, out var items))
+        {
+            return [];
+        }
+
+        var result = new T[items.GetArrayLength()];
+        var i = 0;
+        foreach (var item in items.EnumerateArray())
+        {
+            var at = string.Create(CultureInfo.InvariantCulture, $"{field}[{i}]");
+            result[i++] = item.ValueKind == JsonValueKind.Object ? read(item, at) : throw Invalid(at, "must be an object");
+        }
+
+        return result;
+    }
+
+    /// <summary>A caller's value quoted in an error message, cut to 32 characters.</summary>
+    public static string Shorten(string value) => value.Length <= 32 ? value : value[..32] + "…";
 
     /// <summary>A string or an array of strings (OpenAI's <c>stop</c>, <c>input</c>): absent or null → empty.</summary>
     public static List<string> Strings(JsonElement parent, string name, string field, int max)

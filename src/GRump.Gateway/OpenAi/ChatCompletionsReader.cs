@@ -96,7 +96,7 @@ internal static class ChatCompletionsReader
             "assistant" => ChatRole.Assistant,
             "tool" => ChatRole.Tool,
             null => throw JsonBody.Invalid(field + ".role", "is required"),
-            _ => throw JsonBody.Invalid(field + ".role", $"'{Shorten(roleName)}' is not one of system, developer, user, assistant, tool"),
+            _ => throw JsonBody.Invalid(field + ".role", $"'{JsonBody.Shorten(roleName)}' is not one of system, developer, user, assistant, tool"),
         };
         var content = Content(message, field + ".content", role);
         if (role == ChatRole.Assistant && JsonBody.String(message, "reasoning_content", field + ".reasoning_content") is { Length: > 0 } reasoning)
@@ -159,7 +159,7 @@ internal static class ChatCompletionsReader
                     parts.Add(new TextPart(JsonBody.String(part, "refusal", at + ".refusal") ?? string.Empty));
                     break;
                 case var type:
-                    throw JsonBody.Invalid(at + ".type", $"'{Shorten(type ?? "null")}' is not supported; use text or image_url parts");
+                    throw JsonBody.Invalid(at + ".type", $"'{JsonBody.Shorten(type ?? "null")}' is not supported; use text or image_url parts");
             }
         }
 
@@ -215,26 +215,12 @@ internal static class ChatCompletionsReader
         return result;
     }
 
-    private static ToolDefinition[] Tools(JsonElement body)
-    {
-        if (!JsonBody.Array(body, "tools", "tools", ChatLimits.MaxTools, out var tools))
+    private static ToolDefinition[] Tools(JsonElement body) =>
+        JsonBody.Objects(body, "tools", "tools", ChatLimits.MaxTools, static (tool, at) =>
         {
-            return [];
-        }
-
-        var result = new ToolDefinition[tools.GetArrayLength()];
-        var i = 0;
-        foreach (var tool in tools.EnumerateArray())
-        {
-            var at = $"tools[{i}]";
-            if (tool.ValueKind != JsonValueKind.Object)
-            {
-                throw JsonBody.Invalid(at, "must be an object");
-            }
-
             if (JsonBody.String(tool, "type", at + ".type") is { } type && type != "function")
             {
-                throw JsonBody.Invalid(at + ".type", $"'{Shorten(type)}' is not supported; only function tools are");
+                throw JsonBody.Invalid(at + ".type", $"'{JsonBody.Shorten(type)}' is not supported; only function tools are");
             }
 
             if (!JsonBody.Object(tool, "function", at + ".function", out var function))
@@ -242,17 +228,14 @@ internal static class ChatCompletionsReader
                 throw JsonBody.Invalid(at + ".function", "is required: {name, description, parameters}");
             }
 
-            result[i++] = new ToolDefinition(
+            return new ToolDefinition(
                 JsonBody.String(function, "name", at + ".function.name") ?? string.Empty,
                 JsonBody.String(function, "description", at + ".function.description") ?? string.Empty,
                 JsonBody.RawObject(function, "parameters", at + ".function.parameters") ?? """{"type":"object","properties":{}}""")
             {
                 Strict = JsonBody.Bool(function, "strict", at + ".function.strict"),
             };
-        }
-
-        return result;
-    }
+        });
 
     private static ToolChoice? ToolChoice(JsonElement body)
     {
@@ -263,22 +246,33 @@ internal static class ChatCompletionsReader
 
         if (choice.ValueKind == JsonValueKind.String)
         {
-            return JsonBody.Text(choice, "tool_choice") switch
-            {
-                "auto" => Chat.ToolChoice.Auto,
-                "none" => new ToolChoice(ToolChoiceKind.None),
-                "required" => new ToolChoice(ToolChoiceKind.Required),
-                _ => throw JsonBody.Invalid("tool_choice", "must be auto, none, required or {type: function, function: {name}}"),
-            };
+            return StringToolChoice(choice, "{type: function, function: {name}}");
         }
 
-        if (choice.ValueKind == JsonValueKind.Object && JsonBody.Object(choice, "function", "tool_choice.function", out var function))
+        if (choice.ValueKind == JsonValueKind.Object)
         {
-            return new ToolChoice(ToolChoiceKind.Function, JsonBody.String(function, "name", "tool_choice.function.name") ?? string.Empty);
+            if (JsonBody.String(choice, "type", "tool_choice.type") is not (null or "function"))
+            {
+                throw JsonBody.Invalid("tool_choice.type", "must be function");
+            }
+
+            if (JsonBody.Object(choice, "function", "tool_choice.function", out var function))
+            {
+                return new ToolChoice(ToolChoiceKind.Function, JsonBody.RequiredString(function, "name", "tool_choice.function.name"));
+            }
         }
 
         throw JsonBody.Invalid("tool_choice", "must be auto, none, required or {type: function, function: {name}}");
     }
+
+    /// <summary>OpenAI's string tool choices, the same in Chat Completions and Responses; <paramref name="namedForm"/> is the door's object form, for the error.</summary>
+    internal static ToolChoice StringToolChoice(JsonElement choice, string namedForm) => JsonBody.Text(choice, "tool_choice") switch
+    {
+        "auto" => Chat.ToolChoice.Auto,
+        "none" => new ToolChoice(ToolChoiceKind.None),
+        "required" => new ToolChoice(ToolChoiceKind.Required),
+        _ => throw JsonBody.Invalid("tool_choice", "must be auto, none, required or " + namedForm),
+    };
 
     private static ResponseFormat? ResponseFormat(JsonElement body)
     {
@@ -305,9 +299,7 @@ internal static class ChatCompletionsReader
                     JsonBody.RawObject(schema, "schema", "response_format.json_schema.schema") ?? throw JsonBody.Invalid("response_format.json_schema.schema", "is required"),
                     JsonBody.Bool(schema, "strict", "response_format.json_schema.strict"));
             case var type:
-                throw JsonBody.Invalid("response_format.type", $"'{Shorten(type)}' is not one of text, json_object, json_schema");
+                throw JsonBody.Invalid("response_format.type", $"'{JsonBody.Shorten(type)}' is not one of text, json_object, json_schema");
         }
     }
-
-    private static string Shorten(string value) => value.Length <= 32 ? value : value[..32] + "…";
 }

@@ -11,10 +11,17 @@ namespace GRump.Gateway.OpenAi;
 /// </summary>
 internal static class OpenAiErrors
 {
-    public static async Task WriteAsync(HttpContext context, GatewayException error)
+    public static Task WriteAsync(HttpContext context, GatewayException error) => WriteAsync(context, error, WriteObject);
+
+    /// <summary>
+    /// The error response of a <c>/v1</c> door: the one status mapping, <c>Retry-After</c> when known, and the body in
+    /// the door's shape (<paramref name="writeBody"/>: OpenAI's here, Anthropic's in <c>AnthropicErrors</c>).
+    /// </summary>
+    public static async Task WriteAsync(HttpContext context, GatewayException error, Action<Utf8JsonWriter, GatewayException> writeBody)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(writeBody);
         var response = context.Response;
         response.StatusCode = StatusOf(error);
         if (error.RetryAfter is { } retryAfter)
@@ -24,7 +31,7 @@ internal static class OpenAiErrors
 
         response.ContentType = "application/json";
         using var writer = new Utf8JsonWriter(response.BodyWriter);
-        WriteObject(writer, error);
+        writeBody(writer, error);
         await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 

@@ -193,7 +193,7 @@ internal static class ResponsesReader
                 case null:
                     throw JsonBody.Invalid(at + ".type", "is required");
                 default:
-                    throw JsonBody.Invalid(at + ".type", $"'{Shorten(type)}' is not supported; use message, function_call, function_call_output or reasoning items (hosted tools run at OpenAI, outside the gateway)");
+                    throw JsonBody.Invalid(at + ".type", $"'{JsonBody.Shorten(type)}' is not supported; use message, function_call, function_call_output or reasoning items (hosted tools run at OpenAI, outside the gateway)");
             }
         }
 
@@ -211,7 +211,7 @@ internal static class ResponsesReader
             "system" or "developer" => ChatRole.System,
             "assistant" => ChatRole.Assistant,
             null => throw JsonBody.Invalid(at + ".role", "is required"),
-            var other => throw JsonBody.Invalid(at + ".role", $"'{Shorten(other)}' is not one of user, system, developer, assistant"),
+            var other => throw JsonBody.Invalid(at + ".role", $"'{JsonBody.Shorten(other)}' is not one of user, system, developer, assistant"),
         };
         if (!item.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
         {
@@ -266,7 +266,7 @@ internal static class ResponsesReader
             case "input_file":
                 throw JsonBody.Invalid(at + ".type", "files are not supported by this gateway; send the text, or the pages as images");
             case var type:
-                throw JsonBody.Invalid(at + ".type", $"'{Shorten(type ?? "null")}' is not supported; use input_text, input_image or output_text parts");
+                throw JsonBody.Invalid(at + ".type", $"'{JsonBody.Shorten(type ?? "null")}' is not supported; use input_text, input_image or output_text parts");
         }
     }
 
@@ -320,40 +320,23 @@ internal static class ResponsesReader
         return new ReasoningPart(text.ToString(), JsonBody.String(item, "encrypted_content", at + ".encrypted_content") ?? string.Empty);
     }
 
-    private static ToolDefinition[] Tools(JsonElement body)
-    {
-        if (!JsonBody.Array(body, "tools", "tools", ChatLimits.MaxTools, out var tools))
+    private static ToolDefinition[] Tools(JsonElement body) =>
+        JsonBody.Objects(body, "tools", "tools", ChatLimits.MaxTools, static (tool, at) =>
         {
-            return [];
-        }
-
-        var result = new ToolDefinition[tools.GetArrayLength()];
-        var i = 0;
-        foreach (var tool in tools.EnumerateArray())
-        {
-            var at = $"tools[{i}]";
-            if (tool.ValueKind != JsonValueKind.Object)
-            {
-                throw JsonBody.Invalid(at, "must be an object");
-            }
-
             var type = JsonBody.String(tool, "type", at + ".type");
             if (type != "function")
             {
-                throw JsonBody.Invalid(at + ".type", $"'{Shorten(type ?? "null")}' is not supported; only function tools are (hosted tools run at OpenAI, outside the gateway's routing and ledger)");
+                throw JsonBody.Invalid(at + ".type", $"'{JsonBody.Shorten(type ?? "null")}' is not supported; only function tools are (hosted tools run at OpenAI, outside the gateway's routing and ledger)");
             }
 
-            result[i++] = new ToolDefinition(
+            return new ToolDefinition(
                 JsonBody.String(tool, "name", at + ".name") ?? string.Empty,
                 JsonBody.String(tool, "description", at + ".description") ?? string.Empty,
                 JsonBody.RawObject(tool, "parameters", at + ".parameters") ?? """{"type":"object","properties":{}}""")
             {
                 Strict = JsonBody.Bool(tool, "strict", at + ".strict"),
             };
-        }
-
-        return result;
-    }
+        });
 
     private static ToolChoice? ToolChoice(JsonElement body)
     {
@@ -364,18 +347,12 @@ internal static class ResponsesReader
 
         if (choice.ValueKind == JsonValueKind.String)
         {
-            return JsonBody.Text(choice, "tool_choice") switch
-            {
-                "auto" => Chat.ToolChoice.Auto,
-                "none" => new ToolChoice(ToolChoiceKind.None),
-                "required" => new ToolChoice(ToolChoiceKind.Required),
-                _ => throw JsonBody.Invalid("tool_choice", "must be auto, none, required or {type: function, name}"),
-            };
+            return ChatCompletionsReader.StringToolChoice(choice, "{type: function, name}");
         }
 
         if (choice.ValueKind == JsonValueKind.Object && JsonBody.String(choice, "type", "tool_choice.type") == "function")
         {
-            return new ToolChoice(ToolChoiceKind.Function, JsonBody.String(choice, "name", "tool_choice.name") ?? throw JsonBody.Invalid("tool_choice.name", "is required"));
+            return new ToolChoice(ToolChoiceKind.Function, JsonBody.RequiredString(choice, "name", "tool_choice.name"));
         }
 
         throw JsonBody.Invalid("tool_choice", "must be auto, none, required or {type: function, name}");
@@ -397,7 +374,7 @@ internal static class ResponsesReader
                 JsonBody.String(format, "name", "text.format.name") ?? string.Empty,
                 JsonBody.RawObject(format, "schema", "text.format.schema") ?? throw JsonBody.Invalid("text.format.schema", "is required"),
                 JsonBody.Bool(format, "strict", "text.format.strict")),
-            var type => throw JsonBody.Invalid("text.format.type", $"'{Shorten(type)}' is not one of text, json_object, json_schema"),
+            var type => throw JsonBody.Invalid("text.format.type", $"'{JsonBody.Shorten(type)}' is not one of text, json_object, json_schema"),
         };
     }
 
@@ -414,6 +391,4 @@ internal static class ResponsesReader
             var effort => new ReasoningOptions(Effort: effort),
         };
     }
-
-    private static string Shorten(string value) => value.Length <= 32 ? value : value[..32] + "…";
 }

@@ -152,6 +152,8 @@ internal static class ChatMapper
         V1.ToolChoiceMode.Auto => Domain.ToolChoice.Auto,
         V1.ToolChoiceMode.None => new Domain.ToolChoice(ToolChoiceKind.None),
         V1.ToolChoiceMode.Required => new Domain.ToolChoice(ToolChoiceKind.Required),
+        V1.ToolChoiceMode.Function when choice.Name.Length == 0 =>
+            throw new GatewayException(GatewayErrorKind.InvalidArgument, $"{prefix}tool_choice.name: is required with TOOL_CHOICE_MODE_FUNCTION", [new(prefix + "tool_choice.name", "is required with TOOL_CHOICE_MODE_FUNCTION")]),
         V1.ToolChoiceMode.Function => new Domain.ToolChoice(ToolChoiceKind.Function, choice.Name),
         _ => throw new GatewayException(GatewayErrorKind.InvalidArgument, $"{prefix}tool_choice.mode: not a known value", [new(prefix + "tool_choice.mode", "not a known value")]),
     };

@@ -127,6 +127,8 @@ public sealed class MessagesEndpointTests : IAsyncLifetime
     [InlineData("""{"model":"auto","max_tokens":10,"system":"s","messages":[{"role":"user","content":"a"},{"role":"assistant","content":[{"type":"tool_use","id":"","name":"f","input":{}}]}]}""", "messages[1].content[0].id")]
     [InlineData("""{"model":"auto","max_tokens":10,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/bmp","data":"AA=="}}]}]}""", "messages[0].content[0].source.media_type")]
     [InlineData("""{"model":"auto","max_tokens":10,"top_k":5,"messages":[{"role":"user","content":"hi"}]}""", "top_k")]
+    [InlineData("""{"model":"auto","max_tokens":10,"tools":[{"name":"f","input_schema":{"type":"object"}}],"tool_choice":{"type":"tool"},"messages":[{"role":"user","content":"hi"}]}""", "tool_choice.name")]
+    [InlineData("""{"model":"auto","max_tokens":10,"tools":[{"name":"f","input_schema":{"type":"object"}}],"tool_choice":{"type":"tool","name":""},"messages":[{"role":"user","content":"hi"}]}""", "tool_choice.name")]
     public async Task Messages_BadInput_Is400InAnthropicsShape_NamingTheField(string body, string field)
     {
         // Act

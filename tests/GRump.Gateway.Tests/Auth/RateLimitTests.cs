@@ -205,14 +205,14 @@ public sealed class RateLimitTests(RedisFixture redis) : IClassFixture<RedisFixt
         using var shared = new MetricCollector<int>(meters, GatewayTelemetry.Name, GatewayTelemetry.Metrics.RateLimitShared);
         var logs = new RecordingLoggerProvider();
         using var loggers = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
-        var redisOptions = Options.Create(new GRump.Gateway.Caching.RedisOptions { Configuration = server.Configuration });
+        await using var redis = new GRump.Gateway.Caching.RedisConnection(server.Configuration);
         var options = Options.Create(new AuthOptions
         {
             RequestsPerMinute = 2,
             RateLimitRedisKeyPrefix = $"grump:test:{Guid.CreateVersion7():N}:",
             RateLimitRedisRetryInterval = TimeSpan.FromSeconds(5),
         });
-        await using var limiter = new TenantRateLimiter(options, redisOptions, time, meters, loggers.CreateLogger<TenantRateLimiter>());
+        var limiter = new TenantRateLimiter(options, redis, time, meters, loggers.CreateLogger<TenantRateLimiter>());
 
         // Act + Assert: shared while Redis answers.
         await limiter.AdmitAsync("t", 0, Ct);
@@ -254,7 +254,7 @@ public sealed class RateLimitTests(RedisFixture redis) : IClassFixture<RedisFixt
     /// <summary>The gateway's own limiter, on a fake clock (the rest of the gateway keeps the system clock).</summary>
     private static void UseLimiterClock(IServiceCollection services, FakeTimeProvider time) =>
         services.AddSingleton(sp => new TenantRateLimiter(
-            sp.GetRequiredService<IOptions<AuthOptions>>(), sp.GetRequiredService<IOptions<GRump.Gateway.Caching.RedisOptions>>(), time,
+            sp.GetRequiredService<IOptions<AuthOptions>>(), sp.GetRequiredService<GRump.Gateway.Caching.RedisConnection>(), time,
             sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<ILogger<TenantRateLimiter>>()));
 
     private static Metadata Auth() => new() { { "authorization", "Bearer " + Key } };

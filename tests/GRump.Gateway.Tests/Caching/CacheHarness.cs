@@ -15,6 +15,7 @@ namespace GRump.Gateway.Tests.Caching;
 internal sealed class CacheHarness : IAsyncDisposable
 {
     private readonly List<TieredCache> _caches = [];
+    private readonly List<RedisConnection> _connections = [];
     private ConnectionMultiplexer? _redis;
 
     public CacheHarness(string? redis)
@@ -39,7 +40,10 @@ internal sealed class CacheHarness : IAsyncDisposable
     {
         var options = new CacheOptions { RedisKeyPrefix = Prefix, BreakDuration = TimeSpan.FromSeconds(15) };
         configure?.Invoke(options);
-        var cache = new TieredCache(options, Redis, l3Path ?? L3Path, Time, new CacheMetrics(Meters), Logs.CreateLogger("cache"));
+        // A connection of its own per cache: each cache is a replica (or a restarted process).
+        var connection = new RedisConnection(Redis);
+        _connections.Add(connection);
+        var cache = new TieredCache(options, connection, l3Path ?? L3Path, Time, new CacheMetrics(Meters), Logs.CreateLogger("cache"));
         _caches.Add(cache);
         return cache;
     }
@@ -56,6 +60,11 @@ internal sealed class CacheHarness : IAsyncDisposable
         foreach (var cache in _caches)
         {
             await cache.DisposeAsync();
+        }
+
+        foreach (var connection in _connections)
+        {
+            await connection.DisposeAsync();
         }
 
         if (Redis is not null)

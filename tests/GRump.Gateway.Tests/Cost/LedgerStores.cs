@@ -1,3 +1,4 @@
+using GRump.Gateway.Caching;
 using GRump.Gateway.Cost;
 using GRump.Gateway.Cost.Internal;
 using GRump.Gateway.Tests.Infrastructure;
@@ -14,9 +15,11 @@ internal sealed class LedgerStores : IAsyncDisposable
 {
     private readonly TestMeterFactory _meters = new();
     private readonly bool _ownsFolder;
+    private readonly RedisConnection? _connection;
 
-    private LedgerStores(ICostStore store, string prefix, string folder, bool ownsFolder)
+    private LedgerStores(ICostStore store, string prefix, string folder, bool ownsFolder, RedisConnection? connection = null)
     {
+        _connection = connection;
         Store = store;
         Prefix = prefix;
         Folder = folder;
@@ -49,13 +52,19 @@ internal sealed class LedgerStores : IAsyncDisposable
         options ??= new CostOptions { RedisKeyPrefix = prefix };
         options.RedisKeyPrefix = prefix;
         var meters = new TestMeterFactory();
-        var store = new RedisCostStore(configuration, Path.Combine(folder, "ledger-journal.db"), options, time ?? TimeProvider.System, meters, logger ?? NullLogger.Instance);
-        return new LedgerStores(store, prefix, folder, owns);
+        // A connection of its own: each store is a replica.
+        var connection = new RedisConnection(configuration);
+        var store = new RedisCostStore(connection, Path.Combine(folder, "ledger-journal.db"), options, time ?? TimeProvider.System, meters, logger ?? NullLogger.Instance);
+        return new LedgerStores(store, prefix, folder, owns, connection);
     }
 
     public async ValueTask DisposeAsync()
     {
         await ((IAsyncDisposable)Store).DisposeAsync();
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
         _meters.Dispose();
         if (_ownsFolder)
         {

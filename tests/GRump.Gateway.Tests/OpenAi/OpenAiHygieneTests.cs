@@ -80,6 +80,24 @@ public sealed class OpenAiHygieneTests(SharedGateway gateway)
         Assert.DoesNotContain("`", message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"tool_choice":{"type":"function","function":{}}}""", "tool_choice.function.name")]
+    [InlineData("/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],"tool_choice":{"type":"function","function":{"name":""}}}""", "tool_choice.function.name")]
+    [InlineData("/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],"tool_choice":{"type":"custom","function":{"name":"f"}}}""", "tool_choice.type")]
+    [InlineData("/v1/responses", """{"input":"hi","tool_choice":{"type":"function"}}""", "tool_choice.name")]
+    [InlineData("/v1/responses", """{"input":"hi","tools":[{"type":"function","name":"f","parameters":{"type":"object"}}],"tool_choice":{"type":"function","name":""}}""", "tool_choice.name")]
+    public async Task Post_ToolChoiceWithoutAName_Is400NamingTheName(string path, string json, string param)
+    {
+        // Act: a named-function tool choice that names nothing (absent or empty), or is not a function choice
+        var (status, error) = await PostAsync(path, Encoding.UTF8.GetBytes(json));
+
+        // Assert: refused at the door, naming the field as this door spells it
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(param, error.GetProperty("param").GetString());
+        Assert.StartsWith(param + ": ", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("invalid_argument", error.GetProperty("code").GetString());
+    }
+
     [Fact]
     public async Task Post_OverTheLimit_Is413WithOpenAiError()
     {

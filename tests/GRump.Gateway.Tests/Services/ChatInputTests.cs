@@ -33,4 +33,29 @@ public sealed class ChatInputTests(SharedGateway gateway)
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.StartsWith("tools[0].parameters:", error.Status.Detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Complete_FunctionToolChoiceWithoutName_IsInvalidArgumentNamingIt()
+    {
+        // Arrange: TOOL_CHOICE_MODE_FUNCTION naming no function (the proto's default name is "")
+        var request = new CompleteRequest
+        {
+            Chat = new ChatRequest
+            {
+                Messages = { new ChatMessage { Role = "user", Content = "call a tool" } },
+                Tools = { new Tool { Name = "lookup", Parameters = new Struct { Fields = { ["type"] = Value.ForString("object") } } } },
+                ToolChoice = new ToolChoice { Mode = ToolChoiceMode.Function },
+            },
+        };
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(() => new ChatService.ChatServiceClient(gateway.App.Channel)
+            .CompleteAsync(request, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync).DefaultTimeout();
+
+        // Assert
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith("tool_choice.name: is required", error.Status.Detail, StringComparison.Ordinal);
+        var badRequest = error.GetRpcStatus()?.GetDetail<Google.Rpc.BadRequest>();
+        Assert.Equal("tool_choice.name", Assert.Single(badRequest!.FieldViolations).Field);
+    }
 }

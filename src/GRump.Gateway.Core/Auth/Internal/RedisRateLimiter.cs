@@ -11,9 +11,10 @@ namespace GRump.Gateway.Auth.Internal;
 /// <c>id:weight</c> by time) and <c>…:tok:sum</c> (the running weight sum); the tenant is a hash tag (one slot: Redis
 /// Cluster works) and every key expires one window after its last write, so idle tenants leave nothing behind.
 /// Time is the replicas' clock (their TimeProvider), passed in: skew between replicas shifts a window by the skew.
-/// Commands fail fast while disconnected (no backlog), so the caller can fall back at once.
+/// Commands fail fast while disconnected (no backlog), so the caller can fall back at once. The connection is the
+/// gateway's shared one; this limiter bounds its own waits (connect and script) by <c>Auth:RateLimitRedisTimeout</c>.
 /// </summary>
-internal sealed class RedisRateLimiter : IAsyncDisposable
+internal sealed class RedisRateLimiter
 {
     // KEYS: requests zset, tokens zset, tokens sum.
     // ARGV: now (ms), window (ms), request limit, token limit, tokens, member id.
@@ -72,14 +73,15 @@ internal sealed class RedisRateLimiter : IAsyncDisposable
     private readonly string _prefix;
     private readonly TimeSpan _timeout;
 
-    public RedisRateLimiter(string configuration, string prefix, TimeSpan timeout)
+    public RedisRateLimiter(RedisConnection connection, string prefix, TimeSpan timeout)
     {
-        _connection = new RedisConnection(configuration, "grump-ratelimit", options => options.AsyncTimeout = (int)Math.Max(50, timeout.TotalMilliseconds));
+        _connection = connection;
         _prefix = prefix;
         _timeout = timeout;
-        // Connect now, not at the first request: a first connect slower than the command timeout (a replica starting
-        // on a busy machine) would count as an outage and send the replica to per-replica limits for a retry interval.
-        _ = _connection.ConnectAsync().ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        // Connect now if nobody has yet (the gateway starts the shared connection at start): a first connect slower than
+        // the timeout (a replica starting on a busy machine) would count as an outage and send the replica to
+        // per-replica limits for a retry interval.
+        connection.StartConnecting();
     }
 
     /// <summary>Admits and records one request for the fleet. Throws <see cref="RedisException"/> or <see cref="TimeoutException"/> when Redis cannot answer.</summary>
@@ -110,8 +112,6 @@ internal sealed class RedisRateLimiter : IAsyncDisposable
 
     /// <summary>Completes when the connection is, or next becomes, up (or down).</summary>
     public Task WaitForConnectionAsync(bool connected, CancellationToken cancellationToken) => _connection.WaitForConnectionAsync(connected, cancellationToken);
-
-    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
     private static long ParseMs(RedisResult value) =>
         (long)Math.Ceiling(double.Parse((string)value!, NumberStyles.Float, CultureInfo.InvariantCulture));

@@ -3,22 +3,26 @@ using StackExchange.Redis;
 namespace GRump.Gateway.Caching.Internal;
 
 /// <summary>
-/// L2 over StackExchange.Redis. Connects lazily and never aborts on a failed connect (it keeps reconnecting in the
-/// background); commands fail fast while disconnected instead of queueing, so an outage costs the request nothing.
-/// Keys are <c>{prefix}{namespace}:{hash}</c>; Clear scans only its own prefix and never flushes a database.
+/// L2 over the gateway's shared <see cref="RedisConnection"/> (commands fail fast while it is down, so an outage costs
+/// the request nothing). Each call is bounded by the caller's token — the tier guard's <c>L2Timeout</c> — not by the
+/// connection's command timeout, which is the ledger's. Keys are <c>{prefix}{namespace}:{hash}</c>; Clear scans only
+/// its own prefix and never flushes a database. The connection is not this tier's: disposing it only unsubscribes.
 /// </summary>
 internal sealed class RedisTier : IAsyncDisposable
 {
     private readonly RedisConnection _connection;
     private readonly string _prefix;
     private readonly RedisChannel _channel;
-    private Action<string>? _onMessage;
+    private Action<RedisChannel, RedisValue>? _handler;
+    private readonly TimeSpan _commandTimeout;
     private int _subscribed;
 
-    public RedisTier(string configuration, string prefix, TimeSpan commandTimeout)
+    /// <summary><paramref name="commandTimeout"/> bounds each command of <see cref="ClearAsync"/>, which runs outside the guard's timeout.</summary>
+    public RedisTier(RedisConnection connection, string prefix, TimeSpan commandTimeout)
     {
-        _connection = new RedisConnection(configuration, "grump-cache", options => options.AsyncTimeout = (int)Math.Max(100, commandTimeout.TotalMilliseconds));
+        _connection = connection;
         _prefix = prefix;
+        _commandTimeout = commandTimeout;
         _channel = RedisChannel.Literal(prefix + "invalidate");
     }
 
@@ -65,20 +69,25 @@ internal sealed class RedisTier : IAsyncDisposable
                 continue;
             }
 
-            await foreach (var key in server.KeysAsync(db.Database, pattern, pageSize: 500).WithCancellation(cancellationToken).ConfigureAwait(false))
+            // A clear may take long (many keys), but no single command may: each SCAN page and DEL is bounded.
+            var keys = server.KeysAsync(db.Database, pattern, pageSize: 500).GetAsyncEnumerator(cancellationToken);
+            await using (keys.ConfigureAwait(false))
             {
-                batch.Add(key);
-                if (batch.Count == 500)
+                while (await keys.MoveNextAsync().AsTask().WaitAsync(_commandTimeout, cancellationToken).ConfigureAwait(false))
                 {
-                    removed += await db.KeyDeleteAsync([.. batch]).ConfigureAwait(false);
-                    batch.Clear();
+                    batch.Add(keys.Current);
+                    if (batch.Count == 500)
+                    {
+                        removed += await db.KeyDeleteAsync([.. batch]).WaitAsync(_commandTimeout, cancellationToken).ConfigureAwait(false);
+                        batch.Clear();
+                    }
                 }
             }
         }
 
         if (batch.Count > 0)
         {
-            removed += await db.KeyDeleteAsync([.. batch]).ConfigureAwait(false);
+            removed += await db.KeyDeleteAsync([.. batch]).WaitAsync(_commandTimeout, cancellationToken).ConfigureAwait(false);
         }
 
         return removed;
@@ -93,28 +102,30 @@ internal sealed class RedisTier : IAsyncDisposable
     /// <summary>Subscribes to the invalidation channel; retried whenever the connection comes back until it took.</summary>
     public async Task SubscribeAsync(Action<string> onMessage)
     {
-        _onMessage = onMessage;
-        var connection = await _connection.ConnectAsync().ConfigureAwait(false);
-        connection.ConnectionRestored += (_, _) => _ = TrySubscribeAsync(connection);
-        await TrySubscribeAsync(connection).ConfigureAwait(false);
+        _handler = (_, message) =>
+        {
+            if (message.HasValue)
+            {
+                onMessage(message.ToString());
+            }
+        };
+        _connection.Restored += OnRestored;
+        await TrySubscribeAsync().ConfigureAwait(false);
     }
 
-    private async Task TrySubscribeAsync(ConnectionMultiplexer connection)
+    private void OnRestored() => _ = TrySubscribeAsync();
+
+    private async Task TrySubscribeAsync()
     {
-        if (_onMessage is not { } handler || Interlocked.CompareExchange(ref _subscribed, 1, 0) != 0)
+        if (_handler is not { } handler || Interlocked.CompareExchange(ref _subscribed, 1, 0) != 0)
         {
             return;
         }
 
         try
         {
-            await connection.GetSubscriber().SubscribeAsync(_channel, (_, message) =>
-            {
-                if (message.HasValue)
-                {
-                    handler(message.ToString());
-                }
-            }).ConfigureAwait(false);
+            var connection = await _connection.ConnectAsync().ConfigureAwait(false);
+            await connection.GetSubscriber().SubscribeAsync(_channel, handler).ConfigureAwait(false);
         }
         catch (RedisException)
         {
@@ -125,5 +136,15 @@ internal sealed class RedisTier : IAsyncDisposable
     private async ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken) =>
         (await _connection.ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
 
-    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+    /// <summary>Stops listening for invalidations; the shared connection stays open for its other users.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _connection.Restored -= OnRestored;
+        if (_handler is { } handler && _connection.IsConnected)
+        {
+            var connection = await _connection.ConnectAsync().ConfigureAwait(false);
+            // Fire and forget: a stopping host does not wait on Redis.
+            await connection.GetSubscriber().UnsubscribeAsync(_channel, handler, CommandFlags.FireAndForget).ConfigureAwait(false);
+        }
+    }
 }

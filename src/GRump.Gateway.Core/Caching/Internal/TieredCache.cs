@@ -27,16 +27,17 @@ internal sealed class TieredCache : ITieredCache, IHostedService, IAsyncDisposab
     private readonly Lock _cleanupLock = new();
     private double _savingsUsd;
 
-    public TieredCache(CacheOptions options, string? redisConfiguration, string? l3Path, TimeProvider time, CacheMetrics metrics, ILogger logger)
+    /// <summary><paramref name="redis"/>: the gateway's shared connection, or null (or one not configured) for no L2.</summary>
+    public TieredCache(CacheOptions options, RedisConnection? redis, string? l3Path, TimeProvider time, CacheMetrics metrics, ILogger logger)
     {
         _options = options;
         _time = time;
         _metrics = metrics;
         _logger = logger;
         _l1 = new MemoryTier(options.L1MaxEntries, options.L1MaxBytes);
-        if (!string.IsNullOrWhiteSpace(redisConfiguration))
+        if (redis is { IsConfigured: true })
         {
-            _l2 = new RedisTier(redisConfiguration, options.RedisKeyPrefix, options.L2Timeout);
+            _l2 = new RedisTier(redis, options.RedisKeyPrefix, options.L2Timeout);
             _l2Guard = new TierGuard(CacheLayer.L2, options.L2Timeout, options.BreakDuration, time, metrics, logger);
         }
 

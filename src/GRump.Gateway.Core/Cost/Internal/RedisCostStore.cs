@@ -27,13 +27,13 @@ internal sealed class RedisCostStore : ICostStore, IAsyncDisposable
     private readonly LedgerJournalMetrics _metrics;
     private readonly JournalReplayer _replayer;
 
-    public RedisCostStore(string configuration, string journalPath, CostOptions options, TimeProvider time, IMeterFactory meterFactory, ILogger logger)
+    public RedisCostStore(Caching.RedisConnection connection, string journalPath, CostOptions options, TimeProvider time, IMeterFactory meterFactory, ILogger logger)
     {
         _journal = new LedgerJournal(journalPath);
         _admission = new OutageAdmission(options.OutageAllowanceUsd);
         JournalReplayer? replayer = null;
         // The replayer wakes when the connection is restored instead of waiting for its next retry.
-        _redis = new RedisLedger(configuration, options.RedisKeyPrefix, options.ReservationTtl, options.JournalRetention, options.RawRecordRetention, () => replayer?.Wake());
+        _redis = new RedisLedger(connection, options.RedisKeyPrefix, options.ReservationTtl, options.JournalRetention, options.RawRecordRetention, () => replayer?.Wake());
         _metrics = new LedgerJournalMetrics(meterFactory, () => _journal.Depth, () => replayer?.InOutage == true);
         _replayer = replayer = new JournalReplayer(_journal, _redis, options, time, logger, _metrics, _admission.OutageEnded);
     }

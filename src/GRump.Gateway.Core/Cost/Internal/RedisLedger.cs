@@ -20,9 +20,10 @@ namespace GRump.Gateway.Cost.Internal;
 /// Values are never turned into Lua numbers and back (Lua would print 14 digits).
 /// </para>
 /// <para>
-/// The connection fails fast while Redis is unreachable (no backlog): the store then journals and admits locally at
-/// once instead of holding requests for the command timeout. Every failure surfaces as UNAVAILABLE,
-/// reason <c>LEDGER_UNAVAILABLE</c>.
+/// The connection (the gateway's shared one) fails fast while Redis is unreachable (no backlog): the store then
+/// journals and admits locally at once instead of holding requests for the command timeout. Commands are bounded by
+/// the connection's command timeout (StackExchange.Redis <c>asyncTimeout</c>, 5 s by default) and the caller's token.
+/// Every failure surfaces as UNAVAILABLE, reason <c>LEDGER_UNAVAILABLE</c>.
 /// </para>
 /// </summary>
 internal sealed class RedisLedger : IAsyncDisposable
@@ -150,18 +151,19 @@ internal sealed class RedisLedger : IAsyncDisposable
         """;
 
     private readonly RedisConnection _connection;
+    private readonly Action _restored;
     private readonly string _prefix;
     private readonly TimeSpan _reservationTtl;
     private readonly TimeSpan _watermarkTtl;
     private readonly TimeSpan _rawRecordRetention;
 
     /// <summary><paramref name="restored"/> is called when the connection comes back after a failure (the replayer wakes up).</summary>
-    public RedisLedger(string configuration, string prefix, TimeSpan reservationTtl, TimeSpan watermarkTtl, TimeSpan rawRecordRetention, Action restored)
+    public RedisLedger(RedisConnection connection, string prefix, TimeSpan reservationTtl, TimeSpan watermarkTtl, TimeSpan rawRecordRetention, Action restored)
     {
         _rawRecordRetention = rawRecordRetention;
-        // Fails fast while Redis is unreachable: the store journals and admits locally at once, rather than every
-        // request waiting out the command timeout first.
-        _connection = new RedisConnection(configuration, "grump-ledger", connected: connection => connection.ConnectionRestored += (_, _) => restored());
+        _connection = connection;
+        _restored = restored;
+        connection.Restored += restored;
         _prefix = prefix;
         _reservationTtl = reservationTtl;
         _watermarkTtl = watermarkTtl;
@@ -381,7 +383,12 @@ internal sealed class RedisLedger : IAsyncDisposable
         return result;
     }
 
-    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+    /// <summary>Stops listening to the shared connection (which stays open for its other users).</summary>
+    public ValueTask DisposeAsync()
+    {
+        _connection.Restored -= _restored;
+        return ValueTask.CompletedTask;
+    }
 
     private static DailyAggregate ToAggregate(DateOnly day, HashEntry[] fields)
     {
