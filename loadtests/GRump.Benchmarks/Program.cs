@@ -28,6 +28,11 @@ internal static class BenchmarkProgram
             return Routing.RoutingEvaluation.Run(args[1..], Console.Out);
         }
 
+        if (args.Length > 0 && args[0] == "routing-vectors")
+        {
+            return Routing.ExemplarVectorWriter.Run(args[1..], Console.Out);
+        }
+
         if (args.Length > 0 && args[0] == "embeddings")
         {
             return EmbeddingLoad.RunAsync(args).GetAwaiter().GetResult();

@@ -21,12 +21,14 @@ internal static class RoutingEvaluation
     public const string Usage = """
         usage: GRump.Benchmarks routing-eval [--split holdout|train] [--strategy all|heuristic|embedding|hybrid[,...]]
                                              [--corpus DIR] [--complex-probability X] [--embed-above X] [--exemplar-match X]
-                                             [--l2 S,E] [--output-tokens S,M,C]
+                                             [--l2 S,E] [--output-tokens S,M,C] [--word-pieces N]
                                              [--sweep] [--errors] [--markdown]
                                              [--gate] [--max-complex-to-cheap N] [--min-simple-to-cheap X]
           holdout (default): the router as shipped (the built-in training exemplars) on the holdout.
           train: 5-fold cross-validation on the training split; folds by group, each routed by an index of the other four.
           --output-tokens: output tokens assumed per label for the cost (default 200,600,1500); the same for every model.
+          --word-pieces: the cut of the ask the sentence model reads (3-256; default the shipped one). Another cut than the
+                  shipped vectors' embeds every exemplar with the model.
           --complex-probability, --embed-above, --exemplar-match: override the Routing:* defaults; --l2: the surface and
                   the embedding model's penalties (default the shipped ones).
           --sweep: the cost-quality frontier of the learned strategies over the complex threshold and hybrid's embed-above.
@@ -70,8 +72,9 @@ internal static class RoutingEvaluation
         var train = RoutingCorpus.ReadFile(Path.Combine(corpus, "train.jsonl"));
         var holdout = RoutingCorpus.ReadFile(Path.Combine(corpus, "holdout.jsonl"));
         using var model = RoutingSetup.SentenceModel();
+        model.EnsureLoaded();
         // No prompt cache while measuring: every prompt is new to the router, so the time is the embedding's real cost.
-        var embedder = new PromptEmbedder(model, cacheEntries: options.Sweep ? 100_000 : 0);
+        var embedder = new PromptEmbedder(model, cacheEntries: options.Sweep ? 100_000 : 0, options.WordPieces);
         var compiler = new IntentCompiler();
 
         var started = Stopwatch.GetTimestamp();
@@ -87,7 +90,7 @@ internal static class RoutingEvaluation
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"routing-eval: {title}; {items} prompts ({Count(folds, ComplexityTier.Simple)} simple, {Count(folds, ComplexityTier.Medium)} medium, {Count(folds, ComplexityTier.Complex)} complex); " +
             $"complex from P ≥ {settings.ComplexProbability:0.00}, hybrid embeds from P ≥ {settings.EmbedAbove:0.00}, exemplar match ≥ {settings.ExemplarMatch:0.00}, L2 {l2[0]}/{l2[1]}; " +
-            $"{examples.Count} exemplars embedded in {embedded.TotalSeconds:0.0} s, trained in {(Stopwatch.GetElapsedTime(started) - embedded).TotalSeconds:0.0} s"));
+            $"word pieces {embedder.WordPieces}; {examples.Count} exemplars ({embedder.Precomputed} vectors precomputed) embedded in {embedded.TotalSeconds:0.0} s, trained in {(Stopwatch.GetElapsedTime(started) - embedded).TotalSeconds:0.0} s"));
 
         if (options.Sweep)
         {
@@ -443,6 +446,8 @@ internal static class RoutingEvaluation
 
         public int[] OutputTokens { get; private set; } = [200, 600, 1500];
 
+        public int WordPieces { get; private set; } = PromptEmbedder.DefaultWordPieces;
+
         public bool Sweep { get; private set; }
 
         public bool Errors { get; private set; }
@@ -514,6 +519,9 @@ internal static class RoutingEvaluation
                         break;
                     case "--l2" when value.Split(',') is [var a, var b] && float.TryParse(a, CultureInfo.InvariantCulture, out var l2s) && float.TryParse(b, CultureInfo.InvariantCulture, out var l2e) && l2s >= 0 && l2e >= 0:
                         o.L2 = [l2s, l2e];
+                        break;
+                    case "--word-pieces" when int.TryParse(value, CultureInfo.InvariantCulture, out var pieces) && pieces is >= 3 and <= 256:
+                        o.WordPieces = pieces;
                         break;
                     case "--output-tokens" when TryTokens(value, out var tokens):
                         o.OutputTokens = tokens;

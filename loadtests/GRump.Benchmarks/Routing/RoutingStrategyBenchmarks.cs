@@ -49,6 +49,7 @@ public class RoutingStrategyBenchmarks
         if (strategy != RoutingStrategy.Heuristic)
         {
             _model = RoutingSetup.SentenceModel();
+            _model.EnsureLoaded();
             var defaults = new RoutingStrategyOptions();
             var embedder = new PromptEmbedder(_model, Case.EndsWith("cache warm", StringComparison.Ordinal) ? defaults.EmbeddingCacheEntries : 0);
             var models = TierModels.Train(TierClassifier.Examples(embedder, RoutingCorpus.BuiltInTraining(), compiler));

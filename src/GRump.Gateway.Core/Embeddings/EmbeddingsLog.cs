@@ -22,4 +22,7 @@ internal static partial class EmbeddingsLog
 
     [LoggerMessage(6, LogLevel.Warning, "The local embedding model {Model} is not in this build (linux-musl: NuGet has no ONNX Runtime for musl); embeddings need NVIDIA NIM (NVIDIA_NIM_API_KEY) or the Debian-based image.")]
     public static partial void LocalModelUnavailable(ILogger logger, string model);
+
+    [LoggerMessage(7, LogLevel.Error, "Loading the local embedding model {Model} in the background failed; routing decides without it.")]
+    public static partial void LocalModelLoadFailed(ILogger logger, string model, Exception exception);
 }

@@ -16,23 +16,34 @@ public sealed class LocalSentenceModel(ILogger<LocalSentenceModel> logger, TimeP
     /// <summary>Length of every vector.</summary>
     public const int Dimensions = MiniLmModel.Dimensions;
 
+    /// <summary>The most word pieces the model reads of one text.</summary>
+    public const int MaxWordPieces = MiniLmModel.MaxWordPieces;
+
     private readonly Lock _loadLock = new();
     private MiniLmModel? _model;
+    private Task? _backgroundLoad;
+    private Exception? _loadFailure;
     private int _inFlight;
     private volatile bool _disposed;
 
     /// <summary>True once the weights are loaded.</summary>
     public bool IsLoaded => Volatile.Read(ref _model) is not null;
 
+    /// <summary>Why the last background load (<see cref="StartLoading"/>) failed, if it did.</summary>
+    public Exception? LoadFailure => Volatile.Read(ref _loadFailure);
+
     /// <summary>Unit vectors for <paramref name="texts"/>, in order; <paramref name="tokens"/> = word pieces processed.</summary>
-    /// <remarks>Runs on the calling thread (ONNX Runtime parallelises inside one run).</remarks>
+    /// <remarks>Runs on the calling thread (one intra-op thread: the caller's cores are shared with requests).</remarks>
     /// <exception cref="ObjectDisposedException">The gateway is shutting down.</exception>
-    public float[][] Embed(IReadOnlyList<string> texts, out long tokens)
+    public float[][] Embed(IReadOnlyList<string> texts, out long tokens) => Embed(texts, MaxWordPieces, out tokens);
+
+    /// <summary>Unit vectors of at most the first <paramref name="maxWordPieces"/> word pieces (3–256, [CLS] and [SEP] included) of each text.</summary>
+    public float[][] Embed(IReadOnlyList<string> texts, int maxWordPieces, out long tokens)
     {
         Enter();
         try
         {
-            return Model().Embed(texts, out tokens);
+            return Model().Embed(texts, out tokens, maxWordPieces);
         }
         finally
         {
@@ -54,6 +65,40 @@ public sealed class LocalSentenceModel(ILogger<LocalSentenceModel> logger, TimeP
         finally
         {
             Exit();
+        }
+    }
+
+    /// <summary>
+    /// Starts loading the weights on a thread-pool thread unless they are loaded or loading, and returns at once: for a
+    /// caller that must not wait (a routing decision decides without the model meanwhile). Tried once: a failure is kept
+    /// in <see cref="LoadFailure"/> and logged once (a direct <see cref="Embed(string)"/> still tries, and throws).
+    /// </summary>
+    public void StartLoading()
+    {
+        if (IsLoaded || _disposed || Volatile.Read(ref _backgroundLoad) is not null)
+        {
+            return;
+        }
+
+        var load = new Task(() =>
+        {
+            try
+            {
+                EnsureLoaded();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Shutting down: nobody needs the model any more.
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                Volatile.Write(ref _loadFailure, exception);
+                EmbeddingsLog.LocalModelLoadFailed(logger, ModelRegistry.LocalEmbedding, exception);
+            }
+        }, TaskCreationOptions.DenyChildAttach);
+        if (Interlocked.CompareExchange(ref _backgroundLoad, load, null) is null)
+        {
+            load.Start(TaskScheduler.Default);
         }
     }
 

@@ -214,7 +214,7 @@ public sealed class ModelRouter
         var final = ComplexityTiers.IntoBand(score, verdict.Tier);
         var nearest = verdict.NearestId is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; nearest exemplar {verdict.NearestId} ({verdict.NearestSimilarity:0.00})");
         factors.Add(new ComplexityFactor(LearnedFactor, final - score, string.Create(CultureInfo.InvariantCulture,
-            $"{RoutingStrategies.Name(_strategy)} ({Describe(verdict.Source)}{(verdict.Loading ? ", the embedding model still training" : string.Empty)}): simple {p.Simple:0.00}, medium {p.Medium:0.00}, complex {p.Complex:0.00}, complex from {_classifier.Settings.ComplexProbability:0.00}{nearest}")));
+            $"{RoutingStrategies.Name(_strategy)} ({Describe(verdict.Source)}{(verdict.Loading ? ", the embedding model still loading" : string.Empty)}): simple {p.Simple:0.00}, medium {p.Medium:0.00}, complex {p.Complex:0.00}, complex from {_classifier.Settings.ComplexProbability:0.00}{nearest}")));
         var via = verdict.Tier == verdict.HeuristicTier ? null : string.Create(CultureInfo.InvariantCulture,
             $"; {ComplexityTiers.Name(verdict.HeuristicTier)} by the heuristic, {ComplexityTiers.Name(verdict.Tier)} by the {RoutingStrategies.Name(_strategy)} router");
         return (final, via);

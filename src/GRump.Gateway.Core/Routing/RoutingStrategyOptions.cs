@@ -31,7 +31,7 @@ public sealed class RoutingStrategyOptions
     /// task on the cheap model is a quality incident, a medium one on the premium model only costs money.
     /// </summary>
     [Range(0.01, 1.0)]
-    public double ComplexProbability { get; set; } = 0.25;
+    public double ComplexProbability { get; set; } = 0.31;
 
     /// <summary>
     /// Hybrid: the sentence model runs only when the surface model's probability of <c>complex</c> is at or above this and

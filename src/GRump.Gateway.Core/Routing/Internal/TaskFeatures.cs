@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Frozen;
 
 namespace GRump.Gateway.Routing.Internal;
 
@@ -6,11 +7,33 @@ namespace GRump.Gateway.Routing.Internal;
 /// The surface features of a request for the learned routers: the heuristic's signals plus the shape of the ask (words,
 /// sentences, clauses, lines, list items, questions, digits, non-Latin script, code punctuation) and the size of a pasted
 /// document — microseconds, no model. Counting shape rather than words keeps it language-neutral: the heuristic's markers
-/// are English, the shape of a many-part request is not.
+/// are English, the shape of a many-part request is not. Four more read the size of the job the ask names (English only,
+/// like the markers): how much output it asks for ("a 5,000-word story", "a 40-page proposal"), words that widen its scope
+/// ("complete", "full", "every", "from scratch") or narrow it ("briefly", "one line", "in two sentences"), and whether it
+/// opens with a verb that makes something ("write", "build", "prove") — a short ask to build a compiler and a short ask
+/// to build a string differ in their object, which the sentence model reads, and in these words, which it weighs weakly.
 /// </summary>
 internal static class TaskFeatures
 {
-    public const int SurfaceCount = 12 + 10;
+    public const int SurfaceCount = 12 + 10 + 4;
+
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> ScopeUp = FrozenSet.Create(StringComparer.Ordinal,
+        "complete", "completely", "full", "fully", "entire", "entirely", "whole", "every", "all", "scratch", "exhaustive", "exhaustively",
+        "rigorous", "rigorously", "comprehensive", "accurately", "accurate", "feature", "length").GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> ScopeDown = FrozenSet.Create(StringComparer.Ordinal,
+        "briefly", "brief", "quick", "quickly", "simple", "tiny", "short", "shortly", "sentence", "sentences", "paragraph", "line", "lines",
+        "oneliner", "one", "two", "three", "word", "only", "just").GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> MakeVerbs = FrozenSet.Create(StringComparer.Ordinal,
+        "write", "build", "implement", "create", "design", "develop", "make", "port", "migrate", "rewrite", "prove", "derive", "emulate",
+        "reproduce", "draft", "plan", "construct", "architect", "solve", "classify", "find", "determine").GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>Words of output per unit an ask may name ("a 40-page proposal").</summary>
+    private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> SizeUnits = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        ["word"] = 1, ["words"] = 1, ["page"] = 300, ["pages"] = 300, ["chapter"] = 3000, ["chapters"] = 3000,
+    }.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
     private static readonly SearchValues<char> SentenceEnds = SearchValues.Create(".?!。？！");
     private static readonly SearchValues<char> ClauseMarks = SearchValues.Create(",;:，；：、");
@@ -109,5 +132,91 @@ internal static class TaskFeatures
         features[19] = (float)nonAscii / Math.Max(1, letters);
         features[20] = (float)code / chars;
         features[21] = MathF.Log(1 + prompt.PastedChars);
+        JobSize(text, features[22..]);
+    }
+
+    /// <summary>The four job-size features: requested output words (log), scope-widening and scope-narrowing words, an opening making verb.</summary>
+    private static void JobSize(string text, Span<float> features)
+    {
+        Span<char> word = stackalloc char[24];
+        int up = 0, down = 0, index = 0;
+        long number = -1;
+        double requested = 0;
+        var makes = false;
+        var i = 0;
+        while (i < text.Length)
+        {
+            if (char.IsAsciiDigit(text[i]))
+            {
+                // A number, thousands separators allowed ("5,000-word", "20,000 words").
+                long value = 0;
+                while (i < text.Length && (char.IsAsciiDigit(text[i]) || (text[i] == ',' && i + 1 < text.Length && char.IsAsciiDigit(text[i + 1]))))
+                {
+                    if (text[i] != ',')
+                    {
+                        value = Math.Min(10_000_000, value * 10 + (text[i] - '0'));
+                    }
+
+                    i++;
+                }
+
+                number = value;
+                continue;
+            }
+
+            if (!char.IsAsciiLetter(text[i]))
+            {
+                i++;
+                continue;
+            }
+
+            var length = 0;
+            while (i < text.Length && char.IsAsciiLetter(text[i]))
+            {
+                if (length < word.Length)
+                {
+                    word[length] = char.ToLowerInvariant(text[i]);
+                }
+
+                length++;
+                i++;
+            }
+
+            if (length > word.Length)
+            {
+                number = -1;
+                index++;
+                continue;
+            }
+
+            var w = word[..length];
+            if (number > 0 && SizeUnits.TryGetValue(w, out var unit))
+            {
+                requested = Math.Max(requested, (double)number * unit);
+            }
+
+            if (ScopeUp.Contains(w))
+            {
+                up++;
+            }
+            else if (ScopeDown.Contains(w))
+            {
+                down++;
+            }
+
+            // The first word, or the first after a polite opening ("please", "can you", "could you", "help me").
+            if (index < 3 && !makes && MakeVerbs.Contains(w))
+            {
+                makes = true;
+            }
+
+            number = -1;
+            index++;
+        }
+
+        features[0] = (float)Math.Log(1 + requested);
+        features[1] = MathF.Log(1 + up);
+        features[2] = MathF.Log(1 + down);
+        features[3] = makes ? 1 : 0;
     }
 }

@@ -9,11 +9,13 @@ namespace GRump.Gateway.Routing.Internal;
 /// <summary>
 /// Decides a task's tier with a <see cref="RoutingStrategy"/> from the classifier input (<see cref="RoutingText"/>) and
 /// the heuristic's signals — no wire types. The learned models (<see cref="TierModels"/>) train once, in the background,
-/// from the first decision that needs them or from <see cref="StartTraining"/> at start; a gateway whose strategies are
-/// all heuristic never loads the sentence model. Training publishes in two stages — the surface model within about a
-/// second (no sentence model), then the embedding model once every exemplar is embedded — and a decision never waits for
-/// it: until a stage is ready the decision uses what is (the surface model, else the heuristic) and says so. If training
-/// fails, decisions fall back the same way, logged once.
+/// from the first decision that needs them or from <see cref="StartTraining"/> at start. Training publishes in two stages
+/// — the surface model, then the embedding model once every exemplar has its vector (the built-in ones are precomputed,
+/// <see cref="ExemplarVectors"/>; only operator exemplars need the sentence model) — and a decision never waits for it:
+/// until a stage is ready the decision uses what is (the surface model, else the heuristic) and says so. The sentence
+/// model itself loads on the first decision that needs a prompt's vector, in the background too (that decision and those
+/// during the load go by the surface model), so a gateway that never needs it never holds it. If training fails,
+/// decisions fall back the same way, logged once.
 /// </summary>
 internal sealed class TierClassifier
 {
@@ -136,11 +138,16 @@ internal sealed class TierClassifier
         }
     }
 
-    /// <summary>Trains now and waits for it (the evaluator, tests); false when training failed.</summary>
+    /// <summary>Trains now and waits for it, then loads the sentence model (the evaluator, tests: every decision as it will be once warm); false when training failed.</summary>
     public bool EnsureLoaded()
     {
         StartTraining();
         Volatile.Read(ref _training)?.GetAwaiter().GetResult();
+        if (IsReady)
+        {
+            Embedder.Model.EnsureLoaded();
+        }
+
         return IsReady;
     }
 
@@ -185,7 +192,12 @@ internal sealed class TierClassifier
             return new TierVerdict(strategy, Rule(p), heuristic, TierSource.Surface) { Probabilities = Copy(p), Loading = models is null };
         }
 
-        var vector = Embedder.Embed(prompt.Text, out var cached);
+        if (!Embedder.TryEmbed(prompt.Text, out var vector, out var cached))
+        {
+            // The sentence model is loading (in the background, from this first need): the surface model decides meanwhile.
+            return new TierVerdict(strategy, Rule(p), heuristic, TierSource.Surface) { Probabilities = Copy(p), Loading = true };
+        }
+
         models.Semantic.Predict(vector, q);
         for (var c = 0; c < ComplexityTiers.Count; c++)
         {
@@ -287,6 +299,6 @@ internal readonly record struct TierVerdict(RoutingStrategy Strategy, Complexity
     /// <summary>No learned model is available (training, or failed); the heuristic decided.</summary>
     public bool Unavailable { get; init; }
 
-    /// <summary>The embedding model is still training; the surface model decided alone.</summary>
+    /// <summary>The embedding model is still training, or the sentence model still loading; the surface model decided alone.</summary>
     public bool Loading { get; init; }
 }
