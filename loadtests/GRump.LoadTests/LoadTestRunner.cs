@@ -196,9 +196,12 @@ internal static class LoadTestRunner
         var serverPid = targets.PidOf(scenario.Target);
         var clientBefore = ProcessCpu.Read(Environment.ProcessId);
         var serverBefore = serverPid is { } p1 ? ProcessCpu.Read(p1) : null;
+        var heapUrl = scenario.Target == ScenarioTarget.Gateway ? targets.GatewayHttp : null;
+        var heapBefore = await GatewayHeap.AllocatedBytesAsync(targets.Http, heapUrl, cancellationToken).ConfigureAwait(false);
         var elapsed = await RunWithProgressAsync(engine, createStep, load, options.Duration, recorder, scenario.Name, progress, cancellationToken).ConfigureAwait(false);
         var clientAfter = ProcessCpu.Read(Environment.ProcessId);
         var serverAfter = serverPid is { } p2 ? ProcessCpu.Read(p2) : null;
+        var heapAfter = await GatewayHeap.AllocatedBytesAsync(targets.Http, heapUrl, cancellationToken).ConfigureAwait(false);
 
         var result = new ScenarioResult
         {
@@ -219,6 +222,7 @@ internal static class LoadTestRunner
             Timeline = recorder.Timeline(),
             ClientCpu = clientAfter - clientBefore,
             ServerCpu = serverAfter - serverBefore,
+            ServerAllocatedBytes = heapAfter - heapBefore,
         };
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"{scenario.Name,-22} {result.Load,-8} {result.Rps,9:0} rps  p50 {Format.Ms(result.LatencyMs(50))} ms  p99 {Format.Ms(result.LatencyMs(99))} ms  errors {result.Errors}{(result.Errors > 0 ? " (" + result.ErrorSummary + ")" : "")}")).ConfigureAwait(false);

@@ -29,7 +29,7 @@ internal static class HtmlReport
         html.AppendLine(CultureInfo.InvariantCulture, $"<p><code>{E(report.Info.CommandLine)}</code><br>{E(report.Info.Machine)}<br>started {report.Info.StartedAt:yyyy-MM-dd HH:mm:ss} UTC; {E(report.Info.Mode)}</p>");
         html.AppendLine(CultureInfo.InvariantCulture, $"<p class=\"{(report.Passed ? "pass" : "fail")}\">{(report.Passed ? "All thresholds passed." : "Thresholds breached.")}</p>");
 
-        Table(html, ["scenario", "load", "calls", "rps", "p50 ms", "p75 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "bytes/call", "client CPU µs/call", "server CPU µs/call"],
+        Table(html, ["scenario", "load", "calls", "rps", "p50 ms", "p75 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "bytes/call", "client CPU µs/call", "server CPU µs/call", "gateway alloc B/call"],
             TextReports.Rows(report));
         if (report.Comparisons.Count > 0)
         {

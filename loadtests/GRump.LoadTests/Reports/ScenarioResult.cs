@@ -36,6 +36,9 @@ internal sealed record ScenarioResult
     /// <summary>CPU time the loaded server process used during the measured run; null when its pid is unknown.</summary>
     public TimeSpan? ServerCpu { get; init; }
 
+    /// <summary>Bytes the gateway allocated on its managed heap during the measured run (from its /metrics); null when unknown.</summary>
+    public long? ServerAllocatedBytes { get; init; }
+
     public long Calls => Histogram.TotalCount;
 
     public long Errors => Statuses.Where(s => s.Key != StepResult.OkStatus).Sum(s => s.Value);
@@ -53,6 +56,9 @@ internal sealed record ScenarioResult
 
     /// <summary>Server CPU per call in µs.</summary>
     public double? ServerCpuPerCallMicros => ServerCpu is { } cpu && Calls > 0 ? cpu.TotalMicroseconds / Calls : null;
+
+    /// <summary>Gateway heap allocation per call in bytes, background work included.</summary>
+    public double? ServerAllocatedPerCall => ServerAllocatedBytes is { } bytes && Calls > 0 ? (double)bytes / Calls : null;
 
     /// <summary>Client CPU per call in µs.</summary>
     public double? ClientCpuPerCallMicros => ClientCpu is { } cpu && Calls > 0 ? cpu.TotalMicroseconds / Calls : null;

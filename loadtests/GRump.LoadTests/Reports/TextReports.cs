@@ -7,7 +7,7 @@ namespace GRump.LoadTests.Reports;
 internal static class TextReports
 {
     private static readonly string[] Columns =
-        ["scenario", "load", "calls", "rps", "p50 ms", "p75 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "bytes/call", "client CPU µs/call", "server CPU µs/call"];
+        ["scenario", "load", "calls", "rps", "p50 ms", "p75 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "bytes/call", "client CPU µs/call", "server CPU µs/call", "gateway alloc B/call"];
 
     public static IEnumerable<string[]> Rows(RunReport report) => report.Results.Select(r => new[]
     {
@@ -16,6 +16,7 @@ internal static class TextReports
         Format.Ms(r.LatencyMs(99.9)), Format.Ms(r.MaxMs),
         r.Errors == 0 ? "0" : string.Create(CultureInfo.InvariantCulture, $"{r.Errors} ({r.ErrorRatePercent:0.##} %)"),
         Format.Bytes(r.Bytes, r.Calls), Format.Micros(r.ClientCpuPerCallMicros), Format.Micros(r.ServerCpuPerCallMicros) + (r.ServerCpu is null ? "" : $" ({r.Server})"),
+        r.ServerAllocatedPerCall is { } a ? Format.Number(a, "0") : "–",
     });
 
     public static IEnumerable<string[]> ComparisonRows(RunReport report) => report.Comparisons.Select(c => new[]
@@ -86,7 +87,7 @@ internal static class TextReports
     public static string Csv(RunReport report)
     {
         var csv = new StringBuilder();
-        csv.AppendLine("scenario,load,server,seconds,calls,errors,rps,p50_ms,p75_ms,p90_ms,p99_ms,p99_9_ms,max_ms,mean_ms,bytes,client_cpu_us_per_call,server_cpu_us_per_call,error_statuses");
+        csv.AppendLine("scenario,load,server,seconds,calls,errors,rps,p50_ms,p75_ms,p90_ms,p99_ms,p99_9_ms,max_ms,mean_ms,bytes,client_cpu_us_per_call,server_cpu_us_per_call,gateway_alloc_bytes_per_call,error_statuses");
         foreach (var r in report.Results)
         {
             csv.AppendLine(string.Join(',',
@@ -94,7 +95,7 @@ internal static class TextReports
                 r.Errors.ToString(CultureInfo.InvariantCulture), N(r.Rps),
                 N(r.LatencyMs(50)), N(r.LatencyMs(75)), N(r.LatencyMs(90)), N(r.LatencyMs(99)), N(r.LatencyMs(99.9)), N(r.MaxMs), N(r.MeanMs),
                 r.Bytes.ToString(CultureInfo.InvariantCulture), r.ClientCpuPerCallMicros is { } c ? N(c) : "", r.ServerCpuPerCallMicros is { } s ? N(s) : "",
-                Quote(r.ErrorSummary)));
+                r.ServerAllocatedPerCall is { } a ? N(a) : "", Quote(r.ErrorSummary)));
         }
 
         return csv.ToString();

@@ -77,6 +77,9 @@ public static class ProvidersServiceCollectionExtensions
     {
         var options = provider.Options;
         services.AddHttpClient(UpstreamSender.ClientName(provider.Name), client => client.Timeout = Timeout.InfiniteTimeSpan)
+            // The factory's logging handlers format the URI and open a log scope on every call, for lines that are
+            // below the level the gateway logs at (docs/logging.md); upstream failures are logged by UpstreamSender.
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),

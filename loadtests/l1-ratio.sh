@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Chat answered from L1 over gRPC (ChatService/Complete on the real gateway, the model named, temperature 0, cache on:
+# every call after the first is an L1 hit) against a bare unary RPC (the bench server's Noop, same body size class),
+# measured from outside with h2load in alternating rounds. Reports requests/s and server CPU per request.
+# usage: loadtests/l1-ratio.sh [requests per round, default 100000] [rounds, default 3]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+requests=${1:-100000}
+rounds=${2:-3}
+prompt='What is the capital of France? Answer in one word.'
+model='moonshotai/kimi-k2.5'
+
+[ -n "${NO_BUILD:-}" ] || dotnet build GRump.Gateway.sln -c Release -nologo -clp:ErrorsOnly >/dev/null
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+source loadtests/lib.sh
+
+start_fake
+start_gateway
+dotnet loadtests/GRump.Benchmarks/bin/Release/net10.0/GRump.Benchmarks.dll serve 0 >"$work/bare.log" 2>&1 &
+bare_pid=$!
+pids+=("$bare_pid")
+for _ in $(seq 1 100); do grep -q '^Serving' "$work/bare.log" && break; sleep 0.1; done
+bare=$(sed -n 's/^Serving \(http:[^ ]*\) .*/\1/p' "$work/bare.log")
+[ -n "$bare" ] || { cat "$work/bare.log"; exit 1; }
+
+/usr/bin/python3 loadtests/grpc-frame.py "$prompt" "$work/noop.bin"
+/usr/bin/python3 loadtests/grpc-frame.py "$prompt" "$work/chat.bin" "$model"
+
+declare -A url body pid
+url[bare]="$bare/grump.bench.v1.BenchService/Noop"; body[bare]="$work/noop.bin"; pid[bare]=$bare_pid
+url[l1]="$gateway_grpc/grump.gateway.v1.ChatService/Complete"; body[l1]="$work/chat.bin"; pid[l1]=$gateway_pid
+
+# h2load counts any HTTP 200 as success: check once that each answers grpc-status 0 (the first chat call fills L1).
+for t in bare l1; do
+  curl -s --http2-prior-knowledge -H 'content-type: application/grpc' -H 'te: trailers' --data-binary "@${body[$t]}" \
+    -D "$work/headers.txt" -o /dev/null "${url[$t]}"
+  grep -qi '^grpc-status: 0' "$work/headers.txt" || { echo "$t did not answer grpc-status 0:" >&2; cat "$work/headers.txt" >&2; exit 1; }
+done
+
+declare -A rps cpu
+run() { # target, requests -> prints "rps cpu_us_per_request"
+  local before after out r
+  before=$(cpu_ticks "${pid[$1]}")
+  out=$(h2load -n "$2" -c 4 -m 32 -t 1 -d "${body[$1]}" -H 'content-type: application/grpc' -H 'te: trailers' "${url[$1]}")
+  after=$(cpu_ticks "${pid[$1]}")
+  grep -q "$2 succeeded" <<<"$out" || { echo "$out" >&2; exit 1; }
+  r=$(sed -n 's/.*finished in [0-9.]*m\?s, \([0-9.]*\) req\/s.*/\1/p' <<<"$out")
+  echo "$r $(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$2" 'BEGIN { printf "%.2f", t / hz / n * 1e6 }')"
+}
+for t in bare l1; do run "$t" 20000 >/dev/null; done # warm-up: JIT, tiering, pools
+for round in $(seq 1 "$rounds"); do
+  for t in bare l1; do
+    read -r r c < <(run "$t" "$requests")
+    rps[$t]="${rps[$t]:-} $r"; cpu[$t]="${cpu[$t]:-} $c"
+  done
+done
+
+# The gateway must have answered from its cache, not the upstream: the fake saw only the first call.
+hits=$(curl -s "$gateway_http/metrics" | awk '/^tiered_cache_hits_total.*layer="L1"/ {s += $NF} END {print s + 0}')
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+base_rps=$(median <<<"${rps[bare]}"); base_cpu=$(median <<<"${cpu[bare]}")
+echo "| target | req/s (median of $rounds) | throughput vs bare | server CPU µs/request | CPU vs bare |"
+echo "|---|---:|---:|---:|---:|"
+for t in bare l1; do
+  r=$(median <<<"${rps[$t]}"); c=$(median <<<"${cpu[$t]}")
+  awk -v m="$t" -v r="$r" -v c="$c" -v br="$base_rps" -v bc="$base_cpu" \
+    'BEGIN { printf "| %s | %.0f | %.0f %% | %.1f | %.2f× |\n", m, r, 100 * r / br, c, c / bc }'
+done
+echo "cache hits counted by the gateway: $hits"
