@@ -33,8 +33,10 @@ public sealed partial class TokenCounter
     // tiktoken's o200k_base split (openai/tiktoken tiktoken_ext/openai_public.py), as Microsoft.ML.Tokenizers uses it.
     private const string O200kPattern = @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
-    // Pieces up to this many UTF-8 bytes are merged on the stack.
-    private const int StackPieceBytes = 256;
+    // The byte-pair merge is quadratic in a piece's length. Pieces are short (the windows below cut runs of
+    // non-whitespace at 64 chars), except a run of whitespace, up to a whole window: a piece longer than this many
+    // UTF-8 bytes is merged in chunks of it — a token or two off at each cut, never seconds of CPU for a body of spaces.
+    private const int MaxPieceBytes = 256;
 
     private readonly BpeVocabulary _vocabulary = BpeVocabulary.LoadDeflatedResource("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate");
 
@@ -97,17 +99,23 @@ public sealed partial class TokenCounter
     private int CountOrdinary(ReadOnlySpan<char> text)
     {
         var total = 0;
-        Span<byte> stack = stackalloc byte[StackPieceBytes];
+        Span<byte> stack = stackalloc byte[MaxPieceBytes];
         foreach (var match in PreTokenizer().EnumerateMatches(text))
         {
             var piece = text.Slice(match.Index, match.Length);
             var byteCount = Encoding.UTF8.GetByteCount(piece);
             byte[]? rented = null;
-            Span<byte> bytes = byteCount <= StackPieceBytes ? stack : (rented = ArrayPool<byte>.Shared.Rent(byteCount));
+            Span<byte> bytes = byteCount <= MaxPieceBytes ? stack : (rented = ArrayPool<byte>.Shared.Rent(byteCount));
             try
             {
                 var written = Encoding.UTF8.GetBytes(piece, bytes);
-                total += CountPiece(bytes[..written]);
+                var rest = bytes[..written];
+                while (rest.Length > MaxPieceBytes)
+                {
+                    total += CountPiece(rest[..MaxPieceBytes]);
+                    rest = rest[MaxPieceBytes..];
+                }
+                total += CountPiece(rest);
             }
             finally
             {
@@ -123,7 +131,7 @@ public sealed partial class TokenCounter
     /// <summary>
     /// Tokens in one pre-token: one when the vocabulary holds it whole, else tiktoken's byte-pair merge — repeatedly
     /// join the adjacent pair whose joined bytes have the lowest rank (the leftmost on a tie) until no pair is in the
-    /// vocabulary; the parts left are the tokens.
+    /// vocabulary; the parts left are the tokens. At most <see cref="MaxPieceBytes"/> bytes.
     /// </summary>
     private int CountPiece(ReadOnlySpan<byte> piece)
     {
@@ -134,56 +142,45 @@ public sealed partial class TokenCounter
 
         // starts[i] = where part i begins (starts[parts] = the end); ranks[i] = rank of parts i and i+1 joined.
         var n = piece.Length;
-        int[]? rented = null;
-        Span<int> buffer = n + 1 <= StackPieceBytes ? stackalloc int[2 * (StackPieceBytes + 1)] : (rented = ArrayPool<int>.Shared.Rent(2 * (n + 1)));
-        try
+        Span<int> buffer = stackalloc int[2 * (MaxPieceBytes + 1)];
+        var starts = buffer[..(n + 1)];
+        var ranks = buffer.Slice(n + 1, n + 1);
+        for (var i = 0; i <= n; i++)
         {
-            var starts = buffer[..(n + 1)];
-            var ranks = buffer.Slice(n + 1, n + 1);
-            for (var i = 0; i <= n; i++)
-            {
-                starts[i] = i;
-            }
-            var parts = n;
+            starts[i] = i;
+        }
+        var parts = n;
+        for (var i = 0; i < parts - 1; i++)
+        {
+            ranks[i] = PairRank(piece, starts, parts, i);
+        }
+        while (parts > 1)
+        {
+            var best = -1;
+            var bestRank = int.MaxValue;
             for (var i = 0; i < parts - 1; i++)
             {
-                ranks[i] = PairRank(piece, starts, parts, i);
-            }
-            while (parts > 1)
-            {
-                var best = -1;
-                var bestRank = int.MaxValue;
-                for (var i = 0; i < parts - 1; i++)
+                if (ranks[i] >= 0 && ranks[i] < bestRank)
                 {
-                    if (ranks[i] >= 0 && ranks[i] < bestRank)
-                    {
-                        bestRank = ranks[i];
-                        best = i;
-                    }
-                }
-                if (best < 0)
-                {
-                    break;
-                }
-                // Join parts best and best+1: drop the boundary between them, then re-rank the joins that touch it.
-                starts[(best + 2)..(parts + 1)].CopyTo(starts[(best + 1)..]);
-                ranks[(best + 2)..parts].CopyTo(ranks[(best + 1)..]);
-                parts--;
-                ranks[best] = PairRank(piece, starts, parts, best);
-                if (best > 0)
-                {
-                    ranks[best - 1] = PairRank(piece, starts, parts, best - 1);
+                    bestRank = ranks[i];
+                    best = i;
                 }
             }
-            return parts;
-        }
-        finally
-        {
-            if (rented is not null)
+            if (best < 0)
             {
-                ArrayPool<int>.Shared.Return(rented);
+                break;
+            }
+            // Join parts best and best+1: drop the boundary between them, then re-rank the joins that touch it.
+            starts[(best + 2)..(parts + 1)].CopyTo(starts[(best + 1)..]);
+            ranks[(best + 2)..parts].CopyTo(ranks[(best + 1)..]);
+            parts--;
+            ranks[best] = PairRank(piece, starts, parts, best);
+            if (best > 0)
+            {
+                ranks[best - 1] = PairRank(piece, starts, parts, best - 1);
             }
         }
+        return parts;
     }
 
     /// <summary>Rank of parts <paramref name="i"/> and i+1 joined, or -1 when there is no part i+1 or no such token.</summary>

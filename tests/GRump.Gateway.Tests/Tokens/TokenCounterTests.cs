@@ -99,6 +99,31 @@ public sealed class TokenCounterTests
     }
 
     [Fact]
+    public void LongWhitespaceRuns_MergedInChunks_StayWithinFivePercent()
+    {
+        var text = string.Concat(Enumerable.Repeat(new string(' ', 1500) + "indented code\n" + new string('\n', 700) + "x = 1 ", 20));
+
+        var exact = Raw.CountTokens(text);
+        var chunked = TokenCounter.Shared.Count(text);
+
+        Assert.InRange(chunked, exact * 0.95, exact * 1.05);
+    }
+
+    [Theory]
+    [InlineData(' ')]
+    [InlineData('\n')]
+    public async Task AMegabyteOfWhitespace_IsCountedInBoundedTime(char whitespace)
+    {
+        // A run of whitespace is one pre-token as long as its window (2,048 chars); merged whole, its quadratic cost made
+        // a 1 MB body of spaces take seconds of CPU. The bound is the default test timeout.
+        var text = new string(whitespace, 1 << 20);
+
+        var count = await Task.Run(() => TokenCounter.Shared.Count(text), TestContext.Current.CancellationToken).DefaultTimeout();
+
+        Assert.InRange(count, 1, 1 << 20);
+    }
+
+    [Fact]
     public async Task AMegabyteWithoutWhitespace_IsCountedInBoundedTime()
     {
         // BPE over one 1 MB "word" is quadratic (minutes); the windowing keeps it bounded. The bound is the default test timeout.
