@@ -3,6 +3,7 @@ using Grpc.Core;
 using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Cost;
+using GRump.Gateway.Dashboard.Internal;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Hosting;
@@ -17,7 +18,7 @@ namespace GRump.Gateway.Services;
 /// <c>userId</c> naming another tenant is PERMISSION_DENIED unless the key is an admin's.
 /// </summary>
 internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, WorkerPool workers, PerformanceMonitor monitor, ITieredCache cache, ProviderMetrics providers,
-    RecentActivity recent, UpstreamHealth upstreams, ApiKeyAuthenticator authenticator, GatewayDrain drain) : CostService.CostServiceBase
+    RecentActivity recent, UpstreamHealth upstreams, ApiKeyAuthenticator authenticator, GatewayDrain drain, LiveFeedLimiter feeds) : CostService.CostServiceBase
 {
     public override async Task<GetSummaryResponse> GetSummary(GetSummaryRequest request, ServerCallContext context) =>
         CostMapper.ToProto(await reports.SummaryAsync(Tenant(context, request.UserId), request.StartDate, request.EndDate, context.CancellationToken).ConfigureAwait(false));
@@ -138,6 +139,11 @@ internal sealed class CostGrpcService(CostReports reports, CostLedger ledger, Wo
     public override async Task WatchCost(WatchCostRequest request, IServerStreamWriter<WatchCostResponse> responseStream, ServerCallContext context)
     {
         var tenant = Tenant(context, request.UserId);
+        // Each watch is a ledger subscription with its own event buffer: it counts against the same per-tenant cap as
+        // the dashboard's live feeds, so a tenant cannot hold memory by opening streams without end.
+        using var lease = feeds.TryAcquire(tenant) ?? throw new GatewayException(GatewayErrorKind.ResourceExhausted,
+            $"Tenant '{tenant}' already has {feeds.Max} live cost feeds open (WatchCost streams and dashboard pages): close one or raise Dashboard:MaxFeedsPerTenant.")
+        { Reason = "TOO_MANY_FEEDS" };
         using var subscription = ledger.Subscribe(tenant);
         // Headers go out once subscribed, so a client knows that no later event will be missed.
         await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);

@@ -85,6 +85,25 @@ public sealed class RateLimitTests(RedisFixture redis) : IClassFixture<RedisFixt
     }
 
     [Fact]
+    public void SlidingWindow_HighLimitsAtAnyRate_HoldAtMostOneEntryPerMillisecondInTheWindow()
+    {
+        // Limits high enough never to refuse, 400,000 admissions over two minutes (several per millisecond): memory is
+        // bounded by the window's milliseconds, not by the admissions, and the limit still counts every one of them.
+        var limiter = new SlidingWindowLimiter();
+        var ask = new RateAsk(RequestLimit: int.MaxValue, TokenLimit: int.MaxValue, Tokens: 3);
+        var peakEntries = 0;
+        for (var i = 0; i < 400_000; i++)
+        {
+            Assert.True(limiter.Admit("t", ask, i * 120_000L / 400_000).IsAdmitted);
+            peakEntries = Math.Max(peakEntries, limiter.EntryCount("t"));
+        }
+        var refused = limiter.Admit("t", new RateAsk(RequestLimit: 150_000, TokenLimit: 0, Tokens: 0), 120_000);
+
+        Assert.InRange(peakEntries, 1, 2 * 60_001);
+        Assert.Equal(RateLimitKind.Requests, refused.RefusedBy); // the last 60 s hold ~200,000 admissions
+    }
+
+    [Fact]
     public void SlidingWindow_Tokens_RefusesWhatWouldOverflow_AndSaysWhenItFits()
     {
         var limiter = new SlidingWindowLimiter();

@@ -261,6 +261,27 @@ public sealed class DashboardRouteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WatchCost_PastTheTenantsFeedCap_IsResourceExhausted_OtherTenantsStillWatch()
+    {
+        // Arrange: the cap is 2 (InitializeAsync); two watches of tenant a are open.
+        var client = new CostService.CostServiceClient(_h.App.Channel);
+        using var first = client.WatchCost(new WatchCostRequest(), Key(KeyA), cancellationToken: Ct);
+        using var second = client.WatchCost(new WatchCostRequest(), Key(KeyA), cancellationToken: Ct);
+        await first.ResponseHeadersAsync.DefaultTimeout();
+        await second.ResponseHeadersAsync.DefaultTimeout();
+
+        // Act
+        using var third = client.WatchCost(new WatchCostRequest(), Key(KeyA), cancellationToken: Ct);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => third.ResponseStream.MoveNext(Ct)).DefaultTimeout();
+        using var otherTenant = client.WatchCost(new WatchCostRequest(), Key(KeyB), cancellationToken: Ct);
+        await otherTenant.ResponseHeadersAsync.DefaultTimeout();
+
+        // Assert
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("MaxFeedsPerTenant", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Stats_AfterCalls_ReportOverheadPercentiles_AndEveryUpstreamDestination()
     {
         // Arrange

@@ -6,7 +6,9 @@ namespace GRump.Gateway.Auth.Internal;
 /// Per-tenant sliding-window log in memory: a request of weight w (1 for the request limit, its estimated tokens for
 /// the token limit) is admitted when the weights admitted in the last 60 s (<see cref="RateLimitWindow.LengthMs"/>) plus w stay
 /// within the limit. Exact for any rate (5/min admits 5 in any 60 s, all at once if they come at once); memory is one
-/// entry per admitted request still in the window. The per-replica limiter, and the fallback while Redis is down.
+/// entry per millisecond with admissions still in the window (admissions in the same millisecond leave the window
+/// together, so they share one entry): at most 60,000 entries of 16 bytes per log, two logs per tenant, whatever the
+/// limits or the rate. The per-replica limiter, and the fallback while Redis is down.
 /// </summary>
 internal sealed class SlidingWindowLimiter
 {
@@ -59,17 +61,42 @@ internal sealed class SlidingWindowLimiter
         public WeightedLog Tokens { get; } = new();
     }
 
-    /// <summary>Admitted weights in arrival order, with their running sum.</summary>
+    /// <summary>Entries held for <paramref name="tenant"/> (requests log + tokens log), for the test that bounds them.</summary>
+    internal int EntryCount(string tenant)
+    {
+        if (!_tenants.TryGetValue(tenant, out var window))
+        {
+            return 0;
+        }
+        lock (window)
+        {
+            return window.Requests.Count + window.Tokens.Count;
+        }
+    }
+
+    /// <summary>Admitted weights in arrival order, one entry per millisecond, with their running sum.</summary>
     private sealed class WeightedLog
     {
         private readonly Queue<(long AtMs, long Weight)> _entries = new();
+        private long _lastAtMs = long.MinValue;
+        private long _lastWeight;
 
         public long Sum { get; private set; }
 
+        public int Count => _entries.Count + (_lastAtMs == long.MinValue ? 0 : 1);
+
         public void Add(long atMs, long weight)
         {
-            _entries.Enqueue((atMs, weight));
             Sum += weight;
+            // A clock that does not move (or steps back) adds to the newest entry: it leaves the window no earlier.
+            if (_lastAtMs != long.MinValue && atMs <= _lastAtMs)
+            {
+                _lastWeight += weight;
+                return;
+            }
+            Flush();
+            _lastAtMs = atMs;
+            _lastWeight = weight;
         }
 
         /// <summary>Drops the entries at or before <paramref name="cutoffMs"/> (they left the window).</summary>
@@ -79,6 +106,11 @@ internal sealed class SlidingWindowLimiter
             {
                 _entries.Dequeue();
                 Sum -= oldest.Weight;
+            }
+            if (_entries.Count == 0 && _lastAtMs != long.MinValue && _lastAtMs <= cutoffMs)
+            {
+                Sum -= _lastWeight;
+                _lastAtMs = long.MinValue;
             }
         }
 
@@ -94,8 +126,22 @@ internal sealed class SlidingWindowLimiter
                     return atMs + RateLimitWindow.LengthMs;
                 }
             }
+            if (_lastAtMs != long.MinValue && sum - _lastWeight <= target)
+            {
+                return _lastAtMs + RateLimitWindow.LengthMs;
+            }
 
             return 0;
+        }
+
+        /// <summary>Moves the newest entry (open to additions in its millisecond) into the queue.</summary>
+        private void Flush()
+        {
+            if (_lastAtMs != long.MinValue)
+            {
+                _entries.Enqueue((_lastAtMs, _lastWeight));
+                _lastAtMs = long.MinValue;
+            }
         }
     }
 }

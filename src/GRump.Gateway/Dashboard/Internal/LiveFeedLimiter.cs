@@ -3,7 +3,10 @@ using Microsoft.Extensions.Options;
 
 namespace GRump.Gateway.Dashboard.Internal;
 
-/// <summary>Caps the live feeds a tenant holds open at once: each is a ledger subscription with its own buffer.</summary>
+/// <summary>
+/// Caps the live cost feeds a tenant holds open at once (the dashboard's event stream and gRPC WatchCost): each is a
+/// ledger subscription with its own buffer.
+/// </summary>
 internal sealed class LiveFeedLimiter(IOptions<DashboardOptions> options)
 {
     private readonly ConcurrentDictionary<string, int> _open = new(StringComparer.Ordinal);
@@ -25,6 +28,9 @@ internal sealed class LiveFeedLimiter(IOptions<DashboardOptions> options)
             }
         }
     }
+
+    /// <summary>The cap per tenant (Dashboard:MaxFeedsPerTenant).</summary>
+    public int Max => options.Value.MaxFeedsPerTenant;
 
     /// <summary>Feeds open for a tenant now.</summary>
     public int Open(string tenant) => _open.GetValueOrDefault(tenant);
