@@ -33,22 +33,10 @@ url[bare]="$bare/grump.bench.v1.BenchService/Noop"; body[bare]="$work/noop.bin";
 url[l1]="$gateway_grpc/grump.gateway.v1.ChatService/Complete"; body[l1]="$work/chat.bin"; pid[l1]=$gateway_pid
 
 # h2load counts any HTTP 200 as success: check once that each answers grpc-status 0 (the first chat call fills L1).
-for t in bare l1; do
-  curl -s --http2-prior-knowledge -H 'content-type: application/grpc' -H 'te: trailers' --data-binary "@${body[$t]}" \
-    -D "$work/headers.txt" -o /dev/null "${url[$t]}"
-  grep -qi '^grpc-status: 0' "$work/headers.txt" || { echo "$t did not answer grpc-status 0:" >&2; cat "$work/headers.txt" >&2; exit 1; }
-done
+for t in bare l1; do grpc_ok "${url[$t]}" "${body[$t]}"; done
 
 declare -A rps cpu
-run() { # target, requests -> prints "rps cpu_us_per_request"
-  local before after out r
-  before=$(cpu_ticks "${pid[$1]}")
-  out=$(h2load -n "$2" -c 4 -m 32 -t 1 -d "${body[$1]}" -H 'content-type: application/grpc' -H 'te: trailers' "${url[$1]}")
-  after=$(cpu_ticks "${pid[$1]}")
-  grep -q "$2 succeeded" <<<"$out" || { echo "$out" >&2; exit 1; }
-  r=$(sed -n 's/.*finished in [0-9.]*m\?s, \([0-9.]*\) req\/s.*/\1/p' <<<"$out")
-  echo "$r $(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$2" 'BEGIN { printf "%.2f", t / hz / n * 1e6 }')"
-}
+run() { h2load_grpc "${pid[$1]}" "${url[$1]}" "${body[$1]}" "$2"; } # target, requests -> "rps cpu_us_per_request"
 for t in bare l1; do run "$t" 20000 >/dev/null; done # warm-up: JIT, tiering, pools
 for round in $(seq 1 "$rounds"); do
   for t in bare l1; do
@@ -59,7 +47,6 @@ done
 
 # The gateway must have answered from its cache, not the upstream: the fake saw only the first call.
 hits=$(curl -s "$gateway_http/metrics" | awk '/^tiered_cache_hits_total.*layer="L1"/ {s += $NF} END {print s + 0}')
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 base_rps=$(median <<<"${rps[bare]}"); base_cpu=$(median <<<"${cpu[bare]}")
 echo "| target | req/s (median of $rounds) | throughput vs bare | server CPU µs/request | CPU vs bare |"
 echo "|---|---:|---:|---:|---:|"

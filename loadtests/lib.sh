@@ -37,3 +37,26 @@ rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 hwm_mib() { awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
 clk_tck=$(getconf CLK_TCK)
+
+# grpc_ok URL BODY → fails unless the unary gRPC call answers grpc-status 0 (h2load counts any HTTP 200 as success)
+grpc_ok() {
+  local headers
+  headers=$(curl -s --http2-prior-knowledge -H 'content-type: application/grpc' -H 'te: trailers' --data-binary "@$2" \
+    -D - -o /dev/null "$1")
+  grep -qi '^grpc-status: 0' <<<"$headers" || { echo "$1 did not answer grpc-status 0:" >&2; echo "$headers" >&2; return 1; }
+}
+
+# h2load_grpc PID URL BODY REQUESTS → "req/s server-CPU-µs-per-request": REQUESTS unary gRPC calls (4 connections × 32
+# streams) with the framed BODY; the CPU is the server PID's from /proc. Fails when a call did not succeed.
+h2load_grpc() {
+  local before after out r
+  before=$(cpu_ticks "$1")
+  out=$(h2load -n "$4" -c 4 -m 32 -t 1 -d "$3" -H 'content-type: application/grpc' -H 'te: trailers' "$2")
+  after=$(cpu_ticks "$1")
+  grep -q "$4 succeeded" <<<"$out" || { echo "$out" >&2; return 1; }
+  r=$(sed -n 's/.*finished in [0-9.]*m\?s, \([0-9.]*\) req\/s.*/\1/p' <<<"$out")
+  echo "$r $(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$4" 'BEGIN { printf "%.2f", t / hz / n * 1e6 }')"
+}
+
+# median → the median of the numbers on stdin (separated by spaces or lines)
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }

@@ -13,6 +13,7 @@ dotnet build src/GRump.Gateway -c Release -nologo -clp:ErrorsOnly >/dev/null
 work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+source loadtests/lib.sh
 declare -A url pid
 for mode in on off; do
   telemetry=true; [ "$mode" = off ] && telemetry=false
@@ -29,22 +30,8 @@ done
 
 /usr/bin/python3 loadtests/grpc-frame.py "$prompt" "$work/body.bin"
 method=grump.gateway.v1.IntentService/ParseIntent
-for mode in on off; do # h2load counts any HTTP 200 as success: check the grpc-status once
-  curl -s --http2-prior-knowledge -H 'content-type: application/grpc' -H 'te: trailers' --data-binary "@$work/body.bin" \
-    -D "$work/h.txt" -o /dev/null "${url[$mode]}/$method"
-  grep -qi '^grpc-status: 0' "$work/h.txt" || { cat "$work/h.txt" >&2; exit 1; }
-done
-
-hz=$(getconf CLK_TCK)
-run() { # mode, requests -> "rps cpu_us_per_request"
-  local before after out r
-  before=$(awk '{print $14 + $15}' "/proc/${pid[$1]}/stat")
-  out=$(h2load -n "$2" -c 4 -m 32 -t 1 -d "$work/body.bin" -H 'content-type: application/grpc' -H 'te: trailers' "${url[$1]}/$method")
-  after=$(awk '{print $14 + $15}' "/proc/${pid[$1]}/stat")
-  grep -q "$2 succeeded" <<<"$out" || { echo "$out" >&2; exit 1; }
-  r=$(sed -n 's/.*finished in [0-9.]*m\?s, \([0-9.]*\) req\/s.*/\1/p' <<<"$out")
-  echo "$r $(awk -v t=$((after - before)) -v hz="$hz" -v n="$2" 'BEGIN { printf "%.2f", t / hz / n * 1e6 }')"
-}
+for mode in on off; do grpc_ok "${url[$mode]}/$method" "$work/body.bin"; done # h2load counts any HTTP 200 as success
+run() { h2load_grpc "${pid[$1]}" "${url[$1]}/$method" "$work/body.bin" "$2"; } # mode, requests -> "rps cpu_us_per_request"
 declare -A rps cpu
 for mode in on off; do run "$mode" 20000 >/dev/null; done
 for _ in $(seq 1 "$rounds"); do
@@ -53,7 +40,6 @@ for _ in $(seq 1 "$rounds"); do
     rps[$mode]="${rps[$mode]:-} $r"; cpu[$mode]="${cpu[$mode]:-} $c"
   done
 done
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 on_r=$(median <<<"${rps[on]}"); off_r=$(median <<<"${rps[off]}"); on_c=$(median <<<"${cpu[on]}"); off_c=$(median <<<"${cpu[off]}")
 echo "| telemetry | req/s (median of $rounds) | server CPU µs/request |"
 echo "|---|---:|---:|"
