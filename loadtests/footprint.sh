@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Memory and CPU of the gateway under each GC configuration (issue 22): for every configuration it starts the fake
-# upstream and the gateway (heuristic routing, started from a temp folder), then reports
-#   RSS 7 s after start · peak RSS (VmHWM) over a c=128 chat run · CPU per request and rps at c=32 · RSS 15 s after
-# with wrk against /v1/chat/completions (a named model, no temperature: every request proxied, nothing cached).
+# upstream and the gateway (the default routing strategy, hybrid; started from a temp folder), waits until /readyz is
+# Healthy (the learned router has trained), then reports
+#   RSS 7 s and 30 s after ready (the idle trim, src/GRump.Gateway.Core/Memory, runs once start-up's JIT work has
+#   settled, ~20 s after ready) · peak RSS (VmHWM) over a c=128 chat run · CPU per request and rps at c=32 · RSS 15 s after
+# with wrk against /v1/chat/completions (a named model, no temperature: every request proxied, nothing cached; the
+# sentence model never loads — its footprint is another measurement). 'Routing__Strategy=heuristic' in a configuration
+# measures the heuristic router.
 #
 # usage: loadtests/footprint.sh [seconds per run, default 15] [configuration ...]
 #   a configuration is a label and environment settings: 'workstation DOTNET_gcServer=0 DOTNET_GCConserveMemory=5'
@@ -36,14 +40,18 @@ wrk_requests() {
   awk '/requests in/ {print $1}' <<<"$1"
 }
 
-echo "| configuration | RSS after start (MiB) | peak RSS at c=128 (MiB) | rps c=32 | CPU/request c=32 (ms) | RSS 15 s after (MiB) |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| configuration | RSS 7 s after ready (MiB) | RSS 30 s after ready (MiB) | peak RSS at c=128 (MiB) | rps c=32 | CPU/request c=32 (ms) | RSS 15 s after (MiB) |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 for config in "${configs[@]}"; do
   read -r label settings <<<"$config"
   start_fake --chunks 1
   # shellcheck disable=SC2086 # settings are VAR=value words
-  start_gateway Routing__Strategy=heuristic $settings
+  start_gateway $settings
+  for _ in $(seq 1 120); do [ "$(curl -s "$gateway_http/readyz")" = Healthy ] && break; sleep 0.5; done
+  [ "$(curl -s "$gateway_http/readyz")" = Healthy ] || { echo "$label: /readyz never became Healthy" >&2; exit 1; }
   sleep 7
+  after_ready=$(rss_mib "$gateway_pid")
+  sleep 23
   after_start=$(rss_mib "$gateway_pid")
   wrk -t2 -c128 -d"${seconds}s" -s "$work/chat.lua" "$gateway_http/v1/chat/completions" >/dev/null
   peak=$(hwm_mib "$gateway_pid")
@@ -54,8 +62,8 @@ for config in "${configs[@]}"; do
   sleep 15
   after=$(rss_mib "$gateway_pid")
   peak=$(hwm_mib "$gateway_pid")
-  awk -v l="$label" -v s="$after_start" -v p="$peak" -v r="$requests" -v t="$ticks" -v hz="$clk_tck" -v d="$seconds" -v a="$after" \
-    'BEGIN {printf "| %s | %d | %d | %.0f | %.3f | %d |\n", l, s, p, r / d, t / hz * 1000 / r, a}'
+  awk -v l="$label" -v r7="$after_ready" -v s="$after_start" -v p="$peak" -v r="$requests" -v t="$ticks" -v hz="$clk_tck" -v d="$seconds" -v a="$after" \
+    'BEGIN {printf "| %s | %d | %d | %d | %.0f | %.3f | %d |\n", l, r7, s, p, r / d, t / hz * 1000 / r, a}'
   kill "$gateway_pid" "$fake_pid"; wait "$gateway_pid" "$fake_pid" 2>/dev/null || true
   pids=()
 done

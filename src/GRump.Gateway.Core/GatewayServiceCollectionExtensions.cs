@@ -5,6 +5,7 @@ using GRump.Gateway.Cost;
 using GRump.Gateway.Diagnostics;
 using GRump.Gateway.Embeddings;
 using GRump.Gateway.Intent;
+using GRump.Gateway.Memory;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Storage;
@@ -32,6 +33,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddProviders(configuration);
         services.AddCostLedger();
         services.AddPerformanceMonitor();
+        services.AddIdleMemoryTrim();
         services.AddChat();
         services.AddEmbeddings();
         services.AddWorkflows();

@@ -31,6 +31,8 @@ public sealed class GatewayApp : WebApplicationFactory<Program>
             // The learned router embeds and trains on its exemplars at start (seconds of CPU on 2 shared cores); tests of
             // other features route with the heuristic. Routing tests set Routing:Strategy themselves.
             ["Routing:Strategy"] = "heuristic",
+            // Test hosts share one process: an idle trim there is a blocking full collection of every running test's heap.
+            ["Memory:IdleTrim"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
