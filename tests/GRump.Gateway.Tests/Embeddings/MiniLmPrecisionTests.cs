@@ -1,5 +1,6 @@
 using GRump.Gateway.Embeddings;
 using GRump.Gateway.Embeddings.Internal;
+using GRump.Gateway.Embeddings.Internal.Onnx;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -70,8 +71,14 @@ public sealed class MiniLmPrecisionTests(MiniLmFixture quantizedModel, Float32Mi
         var rewritten = MiniLmQuantizer.Quantize(original, out var quantized);
         var again = MiniLmQuantizer.Quantize(rewritten, out var second);
 
-        // Assert: 6 layers × (query, key, value, output, two feed-forward) matrices; nothing left to rewrite; much smaller.
+        // Assert: 6 layers × (query, key, value, output, two feed-forward) matrices, each bias Add folded into its
+        // operator; nothing left to rewrite; much smaller.
+        var before = ModelProto.Parser.ParseFrom(original).Graph;
+        var after = ModelProto.Parser.ParseFrom(rewritten).Graph;
         Assert.Equal(36, quantized);
+        Assert.Equal(36, after.Node.Count(n => n.OpType == "DynamicQuantizeMatMul" && n.Input.Count == 5));
+        Assert.Equal(before.Node.Count - 36, after.Node.Count);
+        Assert.DoesNotContain(after.Node, n => n.OpType == "MatMul" && after.Initializer.Any(i => i.Name == n.Input[1]));
         Assert.Equal(0, second);
         Assert.Equal(rewritten.Length, again.Length);
         Assert.True(rewritten.Length < original.Length * 0.75, $"{rewritten.Length:N0} bytes quantized vs {original.Length:N0}");
