@@ -1,7 +1,9 @@
+using System.ComponentModel.DataAnnotations;
 using System.Runtime.InteropServices;
 using GRump.Gateway.Memory;
 using GRump.Gateway.Memory.Internal;
 using GRump.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GRump.Gateway.Tests.Memory;
@@ -9,7 +11,7 @@ namespace GRump.Gateway.Tests.Memory;
 public sealed class IdleMemoryTrimmerTests
 {
     private const long MiB = 1024 * 1024;
-    private static readonly MemoryOptions Options = Settings();
+    private static readonly IOptions<MemoryOptions> Options = Settings();
 
     [Fact]
     public void StartUp_ThenAQuietInterval_TrimsOnce_AndNotAgainWhileQuiet()
@@ -28,6 +30,18 @@ public sealed class IdleMemoryTrimmerTests
 
         Assert.Equal(1, trims);
         Assert.Equal(1, trimmer.Trims);
+    }
+
+    [Fact]
+    public void ZeroCheckInterval_FailsValidation_NamingTheField()
+    {
+        var options = new MemoryOptions { CheckInterval = TimeSpan.Zero };
+        var results = new List<ValidationResult>();
+
+        var valid = Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+
+        Assert.False(valid);
+        Assert.Contains(results, r => r.MemberNames.Contains(nameof(MemoryOptions.CheckInterval)));
     }
 
     [Fact]
@@ -125,9 +139,9 @@ public sealed class IdleMemoryTrimmerTests
         }, () => trimmed.TrySetResult());
 
         await trimmer.StartAsync(TestContext.Current.CancellationToken);
-        time.Advance(options.CheckInterval);
+        time.Advance(options.Value.CheckInterval);
         await firstTick.Task.DefaultTimeout(); // busy: no trim
-        time.Advance(options.CheckInterval);
+        time.Advance(options.Value.CheckInterval);
         await trimmed.Task.DefaultTimeout(); // quiet after activity: one trim
         await trimmer.StopAsync(TestContext.Current.CancellationToken);
 
@@ -178,11 +192,11 @@ public sealed class IdleMemoryTrimmerTests
         Assert.True(released); // malloc_trim says it released memory
     }
 
-    private static MemoryOptions Settings(bool enabled = true, TimeSpan? minimumTrimInterval = null) => new()
+    private static IOptions<MemoryOptions> Settings(bool enabled = true, TimeSpan? minimumTrimInterval = null) => Microsoft.Extensions.Options.Options.Create(new MemoryOptions
     {
         IdleTrim = enabled,
         CheckInterval = TimeSpan.FromSeconds(2),
         IdleAllocationBytes = 2 * MiB,
         MinimumTrimInterval = minimumTrimInterval ?? TimeSpan.FromSeconds(60),
-    };
+    });
 }

@@ -13,7 +13,7 @@ namespace GRump.Gateway.Memory.Internal;
 /// </summary>
 internal sealed class IdleMemoryTrimmer : BackgroundService
 {
-    private readonly MemoryOptions _options;
+    private readonly IOptions<MemoryOptions> _options;
     private readonly TimeProvider _time;
     private readonly Func<ProcessActivity> _activity;
     private readonly Action _trim;
@@ -26,12 +26,12 @@ internal sealed class IdleMemoryTrimmer : BackgroundService
     internal const int QuietJitMethods = 8;
 
     public IdleMemoryTrimmer(IOptions<MemoryOptions> options, TimeProvider time, ILogger<IdleMemoryTrimmer> logger)
-        : this(options?.Value ?? throw new ArgumentNullException(nameof(options)), time, Activity, () => Trim(time, logger))
+        : this(options, time, Activity, () => Trim(time, logger))
     {
     }
 
-    /// <summary>For tests: the activity counter and the trim itself come from the caller.</summary>
-    internal IdleMemoryTrimmer(MemoryOptions options, TimeProvider time, Func<ProcessActivity> activity, Action trim)
+    /// <summary>For tests: the activity counter and the trim itself come from the caller. The options are read at start, not here (an invalid value fails the host's validation first).</summary>
+    internal IdleMemoryTrimmer(IOptions<MemoryOptions> options, TimeProvider time, Func<ProcessActivity> activity, Action trim)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -54,7 +54,7 @@ internal sealed class IdleMemoryTrimmer : BackgroundService
         var allocated = now.AllocatedBytes - _last.AllocatedBytes;
         var compiled = now.CompiledMethods - _last.CompiledMethods;
         _last = now;
-        if (allocated >= _options.IdleAllocationBytes)
+        if (allocated >= _options.Value.IdleAllocationBytes)
         {
             _active = true; // work: the next quiet interval trims what it left behind
             return false;
@@ -68,7 +68,7 @@ internal sealed class IdleMemoryTrimmer : BackgroundService
             return false;
         }
 
-        if (!_active || (_lastTrim is { } last && _time.GetElapsedTime(last) < _options.MinimumTrimInterval))
+        if (!_active || (_lastTrim is { } last && _time.GetElapsedTime(last) < _options.Value.MinimumTrimInterval))
         {
             return false;
         }
@@ -84,7 +84,7 @@ internal sealed class IdleMemoryTrimmer : BackgroundService
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         // The timer starts with the host, not when ExecuteAsync gets a thread (it runs in the background).
-        _timer = _options.IdleTrim ? new PeriodicTimer(_options.CheckInterval, _time) : null;
+        _timer = _options.Value.IdleTrim ? new PeriodicTimer(_options.Value.CheckInterval, _time) : null;
         return base.StartAsync(cancellationToken);
     }
 
