@@ -290,7 +290,14 @@ public sealed class ChatPipeline(
         return outcome with { Overhead = overhead };
     }
 
-    private static string NewId() => "chatcmpl-" + Guid.CreateVersion7().ToString("N");
+    /// <summary><c>chatcmpl-</c> and a UUIDv7 in 32 hex digits, formatted straight into the one string it becomes.</summary>
+    private static string NewId() => string.Create(IdPrefix.Length + 32, Guid.CreateVersion7(), static (chars, id) =>
+    {
+        IdPrefix.CopyTo(chars);
+        id.TryFormat(chars[IdPrefix.Length..], out _, "N");
+    });
+
+    private const string IdPrefix = "chatcmpl-";
 
     /// <summary>The single-flight producer: runs the upstream call and keeps its events for the caller that ran it.</summary>
     private sealed class SingleFlight(ChatPipeline pipeline, ChatPlan plan, CallClock clock)
