@@ -37,8 +37,11 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
         Model = model,
         Provider = provider,
         Operation = operation,
-        Timestamp = time.GetUtcNow(),
+        Timestamp = Now,
     };
+
+    /// <summary>The ledger's clock: what <see cref="NewRecord"/> stamps (the meter builds its records in one piece).</summary>
+    internal DateTimeOffset Now => time.GetUtcNow();
 
     /// <summary>Commits the record (completes once it is durable), then updates metrics, subscribers and alerts.</summary>
     public async ValueTask RecordAsync(CostRecord record, BudgetReservation? reservation, CancellationToken cancellationToken)
@@ -121,21 +124,22 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
         }
         var now = time.GetUtcNow();
         var spend = await store.GetSpendAsync(tenant, now, CancellationToken.None).ConfigureAwait(false);
-        await CheckAsync("daily", Periods.Day(now), spend.DailySpentUsd, budget.DailyLimitUsd).ConfigureAwait(false);
-        await CheckAsync("monthly", Periods.Month(now), spend.MonthlySpentUsd, budget.MonthlyLimitUsd).ConfigureAwait(false);
+        await CheckAsync(tenant, budget, now, "daily", Periods.Day(now), spend.DailySpentUsd, budget.DailyLimitUsd).ConfigureAwait(false);
+        await CheckAsync(tenant, budget, now, "monthly", Periods.Month(now), spend.MonthlySpentUsd, budget.MonthlyLimitUsd).ConfigureAwait(false);
+    }
 
-        async Task CheckAsync(string name, string period, double spent, double limit)
+    // A method, not a local function: one capturing the parameters put a closure on every record, budget or not.
+    private async Task CheckAsync(string tenant, BudgetSettings budget, DateTimeOffset now, string name, string period, double spent, double limit)
+    {
+        if (limit <= 0 || spent * 100 < limit * budget.AlertThresholdPercent)
         {
-            if (limit <= 0 || spent * 100 < limit * budget.AlertThresholdPercent)
-            {
-                return;
-            }
-            if (await store.TryMarkAlertAsync(tenant, $"{name}:{period}", CancellationToken.None).ConfigureAwait(false))
-            {
-                Log.BudgetAlert(logger, tenant, name, period, spent, limit, budget.AlertThresholdPercent);
-                metrics.Alert(name);
-                Publish(tenant, null, new BudgetAlert(tenant, $"{name}:{period}", spent, limit, budget.AlertThresholdPercent, now));
-            }
+            return;
+        }
+        if (await store.TryMarkAlertAsync(tenant, $"{name}:{period}", CancellationToken.None).ConfigureAwait(false))
+        {
+            Log.BudgetAlert(logger, tenant, name, period, spent, limit, budget.AlertThresholdPercent);
+            metrics.Alert(name);
+            Publish(tenant, null, new BudgetAlert(tenant, $"{name}:{period}", spent, limit, budget.AlertThresholdPercent, now));
         }
     }
 

@@ -71,11 +71,18 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
         }
     }
 
-    public async ValueTask CommitAsync(CostRecord record, BudgetReservation? reservation, CancellationToken cancellationToken)
+    public ValueTask CommitAsync(CostRecord record, BudgetReservation? reservation, CancellationToken cancellationToken)
     {
         var pending = new PendingRecord(record, reservation, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         // Not the caller's token: a record of tokens already paid for is written even if the client has gone.
-        await _queue.WriteAsync(pending, CancellationToken.None).ConfigureAwait(false);
+        var queued = _queue.WriteAsync(pending, CancellationToken.None);
+        // Queued at once (the usual case): the caller awaits the commit itself, with no state machine of ours around it.
+        return queued.IsCompletedSuccessfully ? new ValueTask(pending.Committed.Task) : CommitWhenQueuedAsync(queued, pending);
+    }
+
+    private static async ValueTask CommitWhenQueuedAsync(ValueTask queued, PendingRecord pending)
+    {
+        await queued.ConfigureAwait(false);
         await pending.Committed.Task.ConfigureAwait(false);
     }
 
