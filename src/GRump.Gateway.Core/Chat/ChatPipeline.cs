@@ -265,9 +265,9 @@ public sealed class ChatPipeline(
         await meter.RecordHitAsync(plan.Caller.Tenant, cached.Model, cached.Provider, plan.Operation, plan.Request.SessionId, cached.CostUsd, cancellationToken).ConfigureAwait(false);
         var decision = plan.DecisionFor(registry.TryGet(cached.Model, out var known) ? known : plan.Route.Model);
         yield return new ChatStarted(NewId(), cached.Model, cached.Provider, decision, layer);
-        foreach (var delta in cached.Deltas)
+        for (var deltaIndex = 0; deltaIndex < cached.Deltas.Count; deltaIndex++)
         {
-            yield return delta;
+            yield return cached.Deltas[deltaIndex];
         }
 
         var outcome = new ChatOutcome(cached.Model, cached.Provider, decision, layer, cached.Usage)
