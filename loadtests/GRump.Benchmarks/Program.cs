@@ -33,6 +33,11 @@ internal static class BenchmarkProgram
             return Routing.ExemplarVectorWriter.Run(args[1..], Console.Out);
         }
 
+        if (args.Length > 0 && args[0] == "minilm-precision")
+        {
+            return MiniLmPrecision.Run(args[1..], Console.Out);
+        }
+
         if (args.Length > 0 && args[0] == "embeddings")
         {
             return EmbeddingLoad.RunAsync(args).GetAwaiter().GetResult();

@@ -4,6 +4,7 @@ using System.Net;
 using Grpc.Net.Client;
 using GRump.Fakes;
 using GRump.Gateway;
+using GRump.Gateway.Embeddings;
 using GRump.Gateway.Embeddings.Internal;
 using GRump.Gateway.Endpoints;
 using GRump.Gateway.Routing;
@@ -55,7 +56,7 @@ internal static class EmbeddingLoad
         Console.WriteLine();
         Console.WriteLine("| local all-MiniLM-L6-v2 | callers | embeddings/s | p50 ms | p99 ms |");
         Console.WriteLine("|---|---|---|---|---|");
-        using (var model = MiniLmModel.Load())
+        using (var model = MiniLmModel.Load(LocalModelPrecision.Int8))
         {
             foreach (var batch in new[] { 1, 8 })
             {

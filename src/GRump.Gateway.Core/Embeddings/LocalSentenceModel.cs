@@ -1,6 +1,7 @@
 using GRump.Gateway.Embeddings.Internal;
 using GRump.Gateway.Routing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace GRump.Gateway.Embeddings;
 
@@ -9,9 +10,9 @@ namespace GRump.Gateway.Embeddings;
 /// the <c>local</c> embedding provider and the learned router. Loads on first use (~1 s, ~90 MB of weights) so a gateway
 /// that never needs it never pays for it, and loads once however many features use it. Thread-safe; disposing never
 /// waits for a load or a run in progress (shutdown must not wait seconds for a model nobody will use): the last run out
-/// releases the weights.
+/// releases the weights. Runs at <see cref="EmbeddingOptions.LocalModelPrecision"/> (int8 unless configured).
 /// </summary>
-public sealed class LocalSentenceModel(ILogger<LocalSentenceModel> logger, TimeProvider time) : IDisposable
+public sealed class LocalSentenceModel(ILogger<LocalSentenceModel> logger, TimeProvider time, IOptions<EmbeddingOptions>? options = null) : IDisposable
 {
     /// <summary>Length of every vector.</summary>
     public const int Dimensions = MiniLmModel.Dimensions;
@@ -25,6 +26,9 @@ public sealed class LocalSentenceModel(ILogger<LocalSentenceModel> logger, TimeP
     private Exception? _loadFailure;
     private int _inFlight;
     private volatile bool _disposed;
+
+    /// <summary>How the model computes: a vector of one precision is another vector than the other's.</summary>
+    public LocalModelPrecision Precision { get; } = options?.Value.LocalModelPrecision ?? LocalModelPrecision.Int8;
 
     /// <summary>True once the weights are loaded.</summary>
     public bool IsLoaded => Volatile.Read(ref _model) is not null;
@@ -143,7 +147,7 @@ public sealed class LocalSentenceModel(ILogger<LocalSentenceModel> logger, TimeP
             if (_model is null)
             {
                 var started = time.GetTimestamp();
-                var model = MiniLmModel.Load();
+                var model = MiniLmModel.Load(Precision);
                 Volatile.Write(ref _model, model);
                 EmbeddingsLog.LocalModelLoaded(logger, ModelRegistry.LocalEmbedding, time.GetElapsedTime(started).TotalMilliseconds);
             }

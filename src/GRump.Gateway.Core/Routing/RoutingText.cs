@@ -4,7 +4,7 @@ namespace GRump.Gateway.Routing;
 
 /// <summary>
 /// What a learned router reads of a chat request: the ask of the task (the last user message, without a pasted document
-/// that follows the ask) and, in a conversation, the user message before it as context — the task first, so truncation
+/// that follows the ask, but with a closing instruction after the document) and, in a conversation, the user message before it as context — the task first, so truncation
 /// drops context, never the task. System messages are left out: they are usually the same boilerplate on every request
 /// and would drown the task. Exemplars and live requests go through the same function, so they are read alike.
 /// </summary>
@@ -18,6 +18,9 @@ public static class RoutingText
 
     /// <summary>A paste shorter than this is part of the ask (a quoted sentence, a short snippet), not a document.</summary>
     public const int MinPastedChars = 200;
+
+    /// <summary>The longest last paragraph after a pasted document that is read as a closing instruction ("…\n\nWhy does this deadlock?").</summary>
+    public const int MaxClosingChars = 400;
 
     /// <summary>The classifier input of a conversation (the text parts of its messages).</summary>
     public static RoutingPrompt ForClassifier(IReadOnlyList<ChatMessage> messages)
@@ -46,7 +49,46 @@ public static class RoutingText
         // No user message at all: the last message is the task, as ComplexityAnalyzer.TaskText reads it.
         task ??= messages.Count > 0 ? messages[^1].Text : string.Empty;
         var askLength = AskLength(task);
-        return new RoutingPrompt(Compose(task.AsSpan(0, askLength), previous), task.Length - askLength);
+        if (askLength == task.Length)
+        {
+            return new RoutingPrompt(Compose(task, previous), 0);
+        }
+
+        // The work is often asked after the paste ("Here are two traces:\n\n…\n\nExplain how they deadlock and fix it."):
+        // then the ask is the instruction before the document and the one after it.
+        var closing = ClosingInstruction(task, askLength);
+        var ask = closing.IsEmpty ? task[..askLength] : string.Concat(task.AsSpan(0, askLength), "\n", closing);
+        return new RoutingPrompt(Compose(ask, previous), task.Length - askLength - closing.Length);
+    }
+
+    /// <summary>
+    /// The last paragraph of <paramref name="task"/> when it closes a pasted document with an instruction: after a blank
+    /// line past the document's start, at most <see cref="MaxClosingChars"/>, prose of at least four words (not an indented
+    /// or braced code block, not a sign-off like "Thanks, Sofia"); else empty.
+    /// </summary>
+    public static ReadOnlySpan<char> ClosingInstruction(string task, int askLength)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var last = task.LastIndexOf("\n\n", StringComparison.Ordinal);
+        if (last < askLength || last - askLength < MinPastedChars / 2)
+        {
+            return [];
+        }
+
+        var paragraph = task.AsSpan(last + 2);
+        if (paragraph.IsEmpty || char.IsWhiteSpace(paragraph[0]) || paragraph.Length > MaxClosingChars || paragraph.IndexOfAny('{', '}', ';') >= 0)
+        {
+            return [];
+        }
+
+        paragraph = paragraph.TrimEnd();
+        var words = 0;
+        foreach (var range in paragraph.SplitAny(" \n\t"))
+        {
+            words += paragraph[range].IsEmpty ? 0 : 1;
+        }
+
+        return words >= 4 ? paragraph : [];
     }
 
     /// <summary>
@@ -67,11 +109,11 @@ public static class RoutingText
         return cut > 0 && task.Length - cut >= MinPastedChars ? cut : task.Length;
     }
 
-    private static string Compose(ReadOnlySpan<char> ask, string? previous)
+    private static string Compose(string ask, string? previous)
     {
         if (ask.Length >= MaxChars || string.IsNullOrEmpty(previous))
         {
-            return ask.Length > MaxChars ? ask[..Cut(ask, MaxChars)].ToString() : ask.ToString();
+            return ask.Length > MaxChars ? ask[..Cut(ask, MaxChars)] : ask;
         }
 
         var room = MaxChars - ask.Length - 1;

@@ -1,3 +1,4 @@
+using GRump.Gateway.Embeddings;
 using GRump.Gateway.Embeddings.Internal;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Tests.Infrastructure;
@@ -8,7 +9,7 @@ namespace GRump.Gateway.Tests.Embeddings;
 /// <summary>Loads all-MiniLM-L6-v2 once for the class (about a second).</summary>
 public sealed class MiniLmFixture : IDisposable
 {
-    internal MiniLmModel Model { get; } = MiniLmModel.Load();
+    internal MiniLmModel Model { get; } = MiniLmModel.Load(LocalModelPrecision.Int8);
 
     public void Dispose() => Model.Dispose();
 }

@@ -25,6 +25,7 @@ public sealed class ExemplarVectorTests(SentenceModelFixture fixture) : IClassFi
 
         // Assert
         Assert.Equal(PromptEmbedder.DefaultWordPieces, vectors.WordPieces);
+        Assert.Equal(LocalModelPrecision.Int8, vectors.Precision); // the shipped default precision
         Assert.Equal(LocalSentenceModel.Dimensions, vectors.Dimensions);
         Assert.True(missing.Length == 0, $"{missing.Length} built-in exemplars have no precomputed vector (first: \"{missing.FirstOrDefault()}\"): {Regenerate}.");
         Assert.Equal(asks.Distinct(StringComparer.Ordinal).Count(), vectors.Count);
@@ -63,7 +64,7 @@ public sealed class ExemplarVectorTests(SentenceModelFixture fixture) : IClassFi
         using var stream = new MemoryStream();
 
         // Act
-        ExemplarVectors.Write(stream, ["first", "second", "first"], [a, b, a], wordPieces: 64);
+        ExemplarVectors.Write(stream, ["first", "second", "first"], [a, b, a], wordPieces: 64, LocalModelPrecision.Int8);
         stream.Position = 0;
         var read = ExemplarVectors.Read(stream);
 
@@ -82,7 +83,7 @@ public sealed class ExemplarVectorTests(SentenceModelFixture fixture) : IClassFi
     {
         // Arrange
         using var whole = new MemoryStream();
-        ExemplarVectors.Write(whole, ["one"], [[1f, 0f]], wordPieces: 64);
+        ExemplarVectors.Write(whole, ["one"], [[1f, 0f]], wordPieces: 64, LocalModelPrecision.Int8);
         var bytes = keep == 0 ? "not a vector set at all"u8.ToArray() : whole.ToArray()[..keep];
 
         // Act + Assert
@@ -99,5 +100,19 @@ public sealed class ExemplarVectorTests(SentenceModelFixture fixture) : IClassFi
         // Assert
         Assert.Equal(ExemplarVectors.BuiltIn.Count, shipped.Precomputed);
         Assert.Equal(0, other.Precomputed);
+    }
+
+    [Fact]
+    public void Embedder_AnotherPrecision_UsesNoPrecomputedVector()
+    {
+        // Arrange: vectors of the float32 model are other vectors than the shipped int8 ones.
+        using var published = new LocalSentenceModel(Microsoft.Extensions.Logging.Abstractions.NullLogger<LocalSentenceModel>.Instance, TimeProvider.System,
+            Microsoft.Extensions.Options.Options.Create(new EmbeddingOptions { LocalModelPrecision = LocalModelPrecision.Float32 }));
+
+        // Act
+        var embedder = new PromptEmbedder(published, cacheEntries: 0);
+
+        // Assert
+        Assert.Equal(0, embedder.Precomputed);
     }
 }

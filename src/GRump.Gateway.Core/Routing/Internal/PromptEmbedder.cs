@@ -33,8 +33,10 @@ internal sealed class PromptEmbedder
         _model = model;
         WordPieces = wordPieces;
         precomputed ??= ExemplarVectors.BuiltIn;
-        // Vectors of another cut (or model width) are other vectors: then nothing is precomputed.
-        _precomputed = precomputed.WordPieces == wordPieces && precomputed.Dimensions == LocalSentenceModel.Dimensions ? precomputed : ExemplarVectors.Empty;
+        // Vectors of another cut (or model width, or precision) are other vectors: then nothing is precomputed.
+        _precomputed = precomputed.WordPieces == wordPieces && precomputed.Dimensions == LocalSentenceModel.Dimensions && precomputed.Precision == model.Precision
+            ? precomputed
+            : ExemplarVectors.Empty;
         _cache = cacheEntries > 0 ? new ConcurrentLru<UInt128, float[]>(Environment.ProcessorCount, Math.Max(3, cacheEntries), EqualityComparer<UInt128>.Default) : null;
     }
 
