@@ -24,7 +24,7 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
     public async IAsyncEnumerable<ChatEvent> ChatAsync(ProviderChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var body = OpenAiChatWire.WriteRequest(request);
-        using var response = await sender.SendAsync(baseUri => Post(baseUri, "chat/completions", body, request.Stream), cancellationToken).ConfigureAwait(false);
+        using var response = await sender.SendAsync("chat/completions", endpoint => Post(endpoint, body, request.Stream), cancellationToken).ConfigureAwait(false);
         if (!request.Stream)
         {
             List<ChatEvent> answer;
@@ -129,7 +129,7 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
             writer.WriteEndObject();
         }
         var body = buffer.WrittenMemory.ToArray();
-        using var response = await sender.SendAsync(baseUri => Post(baseUri, "embeddings", body, stream: false), cancellationToken).ConfigureAwait(false);
+        using var response = await sender.SendAsync("embeddings", endpoint => Post(endpoint, body, stream: false), cancellationToken).ConfigureAwait(false);
         using var document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
         var root = document.RootElement;
         if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
@@ -169,9 +169,9 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
         return new EmbeddingBatchResult(vectors, tokens);
     }
 
-    private HttpRequestMessage Post(Uri baseUri, string path, byte[] body, bool stream)
+    private HttpRequestMessage Post(Uri endpoint, byte[] body, bool stream)
     {
-        var message = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUri, path))
+        var message = new HttpRequestMessage(HttpMethod.Post, endpoint)
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = Json } },
         };
