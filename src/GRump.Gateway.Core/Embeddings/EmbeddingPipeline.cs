@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Chat;
@@ -103,7 +102,7 @@ public sealed class EmbeddingPipeline
             if (lookup.IsHit && lookup.Entry!.Value.Length % sizeof(float) == 0)
             {
                 vectors ??= new float[inputs.Count][];
-                vectors[i] = MemoryMarshal.Cast<byte, float>(lookup.Entry.Value.Span).ToArray();
+                vectors[i] = VectorBytes.ToVector(lookup.Entry.Value);
                 layers[i] = lookup.Layer;
                 savings += lookup.Entry.CostUsd;
                 slowest = (CacheLayer)Math.Max((int)slowest, (int)lookup.Layer);
@@ -171,7 +170,7 @@ public sealed class EmbeddingPipeline
                 if (store)
                 {
                     var textCost = definition.Cost(tokenCounts[i], 0);
-                    await _cache.SetAsync(CacheNamespace.Embeddings, keys![i], MemoryMarshal.AsBytes(produced[k].AsSpan()).ToArray(), textCost, cache, CancellationToken.None).ConfigureAwait(false);
+                    await _cache.SetAsync(CacheNamespace.Embeddings, keys![i], VectorBytes.Of(produced[k]), textCost, cache, CancellationToken.None).ConfigureAwait(false);
                 }
             }
             all = vectors ?? produced;
