@@ -17,6 +17,8 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
     private static readonly MediaTypeHeaderValue Json = new("application/json");
     private static readonly MediaTypeWithQualityHeaderValue EventStream = new("text/event-stream");
 
+    private ResolvedUri? _embeddingsUri;
+
     public string Name => sender.Provider.Name;
 
     public int MaxBatchSize => sender.Provider.Options.MaxEmbeddingBatch;
@@ -109,7 +111,12 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
     public async Task<EmbeddingBatchResult> EmbedAsync(string model, IReadOnlyList<string> inputs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        var buffer = new ArrayBufferWriter<byte>(256 + inputs.Sum(i => i.Length));
+        var length = 256;
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            length += inputs[i].Length;
+        }
+        var buffer = new ArrayBufferWriter<byte>(length);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
@@ -128,8 +135,10 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
             }
             writer.WriteEndObject();
         }
-        var body = buffer.WrittenMemory.ToArray();
-        using var response = await sender.SendAsync(baseUri => Post(baseUri, "embeddings", body, stream: false), cancellationToken).ConfigureAwait(false);
+        // The written part of the writer's own array is the body (not copied again; the GC owns it, so a retry or a
+        // body still being sent after the response began can never see a reused buffer).
+        var body = buffer.WrittenMemory;
+        using var response = await sender.SendAsync(baseUri => Post(EmbeddingsUri(baseUri), new ReadOnlyMemoryContent(body)), cancellationToken).ConfigureAwait(false);
         using var document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
         var root = document.RootElement;
         if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
@@ -163,18 +172,23 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
         }
         else
         {
-            tokens = inputs.Sum(input => (long)TokenCounter.Shared.Count(input));
+            tokens = 0;
+            foreach (var input in inputs)
+            {
+                tokens += TokenCounter.Shared.Count(input);
+            }
             metrics.UsageEstimated(Name);
         }
         return new EmbeddingBatchResult(vectors, tokens);
     }
 
-    private HttpRequestMessage Post(Uri baseUri, string path, byte[] body, bool stream)
+    private HttpRequestMessage Post(Uri baseUri, string path, byte[] body, bool stream) =>
+        Post(new Uri(baseUri, path), new ByteArrayContent(body), stream);
+
+    private HttpRequestMessage Post(Uri target, HttpContent body, bool stream = false)
     {
-        var message = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUri, path))
-        {
-            Content = new ByteArrayContent(body) { Headers = { ContentType = Json } },
-        };
+        body.Headers.ContentType = Json;
+        var message = new HttpRequestMessage(HttpMethod.Post, target) { Content = body };
         if (sender.Provider.ApiKey.Length > 0)
         {
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", sender.Provider.ApiKey);
@@ -184,6 +198,23 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
             message.Headers.Accept.Add(EventStream);
         }
         return message;
+    }
+
+    /// <summary>
+    /// <c>{base}/embeddings</c>, combined once per destination rather than parsed again on every call (the sender makes
+    /// a new base <see cref="Uri"/> per attempt; its string is what identifies the destination).
+    /// </summary>
+    private Uri EmbeddingsUri(Uri baseUri)
+    {
+        var known = _embeddingsUri;
+        if (known is not null && string.Equals(known.Base, baseUri.OriginalString, StringComparison.Ordinal))
+        {
+            return known.Target;
+        }
+
+        var target = new Uri(baseUri, "embeddings");
+        _embeddingsUri = new ResolvedUri(baseUri.OriginalString, target);
+        return target;
     }
 
     /// <summary>The upstream sent no usage: the prompt and what it answered, counted with the gateway's tokenizer.</summary>
@@ -220,4 +251,6 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
             throw new GatewayException(GatewayErrorKind.Unavailable, "The upstream connection failed while reading the response.", null, ex) { Reason = "UPSTREAM_STREAM_CUT" };
         }
     }
+
+    private sealed record ResolvedUri(string Base, Uri Target);
 }
