@@ -1,15 +1,9 @@
-using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
-using GRump.Gateway;
+using GRump.Benchmarks.Infrastructure;
 using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Chat;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace GRump.Benchmarks.Chat;
 
@@ -43,33 +37,14 @@ public class ChatPipelineBenchmarks
 
     private static readonly ChatRequest Cached = Named with { Temperature = 0f, Cache = ChatCacheMode.On };
 
-    private readonly string _data = Directory.CreateTempSubdirectory("grump-bench-").FullName;
-    private Process? _fake;
-    private IHost? _host;
+    private InProcessGateway? _gateway;
     private ChatPipeline _pipeline = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        var fakeUrl = StartFake();
-        // A web application because the providers' destinations are YARP clusters, loaded by MapReverseProxy.
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["NVIDIA_NIM_URL"] = fakeUrl,
-            ["NVIDIA_NIM_API_KEY"] = "bench",
-            ["Gateway:DataPath"] = _data,
-            // The L1-hit benchmark's entry must outlive the run (the default 5 minutes may not).
-            ["Cache:L1Ttl"] = "01:00:00",
-        });
-        builder.Services.AddGrumpGateway(builder.Configuration);
-        var app = builder.Build();
-        app.MapReverseProxy();
-        app.Start();
-        _host = app;
-        _pipeline = _host.Services.GetRequiredService<ChatPipeline>();
+        _gateway = new InProcessGateway("--chunks", "8");
+        _pipeline = _gateway.Services.GetRequiredService<ChatPipeline>();
         // The routers and the provider's connection are warm before the first measured call.
         _ = CompleteNamed().GetAwaiter().GetResult();
         _ = CompleteRouted().GetAwaiter().GetResult();
@@ -82,17 +57,7 @@ public class ChatPipelineBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _host?.StopAsync().GetAwaiter().GetResult();
-        _host?.Dispose();
-        if (_fake is { HasExited: false })
-        {
-            _fake.Kill();
-        }
-        _fake?.Dispose();
-        Directory.Delete(_data, recursive: true);
-    }
+    public void Cleanup() => _gateway?.Dispose();
 
     [Benchmark(Baseline = true)]
     public Task<ChatResult> CompleteNamed() => _pipeline.CompleteAsync(Named, Caller.Anonymous, CancellationToken.None);
@@ -123,21 +88,5 @@ public class ChatPipelineBenchmarks
             events++;
         }
         return events;
-    }
-
-    /// <summary>The fake upstream (copied next to the benchmarks by the project reference) as a child process.</summary>
-    private string StartFake()
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "GRump.FakeUpstream.dll");
-        _fake = Process.Start(new ProcessStartInfo("dotnet", [dll, "--port", "0", "--chunks", "8"]) { RedirectStandardOutput = true })
-            ?? throw new InvalidOperationException("could not start the fake upstream");
-        while (_fake.StandardOutput.ReadLine() is { } line)
-        {
-            if (line.StartsWith("Listening ", StringComparison.Ordinal))
-            {
-                return line["Listening ".Length..].Split(' ')[0];
-            }
-        }
-        throw new InvalidOperationException("the fake upstream exited before listening");
     }
 }
