@@ -41,12 +41,15 @@ public static class CacheKeys
             writer.String(request.Model);
             writer.Int32(request.MaxOutputTokens);
             writer.Int32(chat.Messages.Count);
-            foreach (var message in chat.Messages)
+            // Indexed loops here and in the rest of the chat path: foreach over an IReadOnlyList boxes its enumerator.
+            for (var messageIndex = 0; messageIndex < chat.Messages.Count; messageIndex++)
             {
+                var message = chat.Messages[messageIndex];
                 writer.Byte((byte)message.Role);
                 writer.Int32(message.Content.Count);
-                foreach (var part in message.Content)
+                for (var partIndex = 0; partIndex < message.Content.Count; partIndex++)
                 {
+                    var part = message.Content[partIndex];
                     switch (part)
                     {
                         case TextPart text:
@@ -72,8 +75,9 @@ public static class CacheKeys
                 }
 
                 writer.Int32(message.ToolCalls.Count);
-                foreach (var call in message.ToolCalls)
+                for (var callIndex = 0; callIndex < message.ToolCalls.Count; callIndex++)
                 {
+                    var call = message.ToolCalls[callIndex];
                     writer.String(call.Id);
                     writer.String(call.Name);
                     writer.String(call.ArgumentsJson);
@@ -92,14 +96,16 @@ public static class CacheKeys
             writer.OptionalSingle(chat.PresencePenalty);
             writer.OptionalInt64(chat.Seed);
             writer.Int32(chat.Stop.Count);
-            foreach (var stop in chat.Stop)
+            for (var stopIndex = 0; stopIndex < chat.Stop.Count; stopIndex++)
             {
+                var stop = chat.Stop[stopIndex];
                 writer.String(stop);
             }
 
             writer.Int32(chat.Tools.Count);
-            foreach (var tool in chat.Tools)
+            for (var toolIndex = 0; toolIndex < chat.Tools.Count; toolIndex++)
             {
+                var tool = chat.Tools[toolIndex];
                 writer.String(tool.Name);
                 writer.String(tool.Description);
                 writer.String(tool.ParametersJson);

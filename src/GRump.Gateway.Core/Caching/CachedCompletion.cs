@@ -37,8 +37,9 @@ public sealed record CachedCompletion
         get
         {
             var builder = new ChatAnswerBuilder();
-            foreach (var delta in Deltas)
+            for (var deltaIndex = 0; deltaIndex < Deltas.Count; deltaIndex++)
             {
+                var delta = Deltas[deltaIndex];
                 builder.Add(delta);
             }
 
@@ -49,8 +50,9 @@ public sealed record CachedCompletion
     /// <summary>The events a provider would have streamed: the deltas, then the end with the original usage.</summary>
     public IEnumerable<ChatEvent> ToEvents()
     {
-        foreach (var delta in Deltas)
+        for (var deltaIndex = 0; deltaIndex < Deltas.Count; deltaIndex++)
         {
+            var delta = Deltas[deltaIndex];
             yield return delta;
         }
 
@@ -61,8 +63,9 @@ public sealed record CachedCompletion
     public byte[] Serialize()
     {
         var size = 2 + Measure(Model) + Measure(Provider) + Measure(FinishReason) + (6 * 8) + 1 + 8 + 4;
-        foreach (var delta in Deltas)
+        for (var deltaIndex = 0; deltaIndex < Deltas.Count; deltaIndex++)
         {
+            var delta = Deltas[deltaIndex];
             size += 1 + delta switch
             {
                 TextDelta text => Measure(text.Text),
@@ -90,8 +93,9 @@ public sealed record CachedCompletion
         BinaryPrimitives.WriteDoubleLittleEndian(span[position..], CostUsd);
         BinaryPrimitives.WriteInt32LittleEndian(span[(position + 8)..], Deltas.Count);
         position += 12;
-        foreach (var delta in Deltas)
+        for (var deltaIndex = 0; deltaIndex < Deltas.Count; deltaIndex++)
         {
+            var delta = Deltas[deltaIndex];
             switch (delta)
             {
                 case TextDelta text:

@@ -217,8 +217,9 @@ public static class ChatLimits
             GatewayErrors.ThrowInvalidArgument(prefix + "stop", $"has {request.Stop.Count} sequences; at most {MaxStopSequences} are allowed");
         }
 
-        foreach (var stop in request.Stop)
+        for (var stopIndex = 0; stopIndex < request.Stop.Count; stopIndex++)
         {
+            var stop = request.Stop[stopIndex];
             if (stop.Length is 0 or > MaxStopChars)
             {
                 GatewayErrors.ThrowInvalidArgument(prefix + "stop", $"each sequence must be 1–{MaxStopChars} characters");
@@ -362,10 +363,12 @@ public static class ChatLimits
     private static long TextBytes(ChatRequest request)
     {
         long total = 0;
-        foreach (var message in request.Messages)
+        for (var messageIndex = 0; messageIndex < request.Messages.Count; messageIndex++)
         {
-            foreach (var part in message.Content)
+            var message = request.Messages[messageIndex];
+            for (var partIndex = 0; partIndex < message.Content.Count; partIndex++)
             {
+                var part = message.Content[partIndex];
                 total += part switch
                 {
                     TextPart text => System.Text.Encoding.UTF8.GetByteCount(text.Text),
@@ -374,14 +377,16 @@ public static class ChatLimits
                 };
             }
 
-            foreach (var call in message.ToolCalls)
+            for (var callIndex = 0; callIndex < message.ToolCalls.Count; callIndex++)
             {
+                var call = message.ToolCalls[callIndex];
                 total += System.Text.Encoding.UTF8.GetByteCount(call.ArgumentsJson);
             }
         }
 
-        foreach (var tool in request.Tools)
+        for (var toolIndex = 0; toolIndex < request.Tools.Count; toolIndex++)
         {
+            var tool = request.Tools[toolIndex];
             total += System.Text.Encoding.UTF8.GetByteCount(tool.Description) + System.Text.Encoding.UTF8.GetByteCount(tool.ParametersJson);
         }
 

@@ -46,8 +46,9 @@ public sealed record ChatMessage(ChatRole Role, IReadOnlyList<ContentPart> Conte
             }
 
             var text = string.Empty;
-            foreach (var part in Content)
+            for (var partIndex = 0; partIndex < Content.Count; partIndex++)
             {
+                var part = Content[partIndex];
                 if (part is TextPart t)
                 {
                     text = text.Length == 0 ? t.Text : string.Concat(text, t.Text);
@@ -63,8 +64,9 @@ public sealed record ChatMessage(ChatRole Role, IReadOnlyList<ContentPart> Conte
     {
         get
         {
-            foreach (var part in Content)
+            for (var partIndex = 0; partIndex < Content.Count; partIndex++)
             {
+                var part = Content[partIndex];
                 if (part is ImagePart)
                 {
                     return true;

@@ -205,7 +205,7 @@ public sealed class ChatPipeline(
             {
                 if (upstream.Current is ChatEnded end)
                 {
-                    var outcome = await RecordAsync(plan, clock, model, end.Usage, reservation).ConfigureAwait(false);
+                    var (cost, routingSavings) = await RecordAsync(plan, clock, model, end.Usage, reservation).ConfigureAwait(false);
                     finished = true;
                     upstream.Finished(end);
                     if (stream)
@@ -221,12 +221,18 @@ public sealed class ChatPipeline(
                             Provider = model.Provider,
                             FinishReason = end.FinishReason,
                             Usage = end.Usage,
-                            CostUsd = outcome.CostUsd,
+                            CostUsd = cost,
                             Deltas = deltas,
                         }).ConfigureAwait(false);
                     }
 
-                    yield return end with { Outcome = Ended(plan, clock, outcome) };
+                    var outcome = new ChatOutcome(model.Id, model.Provider, plan.DecisionFor(model), CacheLayer.Miss, end.Usage)
+                    {
+                        CostUsd = cost,
+                        RoutingSavingsUsd = routingSavings,
+                        Overhead = MeasureOverhead(plan, clock),
+                    };
+                    yield return end with { Outcome = outcome };
                     yield break;
                 }
 
@@ -259,17 +265,21 @@ public sealed class ChatPipeline(
         await meter.RecordHitAsync(plan.Caller.Tenant, cached.Model, cached.Provider, plan.Operation, plan.Request.SessionId, cached.CostUsd, cancellationToken).ConfigureAwait(false);
         var decision = plan.DecisionFor(registry.TryGet(cached.Model, out var known) ? known : plan.Route.Model);
         yield return new ChatStarted(NewId(), cached.Model, cached.Provider, decision, layer);
-        foreach (var delta in cached.Deltas)
+        for (var deltaIndex = 0; deltaIndex < cached.Deltas.Count; deltaIndex++)
         {
-            yield return delta;
+            yield return cached.Deltas[deltaIndex];
         }
 
-        var outcome = new ChatOutcome(cached.Model, cached.Provider, decision, layer, cached.Usage) { CacheSavingsUsd = cached.CostUsd };
-        yield return new ChatEnded(cached.FinishReason, cached.Usage) { Outcome = Ended(plan, clock, outcome) };
+        var outcome = new ChatOutcome(cached.Model, cached.Provider, decision, layer, cached.Usage)
+        {
+            CacheSavingsUsd = cached.CostUsd,
+            Overhead = MeasureOverhead(plan, clock),
+        };
+        yield return new ChatEnded(cached.FinishReason, cached.Usage) { Outcome = outcome };
     }
 
     /// <summary>Meters an upstream answer: its cost at the model's prices, and what routing saved against the premium model.</summary>
-    private async ValueTask<ChatOutcome> RecordAsync(ChatPlan plan, CallClock clock, ModelDefinition model, TokenUsage usage, Cost.BudgetReservation? reservation)
+    private async ValueTask<(double CostUsd, double RoutingSavingsUsd)> RecordAsync(ChatPlan plan, CallClock clock, ModelDefinition model, TokenUsage usage, Cost.BudgetReservation? reservation)
     {
         metrics.UpstreamCall(model.Id, model.Provider, usage, clock.SinceUpstreamStarted);
         clock.UpstreamEnded();
@@ -279,18 +289,28 @@ public sealed class ChatPipeline(
             Session = plan.Request.SessionId,
             RoutingSavingsUsd = savings,
         }, reservation).ConfigureAwait(false);
-        return new ChatOutcome(model.Id, model.Provider, plan.DecisionFor(model), CacheLayer.Miss, usage) { CostUsd = cost, RoutingSavingsUsd = savings };
+        return (cost, savings);
     }
 
-    /// <summary>The outcome as the call ends: the gateway's own time, measured once and recorded once.</summary>
-    private ChatOutcome Ended(ChatPlan plan, CallClock clock, ChatOutcome outcome)
+    /// <summary>
+    /// The gateway's own time as the call ends, measured once and recorded once (the outcome is built after it, in one
+    /// piece: building it first and copying it with the overhead allocated it twice on every call).
+    /// </summary>
+    private TimeSpan MeasureOverhead(ChatPlan plan, CallClock clock)
     {
         var overhead = clock.Overhead;
         metrics.Overhead(plan.Operation, overhead);
-        return outcome with { Overhead = overhead };
+        return overhead;
     }
 
-    private static string NewId() => "chatcmpl-" + Guid.CreateVersion7().ToString("N");
+    /// <summary><c>chatcmpl-</c> and a UUIDv7 in 32 hex digits, formatted straight into the one string it becomes.</summary>
+    private static string NewId() => string.Create(IdPrefix.Length + 32, Guid.CreateVersion7(), static (chars, id) =>
+    {
+        IdPrefix.CopyTo(chars);
+        id.TryFormat(chars[IdPrefix.Length..], out _, "N");
+    });
+
+    private const string IdPrefix = "chatcmpl-";
 
     /// <summary>The single-flight producer: runs the upstream call and keeps its events for the caller that ran it.</summary>
     private sealed class SingleFlight(ChatPipeline pipeline, ChatPlan plan, CallClock clock)

@@ -72,31 +72,35 @@ public sealed class ChatPlan
     public static bool HasCacheBreakpoint(ChatRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        foreach (var tool in request.Tools)
+        for (var toolIndex = 0; toolIndex < request.Tools.Count; toolIndex++)
         {
+            var tool = request.Tools[toolIndex];
             if (tool.CacheControl is not null)
             {
                 return true;
             }
         }
 
-        foreach (var message in request.Messages)
+        for (var messageIndex = 0; messageIndex < request.Messages.Count; messageIndex++)
         {
+            var message = request.Messages[messageIndex];
             if (message.CacheControl is not null)
             {
                 return true;
             }
 
-            foreach (var part in message.Content)
+            for (var partIndex = 0; partIndex < message.Content.Count; partIndex++)
             {
+                var part = message.Content[partIndex];
                 if (part is TextPart { CacheControl: not null } or ImagePart { CacheControl: not null })
                 {
                     return true;
                 }
             }
 
-            foreach (var call in message.ToolCalls)
+            for (var callIndex = 0; callIndex < message.ToolCalls.Count; callIndex++)
             {
+                var call = message.ToolCalls[callIndex];
                 if (call.CacheControl is not null)
                 {
                     return true;

@@ -28,8 +28,9 @@ public static class ChatTokens
         {
             var message = messages[i];
             total += TokenCounter.TokensPerMessage + counter.Count(ChatMessage.RoleName(message.Role));
-            foreach (var part in message.Content)
+            for (var partIndex = 0; partIndex < message.Content.Count; partIndex++)
             {
+                var part = message.Content[partIndex];
                 total += part switch
                 {
                     TextPart text => counter.Count(text.Text),
@@ -39,8 +40,9 @@ public static class ChatTokens
                 };
             }
 
-            foreach (var call in message.ToolCalls)
+            for (var callIndex = 0; callIndex < message.ToolCalls.Count; callIndex++)
             {
+                var call = message.ToolCalls[callIndex];
                 total += counter.Count(call.Name) + counter.Count(call.ArgumentsJson);
             }
         }

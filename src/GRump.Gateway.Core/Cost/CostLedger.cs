@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using GRump.Gateway.Cost.Internal;
 using GRump.Gateway.Errors;
@@ -16,7 +15,10 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
     // Rounding noise is not an overrun.
     private const double OverrunTolerance = 1e-12;
 
-    private readonly ConcurrentDictionary<Guid, Subscriber> _subscribers = new();
+    // Copy-on-write: every record publishes, subscribers come and go rarely (a dashboard or WatchCost stream). Reading
+    // a ConcurrentDictionary's Values took all its locks and copied them on every record (a hot lock under load).
+    private readonly Lock _subscribersLock = new();
+    private Subscriber[] _subscribers = [];
 
     public ICostStore Store => store;
 
@@ -35,8 +37,11 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
         Model = model,
         Provider = provider,
         Operation = operation,
-        Timestamp = time.GetUtcNow(),
+        Timestamp = Now,
     };
+
+    /// <summary>The ledger's clock: what <see cref="NewRecord"/> stamps (the meter builds its records in one piece).</summary>
+    internal DateTimeOffset Now => time.GetUtcNow();
 
     /// <summary>Commits the record (completes once it is durable), then updates metrics, subscribers and alerts.</summary>
     public async ValueTask RecordAsync(CostRecord record, BudgetReservation? reservation, CancellationToken cancellationToken)
@@ -51,7 +56,7 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
             metrics.Overrun(record, overrun);
             Log.Overrun(logger, record.Tenant, record.Model, record.Provider, reservation.AmountUsd, record.CostUsd);
         }
-        Publish(record.Tenant, new CostEvent(record, null));
+        Publish(record.Tenant, record, null);
         try
         {
             await CheckAlertsAsync(record.Tenant).ConfigureAwait(false);
@@ -75,17 +80,36 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
             FullMode = BoundedChannelFullMode.DropOldest,
             AllowSynchronousContinuations = false,
         });
-        var id = Guid.CreateVersion7();
-        _subscribers[id] = new Subscriber(tenant, channel.Writer);
-        return new CostSubscription(channel.Reader, () => _subscribers.TryRemove(id, out _));
+        var subscriber = new Subscriber(tenant, channel.Writer);
+        lock (_subscribersLock)
+        {
+            _subscribers = [.. _subscribers, subscriber];
+        }
+        return new CostSubscription(channel.Reader, () => Unsubscribe(subscriber));
     }
 
-    private void Publish(string tenant, CostEvent item)
+    private void Unsubscribe(Subscriber subscriber)
     {
-        foreach (var subscriber in _subscribers.Values)
+        lock (_subscribersLock)
+        {
+            var index = Array.IndexOf(_subscribers, subscriber);
+            if (index >= 0)
+            {
+                _subscribers = [.. _subscribers.AsSpan(0, index), .. _subscribers.AsSpan(index + 1)];
+            }
+        }
+    }
+
+    private void Publish(string tenant, CostRecord? record, BudgetAlert? alert)
+    {
+        var subscribers = Volatile.Read(ref _subscribers);
+        CostEvent? item = null;
+        foreach (var subscriber in subscribers)
         {
             if (subscriber.Tenant is null || subscriber.Tenant == tenant)
             {
+                // Built only when someone listens: most records have no subscriber at all.
+                item ??= new CostEvent(record, alert);
                 subscriber.Writer.TryWrite(item);
             }
         }
@@ -100,25 +124,32 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
         }
         var now = time.GetUtcNow();
         var spend = await store.GetSpendAsync(tenant, now, CancellationToken.None).ConfigureAwait(false);
-        await CheckAsync("daily", Periods.Day(now), spend.DailySpentUsd, budget.DailyLimitUsd).ConfigureAwait(false);
-        await CheckAsync("monthly", Periods.Month(now), spend.MonthlySpentUsd, budget.MonthlyLimitUsd).ConfigureAwait(false);
+        await CheckAsync(tenant, budget, now, "daily", Periods.Day(now), spend.DailySpentUsd, budget.DailyLimitUsd).ConfigureAwait(false);
+        await CheckAsync(tenant, budget, now, "monthly", Periods.Month(now), spend.MonthlySpentUsd, budget.MonthlyLimitUsd).ConfigureAwait(false);
+    }
 
-        async Task CheckAsync(string name, string period, double spent, double limit)
+    // A method, not a local function: one capturing the parameters put a closure on every record, budget or not.
+    private async Task CheckAsync(string tenant, BudgetSettings budget, DateTimeOffset now, string name, string period, double spent, double limit)
+    {
+        if (limit <= 0 || spent * 100 < limit * budget.AlertThresholdPercent)
         {
-            if (limit <= 0 || spent * 100 < limit * budget.AlertThresholdPercent)
-            {
-                return;
-            }
-            if (await store.TryMarkAlertAsync(tenant, $"{name}:{period}", CancellationToken.None).ConfigureAwait(false))
-            {
-                Log.BudgetAlert(logger, tenant, name, period, spent, limit, budget.AlertThresholdPercent);
-                metrics.Alert(name);
-                Publish(tenant, new CostEvent(null, new BudgetAlert(tenant, $"{name}:{period}", spent, limit, budget.AlertThresholdPercent, now)));
-            }
+            return;
+        }
+        if (await store.TryMarkAlertAsync(tenant, $"{name}:{period}", CancellationToken.None).ConfigureAwait(false))
+        {
+            Log.BudgetAlert(logger, tenant, name, period, spent, limit, budget.AlertThresholdPercent);
+            metrics.Alert(name);
+            Publish(tenant, null, new BudgetAlert(tenant, $"{name}:{period}", spent, limit, budget.AlertThresholdPercent, now));
         }
     }
 
-    private sealed record Subscriber(string? Tenant, ChannelWriter<CostEvent> Writer);
+    // A class, not a record: unsubscribing finds it by reference (two subscribers of one tenant are equal as records).
+    private sealed class Subscriber(string? tenant, ChannelWriter<CostEvent> writer)
+    {
+        public string? Tenant => tenant;
+
+        public ChannelWriter<CostEvent> Writer => writer;
+    }
 
     private static partial class Log
     {

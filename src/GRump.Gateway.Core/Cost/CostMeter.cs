@@ -32,8 +32,15 @@ public sealed partial class CostMeter(CostLedger ledger, ILogger<CostMeter> logg
     {
         ArgumentNullException.ThrowIfNull(call);
         var cost = call.Model.Cost(call.Usage);
-        var record = ledger.NewRecord(call.Tenant, call.Model.Id, call.Model.Provider, call.Operation) with
+        // One allocation: NewRecord(...) with { ... } built the record twice on every metered call.
+        var record = new CostRecord
         {
+            Id = Guid.CreateVersion7(),
+            Timestamp = ledger.Now,
+            Tenant = call.Tenant,
+            Model = call.Model.Id,
+            Provider = call.Model.Provider,
+            Operation = call.Operation,
             Session = call.Session,
             InputTokens = call.Usage.InputTokens,
             OutputTokens = call.Usage.OutputTokens,
@@ -70,8 +77,14 @@ public sealed partial class CostMeter(CostLedger ledger, ILogger<CostMeter> logg
     /// <summary>A request answered from the cache: $0 upstream, <paramref name="savingsUsd"/> (the entry's original cost) saved.</summary>
     public ValueTask RecordHitAsync(string tenant, string model, string provider, string operation, string session, double savingsUsd, CancellationToken cancellationToken)
     {
-        var record = ledger.NewRecord(tenant, model, provider, operation) with
+        var record = new CostRecord
         {
+            Id = Guid.CreateVersion7(),
+            Timestamp = ledger.Now,
+            Tenant = tenant,
+            Model = model,
+            Provider = provider,
+            Operation = operation,
             Session = session,
             CacheHit = true,
             CacheSavingsUsd = savingsUsd,

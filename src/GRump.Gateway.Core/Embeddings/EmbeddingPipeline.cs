@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using GRump.Gateway.Auth;
 using GRump.Gateway.Caching;
 using GRump.Gateway.Chat;
@@ -26,6 +25,7 @@ public sealed class EmbeddingPipeline
     private readonly ITieredCache _cache;
     private readonly CostMeter _meter;
     private readonly TenantRateLimiter _rateLimiter;
+    private ModelDefinition? _defaultModel;
 
     internal EmbeddingPipeline(IProviderDirectory providers, ModelRegistry registry, EmbeddingCoalescers coalescers, EmbeddingMetrics metrics, EmbeddingOptions options,
         ITieredCache cache, CostMeter meter, TenantRateLimiter rateLimiter)
@@ -77,40 +77,65 @@ public sealed class EmbeddingPipeline
 
         await _rateLimiter.AdmitAsync(tenant, totalTokens, cancellationToken).ConfigureAwait(false);
 
-        // Per text: the cache first (keyed by tenant, provider, model, text); only the misses go upstream.
-        var vectors = new float[inputs.Count][];
+        // Per text: the cache first (keyed by tenant, provider, model, text); only the misses go upstream. With the cache
+        // off no key is made (a SHA-256 per text for nothing), and when every text misses — the usual case — the
+        // inputs go to the coalescer and its vectors come back without being copied into arrays of their own.
+        var read = cache.CanRead();
+        var store = cache.CanWrite();
+        var keys = read || store ? new CacheKey[inputs.Count] : null;
         var layers = new CacheLayer[inputs.Count];
-        var keys = new CacheKey[inputs.Count];
-        var misses = new List<int>();
+        float[][]? vectors = null;
+        var missAt = new int[inputs.Count];
+        var missCount = 0;
         var savings = 0d;
         var slowest = CacheLayer.Miss;
         for (var i = 0; i < inputs.Count; i++)
         {
-            keys[i] = CacheKeys.ForEmbedding(tenant, definition.Provider, definition.Id, inputs[i]);
-            var lookup = cache.CanRead()
-                ? await _cache.GetAsync(CacheNamespace.Embeddings, keys[i], cache, cancellationToken).ConfigureAwait(false)
+            if (keys is not null)
+            {
+                keys[i] = CacheKeys.ForEmbedding(tenant, definition.Provider, definition.Id, inputs[i]);
+            }
+
+            var lookup = read
+                ? await _cache.GetAsync(CacheNamespace.Embeddings, keys![i], cache, cancellationToken).ConfigureAwait(false)
                 : CacheLookup.Miss;
             if (lookup.IsHit && lookup.Entry!.Value.Length % sizeof(float) == 0)
             {
-                vectors[i] = MemoryMarshal.Cast<byte, float>(lookup.Entry.Value.Span).ToArray();
+                vectors ??= new float[inputs.Count][];
+                vectors[i] = VectorBytes.ToVector(lookup.Entry.Value);
                 layers[i] = lookup.Layer;
                 savings += lookup.Entry.CostUsd;
                 slowest = (CacheLayer)Math.Max((int)slowest, (int)lookup.Layer);
             }
             else
             {
-                layers[i] = CacheLayer.Miss;
-                misses.Add(i);
+                missAt[missCount++] = i;
             }
         }
 
         long tokens = 0;
-        if (misses.Count > 0)
+        IReadOnlyList<float[]> all;
+        if (missCount > 0)
         {
-            var texts = misses.Select(i => inputs[i]).ToArray();
-            long missTokens = 0;
-            foreach (var i in misses)
+            IReadOnlyList<string> texts;
+            if (missCount == inputs.Count)
             {
+                texts = inputs;
+            }
+            else
+            {
+                var some = new string[missCount];
+                for (var k = 0; k < missCount; k++)
+                {
+                    some[k] = inputs[missAt[k]];
+                }
+                texts = some;
+            }
+
+            long missTokens = 0;
+            for (var k = 0; k < missCount; k++)
+            {
+                var i = missAt[k];
                 if (tokenCounts[i] == 0)
                 {
                     tokenCounts[i] = TokenCounter.Shared.Count(inputs[i]);
@@ -134,30 +159,35 @@ public sealed class EmbeddingPipeline
                 throw;
             }
             await _meter.RecordAsync(new MeteredCall(tenant, definition, CostOperations.Embed, new TokenUsage(tokens, 0)) { CacheSavingsUsd = savings }, reservation).ConfigureAwait(false);
-            var store = cache.CanWrite();
-            for (var k = 0; k < misses.Count; k++)
+            for (var k = 0; k < missCount; k++)
             {
-                var i = misses[k];
-                vectors[i] = produced[k];
+                var i = missAt[k];
+                if (vectors is not null)
+                {
+                    vectors[i] = produced[k];
+                }
+
                 if (store)
                 {
                     var textCost = definition.Cost(tokenCounts[i], 0);
-                    await _cache.SetAsync(CacheNamespace.Embeddings, keys[i], MemoryMarshal.AsBytes(produced[k].AsSpan()).ToArray(), textCost, cache, CancellationToken.None).ConfigureAwait(false);
+                    await _cache.SetAsync(CacheNamespace.Embeddings, keys![i], VectorBytes.Of(produced[k]), textCost, cache, CancellationToken.None).ConfigureAwait(false);
                 }
             }
+            all = vectors ?? produced;
         }
         else
         {
             await _meter.RecordHitAsync(tenant, definition.Id, definition.Provider, CostOperations.Embed, string.Empty, savings, cancellationToken).ConfigureAwait(false);
+            all = vectors!;
         }
 
-        var served = dimensions is { } size && size < definition.EmbeddingDimensions ? EmbeddingDimensions.Shorten(vectors, size) : vectors;
+        var served = dimensions is { } size && size < definition.EmbeddingDimensions ? EmbeddingDimensions.Shorten(all, size) : all;
         return new EmbeddingPipelineResult(served, definition.Id, definition.Provider, tokens, definition.Cost(tokens, 0))
         {
             Layers = layers,
-            CacheHits = inputs.Count - misses.Count,
+            CacheHits = inputs.Count - missCount,
             CacheSavingsUsd = savings,
-            Cache = misses.Count == 0 ? slowest.Name() : "MISS",
+            Cache = missCount == 0 ? slowest.Name() : "MISS",
         };
     }
 
@@ -179,16 +209,17 @@ public sealed class EmbeddingPipeline
             }
             return named;
         }
-        return _registry.Models.FirstOrDefault(m => m.Has("embedding") && m.Provider != ProviderNames.Local && _providers.IsAvailable(m.Provider))
+        // The registry and the configured providers are fixed at start: the default is found once, not per call.
+        return _defaultModel ??= _registry.Models.FirstOrDefault(m => m.Has("embedding") && m.Provider != ProviderNames.Local && _providers.IsAvailable(m.Provider))
             ?? _registry.Models.FirstOrDefault(m => m.Has("embedding") && m.Provider == ProviderNames.Local)
             ?? throw new GatewayException(GatewayErrorKind.FailedPrecondition, "No embedding model is configured (Routing:Models lists none with the 'embedding' capability).") { Reason = "NO_EMBEDDING_MODEL" };
     }
 
     /// <summary>Coalescing off: this call's inputs alone, split only at the provider's cap.</summary>
-    private async Task<(IReadOnlyList<float[]>, long)> EmbedDirectAsync(IEmbeddingProvider provider, string model, string[] inputs, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<float[]>, long)> EmbedDirectAsync(IEmbeddingProvider provider, string model, IReadOnlyList<string> inputs, CancellationToken cancellationToken)
     {
         var cap = Math.Max(1, Math.Min(Math.Min(256, _options.MaxBatchSize), provider.MaxBatchSize));
-        var vectors = new List<float[]>(inputs.Length);
+        var vectors = new List<float[]>(inputs.Count);
         long tokens = 0;
         foreach (var chunk in inputs.Chunk(cap))
         {

@@ -7,7 +7,7 @@ namespace GRump.Gateway.Embeddings;
 
 /// <summary>
 /// The in-process all-MiniLM-L6-v2 sentence model (384-dimension unit vectors), shared by everything that embeds locally:
-/// the <c>local</c> embedding provider and the learned router. Loads on first use (~1 s, ~90 MB of weights) so a gateway
+/// the <c>local</c> embedding provider and the learned router. Loads on first use (~1 s, ~60 MB of weights at int8) so a gateway
 /// that never needs it never pays for it, and loads once however many features use it. Thread-safe; disposing never
 /// waits for a load or a run in progress (shutdown must not wait seconds for a model nobody will use): the last run out
 /// releases the weights. Runs at <see cref="EmbeddingOptions.LocalModelPrecision"/> (int8 unless configured).

@@ -578,21 +578,29 @@ internal sealed class DiskTier : IDisposable
             MakeRoom(batch.Sum(op => op.Kind == WriteKind.Set ? tier.PagesFor(op) : 0), tier);
             using (var transaction = _connection.BeginTransaction())
             {
+                // Un-enlisted however the batch ends: commands left holding a disposed transaction would fail every
+                // later batch ("transaction object is not associated with the same connection").
                 Enlist(transaction);
-                foreach (var op in batch)
+                try
                 {
-                    op.Result = op.Kind switch
+                    foreach (var op in batch)
                     {
-                        WriteKind.Set => Insert(op),
-                        WriteKind.Remove => Remove(op.Namespace!.Value, op.Key),
-                        _ => throw new InvalidOperationException($"{op.Kind} runs alone."),
-                    };
-                }
+                        op.Result = op.Kind switch
+                        {
+                            WriteKind.Set => Insert(op),
+                            WriteKind.Remove => Remove(op.Namespace!.Value, op.Key),
+                            _ => throw new InvalidOperationException($"{op.Kind} runs alone."),
+                        };
+                    }
 
-                transaction.Commit();
+                    transaction.Commit();
+                }
+                finally
+                {
+                    Enlist(null);
+                }
             }
 
-            Enlist(null);
             KeepWalSmall(tier);
         }
 
@@ -621,12 +629,18 @@ internal sealed class DiskTier : IDisposable
                 using (var transaction = _connection.BeginTransaction())
                 {
                     Enlist(transaction);
-                    _evict.Parameters[0].Value = rows;
-                    deleted = _evict.ExecuteNonQuery();
-                    transaction.Commit();
+                    try
+                    {
+                        _evict.Parameters[0].Value = rows;
+                        deleted = _evict.ExecuteNonQuery();
+                        transaction.Commit();
+                    }
+                    finally
+                    {
+                        Enlist(null);
+                    }
                 }
 
-                Enlist(null);
                 var grown = WalBytes() - walBefore;
                 rows = grown < tier.WalAllowance / 16 ? Math.Min(rows * 2, 4096) : grown > tier.WalAllowance / 4 ? Math.Max(1, rows / 2) : rows;
                 KeepWalSmall(tier);

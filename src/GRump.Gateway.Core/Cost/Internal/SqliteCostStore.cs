@@ -71,11 +71,18 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
         }
     }
 
-    public async ValueTask CommitAsync(CostRecord record, BudgetReservation? reservation, CancellationToken cancellationToken)
+    public ValueTask CommitAsync(CostRecord record, BudgetReservation? reservation, CancellationToken cancellationToken)
     {
         var pending = new PendingRecord(record, reservation, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         // Not the caller's token: a record of tokens already paid for is written even if the client has gone.
-        await _queue.WriteAsync(pending, CancellationToken.None).ConfigureAwait(false);
+        var queued = _queue.WriteAsync(pending, CancellationToken.None);
+        // Queued at once (the usual case): the caller awaits the commit itself, with no state machine of ours around it.
+        return queued.IsCompletedSuccessfully ? new ValueTask(pending.Committed.Task) : CommitWhenQueuedAsync(queued, pending);
+    }
+
+    private static async ValueTask CommitWhenQueuedAsync(ValueTask queued, PendingRecord pending)
+    {
+        await queued.ConfigureAwait(false);
         await pending.Committed.Task.ConfigureAwait(false);
     }
 
@@ -377,9 +384,7 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
         var batch = new List<PendingRecord>(MaxBatch);
         using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync().ConfigureAwait(false);
-        using var insert = connection.CreateCommand();
-        insert.CommandText = $"INSERT OR IGNORE INTO records({LedgerRecordRows.Columns}) VALUES ({LedgerRecordRows.Values})";
-        var parameters = LedgerRecordRows.AddParameters(insert);
+        using var insert = new LedgerInsert(connection, TimeSpan.FromSeconds(connection.DefaultTimeout));
 
         while (await _queue.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
@@ -389,23 +394,28 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
             }
             try
             {
-                using (var transaction = connection.BeginTransaction())
+                insert.Begin();
+                try
                 {
-                    insert.Transaction = transaction;
                     foreach (var (record, _, _) in batch)
                     {
-                        LedgerRecordRows.Bind(parameters, record);
-                        insert.ExecuteNonQuery();
+                        insert.Insert(record);
                     }
-                    transaction.Commit();
+                    insert.Commit();
+                }
+                catch
+                {
+                    insert.Rollback();
+                    throw;
                 }
                 lock (_lock)
                 {
                     foreach (var (record, reservation, _) in batch)
                     {
                         var day = Periods.Day(record.Timestamp);
+                        var month = Periods.Month(record.Timestamp);
                         _spend[(record.Tenant, day)] = Spent(record.Tenant, day) + record.CostUsd;
-                        _spend[(record.Tenant, day[..7])] = Spent(record.Tenant, day[..7]) + record.CostUsd;
+                        _spend[(record.Tenant, month)] = Spent(record.Tenant, month) + record.CostUsd;
                         if (reservation is not null)
                         {
                             Release(reservation.Id);
@@ -490,7 +500,27 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
 /// <summary>Budget periods: UTC day <c>yyyy-MM-dd</c> and UTC month <c>yyyy-MM</c>.</summary>
 internal static class Periods
 {
-    public static string Day(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    // Every reservation and record asks for the current day and month: their strings are built once a day, not per call.
+    private static Names? s_current;
 
-    public static string Month(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+    public static string Day(DateTimeOffset at) => For(at).Day;
+
+    public static string Month(DateTimeOffset at) => For(at).Month;
+
+    private static Names For(DateTimeOffset at)
+    {
+        var day = at.UtcTicks / TimeSpan.TicksPerDay;
+        var current = Volatile.Read(ref s_current);
+        if (current is not null && current.DayNumber == day)
+        {
+            return current;
+        }
+
+        var utc = at.UtcDateTime;
+        current = new Names(day, utc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), utc.ToString("yyyy-MM", CultureInfo.InvariantCulture));
+        Volatile.Write(ref s_current, current);
+        return current;
+    }
+
+    private sealed record Names(long DayNumber, string Day, string Month);
 }

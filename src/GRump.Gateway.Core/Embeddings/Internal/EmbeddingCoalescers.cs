@@ -23,6 +23,12 @@ internal sealed class EmbeddingCoalescers(
     public EmbeddingCoalescer Get(IEmbeddingProvider provider, string model)
     {
         ArgumentNullException.ThrowIfNull(provider);
+        // Every call after the first finds it here, without allocating GetOrAdd's factory closure.
+        if (_coalescers.TryGetValue((provider.Name, model), out var existing))
+        {
+            return existing.Value;
+        }
+
         return _coalescers.GetOrAdd((provider.Name, model), key => new Lazy<EmbeddingCoalescer>(() => new EmbeddingCoalescer(
             provider,
             key.Model,

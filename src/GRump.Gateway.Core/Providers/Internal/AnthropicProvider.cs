@@ -21,7 +21,7 @@ internal sealed class AnthropicProvider(UpstreamSender sender, ProviderMetrics m
     {
         var body = AnthropicWire.WriteRequest(request, sender.Provider.Options.DefaultMaxTokens);
         var jsonFormat = request.Chat.ResponseFormat is { Kind: not ResponseFormatKind.Text };
-        using var response = await sender.SendAsync(baseUri => Post(baseUri, body), cancellationToken).ConfigureAwait(false);
+        using var response = await sender.SendAsync("messages", endpoint => Post(endpoint, body), cancellationToken).ConfigureAwait(false);
         if (!request.Stream)
         {
             List<ChatEvent> answer;
@@ -104,9 +104,9 @@ internal sealed class AnthropicProvider(UpstreamSender sender, ProviderMetrics m
         }
     }
 
-    private HttpRequestMessage Post(Uri baseUri, byte[] body)
+    private HttpRequestMessage Post(Uri endpoint, byte[] body)
     {
-        var message = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUri, "messages"))
+        var message = new HttpRequestMessage(HttpMethod.Post, endpoint)
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = Json } },
         };

@@ -21,8 +21,9 @@ internal static class OpenAiChatWire
             writer.WriteStartObject();
             writer.WriteString("model", request.Model);
             writer.WriteStartArray("messages");
-            foreach (var message in chat.Messages)
+            for (var messageIndex = 0; messageIndex < chat.Messages.Count; messageIndex++)
             {
+                var message = chat.Messages[messageIndex];
                 WriteMessage(writer, message);
             }
 
@@ -114,8 +115,9 @@ internal static class OpenAiChatWire
         else
         {
             writer.WriteStartArray("content");
-            foreach (var part in message.Content)
+            for (var partIndex = 0; partIndex < message.Content.Count; partIndex++)
             {
+                var part = message.Content[partIndex];
                 switch (part)
                 {
                     case TextPart text:
@@ -153,8 +155,9 @@ internal static class OpenAiChatWire
         if (chat.Tools.Count > 0)
         {
             writer.WriteStartArray("tools");
-            foreach (var tool in chat.Tools)
+            for (var toolIndex = 0; toolIndex < chat.Tools.Count; toolIndex++)
             {
+                var tool = chat.Tools[toolIndex];
                 writer.WriteStartObject();
                 writer.WriteString("type", "function");
                 writer.WriteStartObject("function");

@@ -24,7 +24,7 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
     public async IAsyncEnumerable<ChatEvent> ChatAsync(ProviderChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var body = OpenAiChatWire.WriteRequest(request);
-        using var response = await sender.SendAsync(baseUri => Post(baseUri, "chat/completions", body, request.Stream), cancellationToken).ConfigureAwait(false);
+        using var response = await sender.SendAsync("chat/completions", endpoint => Post(endpoint, body, request.Stream), cancellationToken).ConfigureAwait(false);
         if (!request.Stream)
         {
             List<ChatEvent> answer;
@@ -109,7 +109,12 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
     public async Task<EmbeddingBatchResult> EmbedAsync(string model, IReadOnlyList<string> inputs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        var buffer = new ArrayBufferWriter<byte>(256 + inputs.Sum(i => i.Length));
+        var length = 256;
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            length += inputs[i].Length;
+        }
+        var buffer = new ArrayBufferWriter<byte>(length);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
@@ -128,8 +133,10 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
             }
             writer.WriteEndObject();
         }
-        var body = buffer.WrittenMemory.ToArray();
-        using var response = await sender.SendAsync(baseUri => Post(baseUri, "embeddings", body, stream: false), cancellationToken).ConfigureAwait(false);
+        // The written part of the writer's own array is the body (not copied again; the GC owns it, so a retry or a
+        // body still being sent after the response began can never see a reused buffer).
+        var body = buffer.WrittenMemory;
+        using var response = await sender.SendAsync("embeddings", endpoint => Post(endpoint, new ReadOnlyMemoryContent(body)), cancellationToken).ConfigureAwait(false);
         using var document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
         var root = document.RootElement;
         if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
@@ -163,18 +170,22 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
         }
         else
         {
-            tokens = inputs.Sum(input => (long)TokenCounter.Shared.Count(input));
+            tokens = 0;
+            foreach (var input in inputs)
+            {
+                tokens += TokenCounter.Shared.Count(input);
+            }
             metrics.UsageEstimated(Name);
         }
         return new EmbeddingBatchResult(vectors, tokens);
     }
 
-    private HttpRequestMessage Post(Uri baseUri, string path, byte[] body, bool stream)
+    private HttpRequestMessage Post(Uri endpoint, byte[] body, bool stream) => Post(endpoint, new ByteArrayContent(body), stream);
+
+    private HttpRequestMessage Post(Uri endpoint, HttpContent body, bool stream = false)
     {
-        var message = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUri, path))
-        {
-            Content = new ByteArrayContent(body) { Headers = { ContentType = Json } },
-        };
+        body.Headers.ContentType = Json;
+        var message = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = body };
         if (sender.Provider.ApiKey.Length > 0)
         {
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", sender.Provider.ApiKey);
@@ -220,4 +231,5 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
             throw new GatewayException(GatewayErrorKind.Unavailable, "The upstream connection failed while reading the response.", null, ex) { Reason = "UPSTREAM_STREAM_CUT" };
         }
     }
+
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using GRump.Gateway.Errors;
 using Microsoft.Extensions.Logging;
@@ -14,12 +15,21 @@ namespace GRump.Gateway.Providers.Internal;
 /// </summary>
 internal sealed partial class UpstreamSender(ProviderSettings provider, IHttpClientFactory clients, UpstreamClusters clusters, ILogger logger)
 {
+    private readonly string _clientName = ClientName(provider.Name);
+
+    // (destination address, path) → endpoint. Both come from configuration and code, so the table is as small as the
+    // cluster; parsing them per request cost two Uri parses (and their strings) on every upstream call.
+    private readonly ConcurrentDictionary<(string Address, string Path), Uri> _endpoints = new();
+
     public ProviderSettings Provider => provider;
 
     /// <summary>The named HttpClient (with its resilience pipeline) of a provider.</summary>
     public static string ClientName(string provider) => "upstream-" + provider;
 
-    public async Task<HttpResponseMessage> SendAsync(Func<Uri, HttpRequestMessage> createRequest, CancellationToken cancellationToken)
+    /// <param name="path">Relative to the destination's address (e.g. <c>chat/completions</c>).</param>
+    /// <param name="createRequest">Builds the request for a destination's endpoint (the address with the path resolved).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<HttpResponseMessage> SendAsync(string path, Func<Uri, HttpRequestMessage> createRequest, CancellationToken cancellationToken)
     {
         var destinations = clusters.Order(provider.Name);
         if (destinations.Count == 0)
@@ -27,12 +37,12 @@ internal sealed partial class UpstreamSender(ProviderSettings provider, IHttpCli
             throw new GatewayException(GatewayErrorKind.Unavailable, $"Upstream '{provider.Name}' has no destinations.") { Reason = "NO_DESTINATION" };
         }
 
-        var client = clients.CreateClient(ClientName(provider.Name));
+        var client = clients.CreateClient(_clientName);
         GatewayException? last = null;
         foreach (var destination in destinations)
         {
-            var baseUri = new Uri(destination.Model.Config.Address);
-            using var request = createRequest(baseUri);
+            var endpoint = _endpoints.GetOrAdd((destination.Model.Config.Address, path), static key => new Uri(new Uri(key.Address), key.Path));
+            using var request = createRequest(endpoint);
             HttpResponseMessage response;
             try
             {
@@ -57,7 +67,7 @@ internal sealed partial class UpstreamSender(ProviderSettings provider, IHttpCli
                 last = new GatewayException(GatewayErrorKind.DeadlineExceeded,
                     $"Upstream '{provider.Name}' did not answer within {provider.Options.AttemptTimeout.TotalSeconds:0.###} s.", null, ex)
                 { Reason = "UPSTREAM_TIMEOUT" };
-                Failed(destination, baseUri, last);
+                Failed(destination, endpoint, last);
                 continue;
             }
             catch (HttpRequestException ex)
@@ -65,7 +75,7 @@ internal sealed partial class UpstreamSender(ProviderSettings provider, IHttpCli
                 // The socket error names the upstream's address: it goes to the log, not to the caller.
                 last = new GatewayException(GatewayErrorKind.Unavailable,
                     $"Upstream '{provider.Name}' is unreachable; retry later.", null, ex) { Reason = "UPSTREAM_UNREACHABLE" };
-                Failed(destination, baseUri, last);
+                Failed(destination, endpoint, last);
                 continue;
             }
 
@@ -80,7 +90,7 @@ internal sealed partial class UpstreamSender(ProviderSettings provider, IHttpCli
                 if (UpstreamErrors.IsAuthFailure(response.StatusCode))
                 {
                     // The caller is told only that the gateway's key was refused; the operator gets the (redacted) reason.
-                    Log.CredentialsRefused(logger, provider.Name, (int)response.StatusCode, baseUri.Authority, detail);
+                    Log.CredentialsRefused(logger, provider.Name, (int)response.StatusCode, endpoint.Authority, detail);
                 }
                 if (!IsTransient(response.StatusCode))
                 {
@@ -89,16 +99,16 @@ internal sealed partial class UpstreamSender(ProviderSettings provider, IHttpCli
                 last = error;
                 if ((int)response.StatusCode >= 500)
                 {
-                    Failed(destination, baseUri, error);
+                    Failed(destination, endpoint, error);
                 }
             }
         }
         throw last!;
     }
 
-    private void Failed(Yarp.ReverseProxy.Model.DestinationState destination, Uri baseUri, GatewayException error)
+    private void Failed(Yarp.ReverseProxy.Model.DestinationState destination, Uri endpoint, GatewayException error)
     {
-        Log.DestinationFailed(logger, provider.Name, destination.DestinationId, baseUri.Authority, error.InnerException?.Message ?? error.Message);
+        Log.DestinationFailed(logger, provider.Name, destination.DestinationId, endpoint.Authority, error.InnerException?.Message ?? error.Message);
         clusters.ReportFailure(provider.Name, destination);
     }
 

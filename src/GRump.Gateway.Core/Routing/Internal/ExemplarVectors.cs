@@ -9,7 +9,7 @@ namespace GRump.Gateway.Routing.Internal;
 /// <summary>
 /// Sentence vectors computed ahead of time, keyed by a 128-bit hash of the classifier text: the built-in exemplars'
 /// vectors ship inside the gateway (<c>Routing/Corpus/train.vectors</c>, float16) so that training the learned router at
-/// start needs no sentence model — the model (~90 MB of weights, more once ONNX Runtime runs it) loads only when a live
+/// start needs no sentence model — the model (~60 MB of weights at int8, more once ONNX Runtime runs it) loads only when a live
 /// prompt needs its vector. A text whose hash is not here (an edited or an operator exemplar) is embedded by the model.
 /// The file is regenerated with <c>GRump.Benchmarks routing-vectors</c>; a test compares it with the model so it cannot
 /// go stale.

@@ -1,0 +1,112 @@
+using GRump.Gateway.Cost;
+using GRump.Gateway.Cost.Internal;
+using GRump.Gateway.Errors;
+using GRump.Gateway.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+
+namespace GRump.Gateway.Tests.Cost;
+
+/// <summary>The embedded ledger's writer (SQLite's own API, LedgerInsert): what it writes, and how a failed batch ends.</summary>
+public sealed class SqliteLedgerWriterTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly DateTimeOffset Noon = new(2026, 12, 6, 12, 0, 0, 123, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Commit_EveryColumn_ReadsBackAsWritten()
+    {
+        await using var stores = LedgerStores.Sqlite();
+        var full = new CostRecord
+        {
+            Id = Guid.CreateVersion7(),
+            Tenant = "tenant-ü-雪",
+            Session = "session 1",
+            Model = "moonshotai/kimi-k2.5",
+            Provider = "nim",
+            Operation = CostOperations.Stream,
+            InputTokens = 1_234_567_890_123,
+            OutputTokens = 2,
+            CacheReadTokens = 3,
+            CacheWriteTokens = 4,
+            CacheWrite1hTokens = 5,
+            ReasoningTokens = 6,
+            CostUsd = 0.000123456789,
+            CacheHit = true,
+            CacheSavingsUsd = 1.5,
+            RoutingSavingsUsd = -0.25,
+            Timestamp = Noon,
+        };
+        // Empty text is stored as '' (the columns are NOT NULL), never as NULL.
+        var sparse = new CostRecord { Id = Guid.CreateVersion7(), Tenant = "t", Model = "m", Provider = "p", Operation = CostOperations.Chat, Timestamp = Noon };
+
+        await stores.Store.CommitAsync(full, null, Ct).AsTask().DefaultTimeout();
+        await stores.Store.CommitAsync(sparse, null, Ct).AsTask().DefaultTimeout();
+
+        var rows = ReadRecords(stores);
+        Assert.Equal(new[] { full, sparse }.OrderBy(r => r.Id), rows.Select(r => r.Record).OrderBy(r => r.Id));
+        Assert.Equal(["2026-12-06", "2026-12-06"], rows.Select(r => r.Day));
+        var spend = await stores.Store.GetSpendAsync(full.Tenant, Noon, Ct);
+        Assert.Equal(full.CostUsd, spend.DailySpentUsd);
+        Assert.Equal(full.CostUsd, spend.MonthlySpentUsd);
+    }
+
+    [Fact]
+    public async Task Commit_BatchFails_CallerGetsUnavailableAndTheNextBatchCommits()
+    {
+        await using var stores = LedgerStores.Sqlite();
+        // A fault inside the writer's transaction, after it began: the batch must end rolled back, not left open.
+        using (var connection = Open(stores))
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "CREATE TRIGGER fail BEFORE INSERT ON records WHEN NEW.tenant = 'boom' BEGIN SELECT RAISE(ABORT, 'injected'); END";
+            command.ExecuteNonQuery();
+        }
+
+        var failing = Record("boom");
+        var error = await Assert.ThrowsAsync<GatewayException>(() => stores.Store.CommitAsync(failing, null, Ct).AsTask().DefaultTimeout());
+        var next = Record("fine");
+        await stores.Store.CommitAsync(next, null, Ct).AsTask().DefaultTimeout();
+
+        Assert.Equal((GatewayErrorKind.Unavailable, "LEDGER_UNAVAILABLE"), (error.Kind, error.Reason));
+        Assert.Equal([next], ReadRecords(stores).Select(r => r.Record));
+        Assert.Equal(0, (await stores.Store.GetSpendAsync("boom", Noon, Ct)).DailySpentUsd);
+        Assert.Equal(next.CostUsd, (await stores.Store.GetSpendAsync("fine", Noon, Ct)).DailySpentUsd);
+    }
+
+    private static CostRecord Record(string tenant) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        Tenant = tenant,
+        Model = "m",
+        Provider = "p",
+        Operation = CostOperations.Chat,
+        CostUsd = 0.01,
+        Timestamp = Noon,
+    };
+
+    private static SqliteConnection Open(LedgerStores stores)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(stores.Folder, "ledger.db"), Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private static List<DayRecord> ReadRecords(LedgerStores stores)
+    {
+        using var connection = Open(stores);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {LedgerRecordRows.Columns} FROM records";
+        using var reader = command.ExecuteReader();
+        var rows = new List<DayRecord>();
+        while (reader.Read())
+        {
+            Assert.False(reader.IsDBNull(2), "session is NULL");
+            rows.Add(new DayRecord(LedgerRecordRows.Read(reader, 0), reader.GetString(13)));
+        }
+        return rows;
+    }
+
+    /// <summary>A row: the record and its <c>day</c> column.</summary>
+    private sealed record DayRecord(CostRecord Record, string Day);
+}
