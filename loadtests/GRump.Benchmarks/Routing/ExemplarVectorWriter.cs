@@ -34,10 +34,10 @@ internal static class ExemplarVectorWriter
         var path = Path.Combine(corpus, "train.vectors");
         using (var file = File.Create(path))
         {
-            ExemplarVectors.Write(file, texts, vectors, embedder.WordPieces, model.Precision);
+            ExemplarVectors.Write(file, texts, vectors, embedder.WordPieces, model.Precision, model.Layers);
         }
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"routing-vectors: {texts.Length} exemplars, {texts.Distinct(StringComparer.Ordinal).Count()} distinct asks, {embedder.WordPieces} word pieces → {path} ({new FileInfo(path).Length:N0} bytes)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"routing-vectors: {texts.Length} exemplars, {texts.Distinct(StringComparer.Ordinal).Count()} distinct asks, {embedder.WordPieces} word pieces, layer {model.Layers} → {path} ({new FileInfo(path).Length:N0} bytes)"));
         return 0;
     }
 }

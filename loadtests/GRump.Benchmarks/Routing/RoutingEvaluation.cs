@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using GRump.Gateway.Embeddings;
 using GRump.Gateway.Intent;
 using GRump.Gateway.Routing;
 using GRump.Gateway.Routing.Internal;
@@ -21,12 +22,14 @@ internal static class RoutingEvaluation
     public const string Usage = """
         usage: GRump.Benchmarks routing-eval [--split holdout|train] [--strategy all|heuristic|embedding|hybrid[,...]]
                                              [--corpus DIR] [--complex-probability X] [--embed-above X] [--exemplar-match X]
-                                             [--l2 S,E] [--output-tokens S,M,C] [--word-pieces N]
+                                             [--l2 S,E] [--output-tokens S,M,C] [--word-pieces N] [--layers N]
                                              [--sweep] [--errors] [--markdown]
                                              [--gate] [--max-complex-to-cheap N] [--min-simple-to-cheap X]
           holdout (default): the router as shipped (the built-in training exemplars) on the holdout.
           train: 5-fold cross-validation on the training split; folds by group, each routed by an index of the other four.
           --output-tokens: output tokens assumed per label for the cost (default 200,600,1500); the same for every model.
+          --layers: the sentence model's layers the router reads (1-6; default the shipped Routing:EncoderLayers). Another
+                  layer than the shipped vectors' embeds every exemplar with the model.
           --word-pieces: the cut of the ask the sentence model reads (3-256; default the shipped one). Another cut than the
                   shipped vectors' embeds every exemplar with the model.
           --complex-probability, --embed-above, --exemplar-match: override the Routing:* defaults; --l2: the surface and
@@ -71,7 +74,7 @@ internal static class RoutingEvaluation
         var corpus = RoutingSetup.CorpusDirectory(options.CorpusDirectory);
         var train = RoutingCorpus.ReadFile(Path.Combine(corpus, "train.jsonl"));
         var holdout = RoutingCorpus.ReadFile(Path.Combine(corpus, "holdout.jsonl"));
-        using var model = RoutingSetup.SentenceModel();
+        using var model = RoutingSetup.SentenceModel(options.Layers);
         model.EnsureLoaded();
         // No prompt cache while measuring: every prompt is new to the router, so the time is the embedding's real cost.
         var embedder = new PromptEmbedder(model, cacheEntries: options.Sweep ? 100_000 : 0, options.WordPieces);
@@ -90,7 +93,7 @@ internal static class RoutingEvaluation
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"routing-eval: {title}; {items} prompts ({Count(folds, ComplexityTier.Simple)} simple, {Count(folds, ComplexityTier.Medium)} medium, {Count(folds, ComplexityTier.Complex)} complex); " +
             $"complex from P ≥ {settings.ComplexProbability:0.00}, hybrid embeds from P ≥ {settings.EmbedAbove:0.00}, exemplar match ≥ {settings.ExemplarMatch:0.00}, L2 {l2[0]}/{l2[1]}; " +
-            $"word pieces {embedder.WordPieces}; {examples.Count} exemplars ({embedder.Precomputed} vectors precomputed) embedded in {embedded.TotalSeconds:0.0} s, trained in {(Stopwatch.GetElapsedTime(started) - embedded).TotalSeconds:0.0} s"));
+            $"word pieces {embedder.WordPieces}, layer {model.Layers}; {examples.Count} exemplars ({embedder.Precomputed} vectors precomputed) embedded in {embedded.TotalSeconds:0.0} s, trained in {(Stopwatch.GetElapsedTime(started) - embedded).TotalSeconds:0.0} s"));
 
         if (options.Sweep)
         {
@@ -448,6 +451,8 @@ internal static class RoutingEvaluation
 
         public int WordPieces { get; private set; } = PromptEmbedder.DefaultWordPieces;
 
+        public int Layers { get; private set; } = RoutingStrategyOptions.DefaultEncoderLayers;
+
         public bool Sweep { get; private set; }
 
         public bool Errors { get; private set; }
@@ -522,6 +527,9 @@ internal static class RoutingEvaluation
                         break;
                     case "--word-pieces" when int.TryParse(value, CultureInfo.InvariantCulture, out var pieces) && pieces is >= 3 and <= 256:
                         o.WordPieces = pieces;
+                        break;
+                    case "--layers" when int.TryParse(value, CultureInfo.InvariantCulture, out var layers) && layers is >= 1 and <= LocalSentenceModel.AllLayers:
+                        o.Layers = layers;
                         break;
                     case "--output-tokens" when TryTokens(value, out var tokens):
                         o.OutputTokens = tokens;

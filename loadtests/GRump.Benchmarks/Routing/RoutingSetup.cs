@@ -19,7 +19,9 @@ internal static class RoutingSetup
 {
     public static readonly string[] DefaultProviders = ["local", "nim", "anthropic"];
 
-    public static LocalSentenceModel SentenceModel() => new(NullLogger<LocalSentenceModel>.Instance, TimeProvider.System);
+    /// <summary>The router's encoder: the sentence model cut after <paramref name="layers"/> layers (default the shipped <c>Routing:EncoderLayers</c>).</summary>
+    public static LocalSentenceModel SentenceModel(int layers = RoutingStrategyOptions.DefaultEncoderLayers) =>
+        new(NullLogger<LocalSentenceModel>.Instance, TimeProvider.System, options: null, layers);
 
     public static ModelRouter Router(RoutingStrategy strategy, TierClassifier? classifier, IIntentCompiler compiler, string[]? providers = null)
     {

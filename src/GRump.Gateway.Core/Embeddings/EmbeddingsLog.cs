@@ -17,8 +17,8 @@ internal static partial class EmbeddingsLog
     [LoggerMessage(4, LogLevel.Warning, "Embedding drain for {Provider}/{Model} timed out with {Queued} texts queued; aborting in-flight batches.")]
     public static partial void DrainTimedOut(ILogger logger, string provider, string model, int queued);
 
-    [LoggerMessage(5, LogLevel.Information, "Loaded the local embedding model {Model} in {ElapsedMs:0} ms.")]
-    public static partial void LocalModelLoaded(ILogger logger, string model, double elapsedMs);
+    [LoggerMessage(5, LogLevel.Information, "Loaded the local sentence model {Model} ({Layers} of 6 layers, {Precision}) in {ElapsedMs:0} ms.")]
+    public static partial void LocalModelLoaded(ILogger logger, string model, int layers, LocalModelPrecision precision, double elapsedMs);
 
     [LoggerMessage(6, LogLevel.Warning, "The local embedding model {Model} is not in this build (linux-musl: NuGet has no ONNX Runtime for musl); embeddings need NVIDIA NIM (NVIDIA_NIM_API_KEY) or the Debian-based image.")]
     public static partial void LocalModelUnavailable(ILogger logger, string model);

@@ -6,14 +6,20 @@ using Microsoft.Extensions.Options;
 namespace GRump.Gateway.Embeddings;
 
 /// <summary>
-/// The in-process all-MiniLM-L6-v2 sentence model (384-dimension unit vectors), shared by everything that embeds locally:
-/// the <c>local</c> embedding provider and the learned router. Loads on first use (~1 s, ~60 MB of weights at int8) so a gateway
-/// that never needs it never pays for it, and loads once however many features use it. Thread-safe; disposing never
-/// waits for a load or a run in progress (shutdown must not wait seconds for a model nobody will use): the last run out
-/// releases the weights. Runs at <see cref="EmbeddingOptions.LocalModelPrecision"/> (int8 unless configured).
+/// The in-process all-MiniLM-L6-v2 sentence model (384-dimension unit vectors). The <c>local</c> embedding provider's
+/// instance runs all <see cref="MiniLmModel.Layers"/> layers (the model's own vectors); the learned router has its own
+/// instance cut after <c>Routing:EncoderLayers</c> (2: a third of the cost, and its tiers separate as well there;
+/// docs/routing.md, The encoder). Loads on first use (~1 s, ~60 MB of weights at int8 for all layers) so a gateway that never needs it
+/// never pays for it, and loads once however many callers use it. Thread-safe; disposing never waits for a load or a run
+/// in progress (shutdown must not wait seconds for a model nobody will use): the last run out releases the weights. Runs
+/// at <see cref="EmbeddingOptions.LocalModelPrecision"/> (int8 unless configured).
 /// </summary>
-public sealed class LocalSentenceModel(ILogger<LocalSentenceModel> logger, TimeProvider time, IOptions<EmbeddingOptions>? options = null) : IDisposable
+public sealed class LocalSentenceModel(ILogger<LocalSentenceModel> logger, TimeProvider time, IOptions<EmbeddingOptions>? options = null, int layers = MiniLmModel.Layers)
+    : IDisposable
 {
+    /// <summary>Transformer layers of the whole model (an instance can run fewer: <see cref="Layers"/>).</summary>
+    public const int AllLayers = MiniLmModel.Layers;
+
     /// <summary>Length of every vector.</summary>
     public const int Dimensions = MiniLmModel.Dimensions;
 
@@ -29,6 +35,9 @@ public sealed class LocalSentenceModel(ILogger<LocalSentenceModel> logger, TimeP
 
     /// <summary>How the model computes: a vector of one precision is another vector than the other's.</summary>
     public LocalModelPrecision Precision { get; } = options?.Value.LocalModelPrecision ?? LocalModelPrecision.Int8;
+
+    /// <summary>Layers this instance runs: a vector of the third layer is another vector than the sixth's.</summary>
+    public int Layers { get; } = layers is >= 1 and <= AllLayers ? layers : throw new ArgumentOutOfRangeException(nameof(layers), layers, $"The model has 1 to {AllLayers} layers.");
 
     /// <summary>True once the weights are loaded.</summary>
     public bool IsLoaded => Volatile.Read(ref _model) is not null;
@@ -147,9 +156,9 @@ public sealed class LocalSentenceModel(ILogger<LocalSentenceModel> logger, TimeP
             if (_model is null)
             {
                 var started = time.GetTimestamp();
-                var model = MiniLmModel.Load(Precision);
+                var model = MiniLmModel.Load(Precision, Layers);
                 Volatile.Write(ref _model, model);
-                EmbeddingsLog.LocalModelLoaded(logger, ModelRegistry.LocalEmbedding, time.GetElapsedTime(started).TotalMilliseconds);
+                EmbeddingsLog.LocalModelLoaded(logger, ModelRegistry.LocalEmbedding, Layers, Precision, time.GetElapsedTime(started).TotalMilliseconds);
             }
 
             return _model;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace GRump.Gateway.Routing;
@@ -32,7 +33,13 @@ public static class RoutingServiceCollectionExtensions
         services.TryAddSingleton<IIntentCompiler, IntentCompiler>();
         services.TryAddSingleton<RoutingMetrics>();
         services.TryAddSingleton<ModelRegistry>();
-        services.TryAddSingleton<LocalSentenceModel>();
+        // The router's own encoder: the sentence model cut after Routing:EncoderLayers (the local embedding provider's
+        // instance runs every layer; a gateway using both holds both).
+        services.TryAddKeyedSingleton(RoutingStrategyOptions.EncoderServiceKey, (sp, _) => new LocalSentenceModel(
+            sp.GetRequiredService<ILogger<LocalSentenceModel>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IOptions<EmbeddingOptions>>(),
+            sp.GetRequiredService<IOptions<RoutingStrategyOptions>>().Value.EncoderLayers));
         services.TryAddSingleton<TierClassifier>();
         services.TryAddSingleton<RoutingShadow>();
         services.AddHostedService(sp => sp.GetRequiredService<RoutingShadow>());

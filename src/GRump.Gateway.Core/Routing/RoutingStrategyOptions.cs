@@ -44,6 +44,21 @@ public sealed class RoutingStrategyOptions
     [Range(0.5, 1.01)]
     public double ExemplarMatch { get; set; } = 0.95;
 
+    /// <summary>
+    /// Layers of the sentence model the learned router reads (1–6): the mean-pooled hidden state after this many layers is
+    /// the prompt's vector. 2 separates the tiers at least as well as the model's own output (6) in cross-validation at a
+    /// third of the cost (docs/routing.md, The encoder); another value embeds the built-in exemplars at start (their
+    /// shipped vectors are of layer 2). The local embedding provider always runs all six.
+    /// </summary>
+    [Range(1, 6)]
+    public int EncoderLayers { get; set; } = DefaultEncoderLayers;
+
+    /// <summary>The service key of the learned router's encoder (a <c>LocalSentenceModel</c> cut after <see cref="EncoderLayers"/>).</summary>
+    public const string EncoderServiceKey = "routing-encoder";
+
+    /// <summary>The shipped <see cref="EncoderLayers"/> (the built-in exemplars' precomputed vectors are of this layer).</summary>
+    public const int DefaultEncoderLayers = 2;
+
     /// <summary>Prompt vectors kept (about 1.6 KB each); 0 = no cache.</summary>
     [Range(0, 1_000_000)]
     public int EmbeddingCacheEntries { get; set; } = 4096;

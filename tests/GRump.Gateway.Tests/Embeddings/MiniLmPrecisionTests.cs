@@ -30,7 +30,8 @@ public sealed class MiniLmPrecisionTests(MiniLmFixture quantizedModel, Float32Mi
         "SELECT region, SUM(total) FROM orders GROUP BY region;",
     ];
 
-    private static double Dot(float[] a, float[] b)
+    /// <summary>Cosine of two unit vectors (their dot product), in double.</summary>
+    internal static double Dot(float[] a, float[] b)
     {
         double sum = 0;
         for (var i = 0; i < a.Length; i++)

@@ -26,6 +26,7 @@ public sealed class ExemplarVectorTests(SentenceModelFixture fixture) : IClassFi
         // Assert
         Assert.Equal(PromptEmbedder.DefaultWordPieces, vectors.WordPieces);
         Assert.Equal(LocalModelPrecision.Int8, vectors.Precision); // the shipped default precision
+        Assert.Equal(RoutingStrategyOptions.DefaultEncoderLayers, vectors.Layers);
         Assert.Equal(LocalSentenceModel.Dimensions, vectors.Dimensions);
         Assert.True(missing.Length == 0, $"{missing.Length} built-in exemplars have no precomputed vector (first: \"{missing.FirstOrDefault()}\"): {Regenerate}.");
         Assert.Equal(asks.Distinct(StringComparer.Ordinal).Count(), vectors.Count);
@@ -64,12 +65,12 @@ public sealed class ExemplarVectorTests(SentenceModelFixture fixture) : IClassFi
         using var stream = new MemoryStream();
 
         // Act
-        ExemplarVectors.Write(stream, ["first", "second", "first"], [a, b, a], wordPieces: 64, LocalModelPrecision.Int8);
+        ExemplarVectors.Write(stream, ["first", "second", "first"], [a, b, a], wordPieces: 64, LocalModelPrecision.Int8, layers: 2);
         stream.Position = 0;
         var read = ExemplarVectors.Read(stream);
 
         // Assert
-        Assert.Equal((3, 64, 2), (read.Dimensions, read.WordPieces, read.Count));
+        Assert.Equal((3, 64, 2, 2), (read.Dimensions, read.WordPieces, read.Layers, read.Count));
         Assert.True(read.TryGet(ExemplarVectors.Key("second"), out var second));
         Assert.Equal(b, second, (x, y) => Math.Abs(x - y) < 5e-4f);
         Assert.False(read.TryGet(ExemplarVectors.Key("third"), out _));
@@ -83,7 +84,7 @@ public sealed class ExemplarVectorTests(SentenceModelFixture fixture) : IClassFi
     {
         // Arrange
         using var whole = new MemoryStream();
-        ExemplarVectors.Write(whole, ["one"], [[1f, 0f]], wordPieces: 64, LocalModelPrecision.Int8);
+        ExemplarVectors.Write(whole, ["one"], [[1f, 0f]], wordPieces: 64, LocalModelPrecision.Int8, layers: 2);
         var bytes = keep == 0 ? "not a vector set at all"u8.ToArray() : whole.ToArray()[..keep];
 
         // Act + Assert
@@ -111,6 +112,19 @@ public sealed class ExemplarVectorTests(SentenceModelFixture fixture) : IClassFi
 
         // Act
         var embedder = new PromptEmbedder(published, cacheEntries: 0);
+
+        // Assert
+        Assert.Equal(0, embedder.Precomputed);
+    }
+
+    [Fact]
+    public void Embedder_AnotherLayer_UsesNoPrecomputedVector()
+    {
+        // Arrange: the whole model's vectors (the local embedding provider's) are other vectors than the router's layer.
+        using var wholeModel = LearnedRouterFixture.RouterEncoder(LocalSentenceModel.AllLayers);
+
+        // Act
+        var embedder = new PromptEmbedder(wholeModel, cacheEntries: 0);
 
         // Assert
         Assert.Equal(0, embedder.Precomputed);

@@ -15,7 +15,7 @@ public sealed class LearnedRouterFixture : IDisposable
 {
     public LearnedRouterFixture()
     {
-        Model = new LocalSentenceModel(NullLogger<LocalSentenceModel>.Instance, TimeProvider.System);
+        Model = RouterEncoder();
         Classifier = new TierClassifier(Options.Create(new RoutingStrategyOptions()), Model, RoutingTestHelpers.Compiler, NullLogger<TierClassifier>.Instance, TimeProvider.System);
         Assert.True(Classifier.EnsureLoaded(), Classifier.LoadFailure?.ToString());
     }
@@ -33,12 +33,16 @@ public sealed class LearnedRouterFixture : IDisposable
     }
 
     public void Dispose() => Model.Dispose();
+
+    /// <summary>The router's encoder as the gateway builds it: the sentence model cut after the shipped <c>Routing:EncoderLayers</c>.</summary>
+    public static LocalSentenceModel RouterEncoder(int layers = RoutingStrategyOptions.DefaultEncoderLayers) =>
+        new(NullLogger<LocalSentenceModel>.Instance, TimeProvider.System, options: null, layers);
 }
 
-/// <summary>The shared sentence model alone, loaded once for a class (about a second).</summary>
+/// <summary>The router's encoder alone (the sentence model cut as shipped), loaded once for a class (about a second).</summary>
 public sealed class SentenceModelFixture : IDisposable
 {
-    public LocalSentenceModel Model { get; } = new(NullLogger<LocalSentenceModel>.Instance, TimeProvider.System);
+    public LocalSentenceModel Model { get; } = LearnedRouterFixture.RouterEncoder();
 
     public void Dispose() => Model.Dispose();
 }

@@ -214,6 +214,7 @@ public sealed class RoutingShadowTests(SentenceModelFixture fixture) : IClassFix
         Assert.Equal(ModelRegistry.KimiK25, answer.Outcome.Model);
         Assert.Equal(System.Net.HttpStatusCode.OK, analyze.StatusCode);
         Assert.DoesNotContain(json.RootElement.GetProperty("factors").EnumerateArray(), f => f.GetProperty("name").GetString() == ModelRouter.LearnedFactor);
+        Assert.False(h.App.Services.GetRequiredKeyedService<LocalSentenceModel>(RoutingStrategyOptions.EncoderServiceKey).IsLoaded);
         Assert.False(h.App.Services.GetRequiredService<LocalSentenceModel>().IsLoaded);
         Assert.DoesNotContain(h.App.Logs.Entries, e => e.Message.StartsWith("Learned router", StringComparison.Ordinal));
     }
@@ -225,13 +226,14 @@ public sealed class RoutingShadowTests(SentenceModelFixture fixture) : IClassFix
         // consulted on every decision the heuristic does not call complex, so the first one needs it.
         await using var h = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Routing:Strategy"] = "hybrid", ["Routing:EmbedAbove"] = "0" });
         await h.App.Logs.WaitForAsync(e => e.Message.StartsWith("Learned router ready: ", StringComparison.Ordinal), Ct);
-        var model = h.App.Services.GetRequiredService<LocalSentenceModel>();
+        var model = h.App.Services.GetRequiredKeyedService<LocalSentenceModel>(RoutingStrategyOptions.EncoderServiceKey);
+        var embeddingProviders = h.App.Services.GetRequiredService<LocalSentenceModel>();
         var loadedBefore = model.IsLoaded;
         var ask = "Suggest a name for a small bakery in a seaside town " + Guid.CreateVersion7().ToString("N");
 
         // Act
         var first = await LearnedDetailAsync(h, ask);
-        await h.App.Logs.WaitForAsync(e => e.Message.StartsWith("Loaded the local embedding model", StringComparison.Ordinal), Ct);
+        await h.App.Logs.WaitForAsync(e => e.Message.StartsWith("Loaded the local sentence model", StringComparison.Ordinal), Ct);
         var second = await LearnedDetailAsync(h, ask + " please");
 
         // Assert
@@ -239,6 +241,12 @@ public sealed class RoutingShadowTests(SentenceModelFixture fixture) : IClassFix
         Assert.Contains("text-shape model alone, the embedding model still loading", first, StringComparison.Ordinal);
         Assert.True(model.IsLoaded);
         Assert.Contains("hybrid (text-shape and embedding models)", second, StringComparison.Ordinal);
+        // The router's own encoder, cut after Routing:EncoderLayers; the local embedding provider's whole model is another
+        // instance, not loaded by routing.
+        Assert.Equal(RoutingStrategyOptions.DefaultEncoderLayers, model.Layers);
+        Assert.NotSame(model, embeddingProviders);
+        Assert.Equal(LocalSentenceModel.AllLayers, embeddingProviders.Layers);
+        Assert.False(embeddingProviders.IsLoaded);
     }
 
     private static async Task<string> LearnedDetailAsync(UpstreamHarness h, string text)

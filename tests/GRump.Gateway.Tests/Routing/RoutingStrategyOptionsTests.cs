@@ -100,6 +100,8 @@ public sealed class RoutingStrategyOptionsTests : IDisposable
     [InlineData("Routing:EmbedAbove", "-0.1")]
     [InlineData("Routing:ExemplarMatch", "0.1")]
     [InlineData("Routing:EmbeddingCacheEntries", "-1")]
+    [InlineData("Routing:EncoderLayers", "0")]
+    [InlineData("Routing:EncoderLayers", "7")]
     public void OutOfRangeNumber_RefusesToStart(string key, string value)
     {
         var error = Assert.Throws<OptionsValidationException>(() => ValidateAtStart(new() { [key] = value }));

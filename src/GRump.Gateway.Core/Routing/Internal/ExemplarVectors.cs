@@ -19,13 +19,14 @@ internal sealed class ExemplarVectors
     public const string ResourceName = "GRump.Gateway.Routing.Corpus.train.vectors";
 
     private static readonly byte[] Magic = "GRXV"u8.ToArray();
-    private const int Version = 2;
+    private const int Version = 3;
     private static readonly Lazy<ExemplarVectors> BuiltInSet = new(ReadBuiltIn);
 
     private readonly Dictionary<UInt128, float[]> _vectors;
 
-    private ExemplarVectors(int dimensions, int wordPieces, LocalModelPrecision precision, Dictionary<UInt128, float[]> vectors)
+    private ExemplarVectors(int dimensions, int wordPieces, LocalModelPrecision precision, int layers, Dictionary<UInt128, float[]> vectors)
     {
+        Layers = layers;
         Dimensions = dimensions;
         Precision = precision;
         WordPieces = wordPieces;
@@ -35,7 +36,7 @@ internal sealed class ExemplarVectors
     /// <summary>The set shipped with the gateway (the training split's vectors); empty if the resource is missing.</summary>
     public static ExemplarVectors BuiltIn => BuiltInSet.Value;
 
-    public static ExemplarVectors Empty { get; } = new(0, 0, LocalModelPrecision.Int8, []);
+    public static ExemplarVectors Empty { get; } = new(0, 0, LocalModelPrecision.Int8, 0, []);
 
     public int Dimensions { get; }
 
@@ -45,6 +46,9 @@ internal sealed class ExemplarVectors
     /// <summary>The sentence model's precision the vectors were computed at (an int8 vector is not the float32 one).</summary>
     public LocalModelPrecision Precision { get; }
 
+    /// <summary>The sentence model's layers the vectors were read after (a third-layer vector is not the sixth's).</summary>
+    public int Layers { get; }
+
     public int Count => _vectors.Count;
 
     /// <summary>The key of a text: the same 128-bit hash the prompt cache uses.</summary>
@@ -53,7 +57,7 @@ internal sealed class ExemplarVectors
     public bool TryGet(UInt128 key, out float[] vector) => _vectors.TryGetValue(key, out vector!);
 
     /// <summary>Writes <paramref name="texts"/>' vectors (float16, distinct texts once) in the format <see cref="Read"/> reads.</summary>
-    public static void Write(Stream stream, IReadOnlyList<string> texts, IReadOnlyList<float[]> vectors, int wordPieces, LocalModelPrecision precision)
+    public static void Write(Stream stream, IReadOnlyList<string> texts, IReadOnlyList<float[]> vectors, int wordPieces, LocalModelPrecision precision, int layers)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(texts);
@@ -71,6 +75,7 @@ internal sealed class ExemplarVectors
         writer.Write(dimensions);
         writer.Write(wordPieces);
         writer.Write((int)precision);
+        writer.Write(layers);
         writer.Write(entries.Count);
         foreach (var (key, vector) in entries)
         {
@@ -104,10 +109,11 @@ internal sealed class ExemplarVectors
             var dimensions = reader.ReadInt32();
             var wordPieces = reader.ReadInt32();
             var precision = (LocalModelPrecision)reader.ReadInt32();
+            var layers = reader.ReadInt32();
             var count = reader.ReadInt32();
-            if (dimensions is <= 0 or > 4096 || count < 0 || count > 1_000_000 || !Enum.IsDefined(precision))
+            if (dimensions is <= 0 or > 4096 || count < 0 || count > 1_000_000 || !Enum.IsDefined(precision) || layers is < 1 or > LocalSentenceModel.AllLayers)
             {
-                throw new InvalidDataException($"An exemplar vector set with {dimensions} dimensions, {count} vectors and precision {(int)precision} is not plausible.");
+                throw new InvalidDataException($"An exemplar vector set with {dimensions} dimensions, {count} vectors, precision {(int)precision} and {layers} layers is not plausible.");
             }
 
             var vectors = new Dictionary<UInt128, float[]>(count);
@@ -126,7 +132,7 @@ internal sealed class ExemplarVectors
                 vectors[new UInt128(high, low)] = vector;
             }
 
-            return new ExemplarVectors(dimensions, wordPieces, precision, vectors);
+            return new ExemplarVectors(dimensions, wordPieces, precision, layers, vectors);
         }
         catch (EndOfStreamException exception)
         {

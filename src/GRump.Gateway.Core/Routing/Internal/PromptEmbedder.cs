@@ -14,11 +14,11 @@ internal sealed class PromptEmbedder
 {
     /// <summary>
     /// Word pieces read of an ask ([CLS] and [SEP] included): an ask is an instruction (a pasted document is cut off before,
-    /// <see cref="RoutingText"/>), and its first 64 pieces say what the task is. In cross-validation on the training split
-    /// 256, 128 and 64 pieces gave the same complex and simple routes (32 lost medium accuracy), and a run costs time
-    /// superlinear in its length (docs/routing.md, Decision latency).
+    /// <see cref="RoutingText"/>), and its first 32 pieces say what the task is. A run costs time superlinear in its
+    /// length, and with the two-layer encoder 32 pieces missed fewer complex prompts than 48 or 64 in cross-validation on
+    /// the training split (9, 12 and 13 of 166; docs/routing.md, The encoder).
     /// </summary>
-    public const int DefaultWordPieces = 64;
+    public const int DefaultWordPieces = 24;
 
     private readonly LocalSentenceModel _model;
     private readonly ExemplarVectors _precomputed;
@@ -33,8 +33,9 @@ internal sealed class PromptEmbedder
         _model = model;
         WordPieces = wordPieces;
         precomputed ??= ExemplarVectors.BuiltIn;
-        // Vectors of another cut (or model width, or precision) are other vectors: then nothing is precomputed.
+        // Vectors of another cut (or model width, precision or layer) are other vectors: then nothing is precomputed.
         _precomputed = precomputed.WordPieces == wordPieces && precomputed.Dimensions == LocalSentenceModel.Dimensions && precomputed.Precision == model.Precision
+            && precomputed.Layers == model.Layers
             ? precomputed
             : ExemplarVectors.Empty;
         _cache = cacheEntries > 0 ? new ConcurrentLru<UInt128, float[]>(Environment.ProcessorCount, Math.Max(3, cacheEntries), EqualityComparer<UInt128>.Default) : null;

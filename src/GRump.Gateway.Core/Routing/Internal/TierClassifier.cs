@@ -1,5 +1,6 @@
 using GRump.Gateway.Embeddings;
 using GRump.Gateway.Intent;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -31,7 +32,8 @@ internal sealed class TierClassifier
     private Exception? _loadFailure;
 
     /// <summary>For the gateway: exemplars from the options, the sentence model from DI, trained in the background (abandoned when the gateway stops).</summary>
-    public TierClassifier(IOptions<RoutingStrategyOptions> options, LocalSentenceModel model, IIntentCompiler compiler, ILogger<TierClassifier> logger, TimeProvider time,
+    public TierClassifier(IOptions<RoutingStrategyOptions> options, [FromKeyedServices(RoutingStrategyOptions.EncoderServiceKey)] LocalSentenceModel model,
+        IIntentCompiler compiler, ILogger<TierClassifier> logger, TimeProvider time,
         IHostApplicationLifetime? lifetime = null)
     {
         ArgumentNullException.ThrowIfNull(options);
