@@ -8,7 +8,7 @@ namespace GRump.Gateway.Embeddings;
 /// <summary>
 /// The in-process all-MiniLM-L6-v2 sentence model (384-dimension unit vectors). The <c>local</c> embedding provider's
 /// instance runs all <see cref="MiniLmModel.Layers"/> layers (the model's own vectors); the learned router has its own
-/// instance cut after <c>Routing:EncoderLayers</c> (2: a third of the cost, and its tiers separate as well there;
+/// instance cut after <c>Routing:EncoderLayers</c> (2: a third of the cost, and it routed better than the whole model;
 /// docs/routing.md, The encoder). Loads on first use (~1 s, ~60 MB of weights at int8 for all layers) so a gateway that never needs it
 /// never pays for it, and loads once however many callers use it. Thread-safe; disposing never waits for a load or a run
 /// in progress (shutdown must not wait seconds for a model nobody will use): the last run out releases the weights. Runs

@@ -34,12 +34,15 @@ public static class RoutingServiceCollectionExtensions
         services.TryAddSingleton<RoutingMetrics>();
         services.TryAddSingleton<ModelRegistry>();
         // The router's own encoder: the sentence model cut after Routing:EncoderLayers (the local embedding provider's
-        // instance runs every layer; a gateway using both holds both).
-        services.TryAddKeyedSingleton(RoutingStrategyOptions.EncoderServiceKey, (sp, _) => new LocalSentenceModel(
-            sp.GetRequiredService<ILogger<LocalSentenceModel>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<IOptions<EmbeddingOptions>>(),
-            sp.GetRequiredService<IOptions<RoutingStrategyOptions>>().Value.EncoderLayers));
+        // instance runs every layer; a gateway using both holds both). With every layer it is the provider's instance.
+        services.TryAddKeyedSingleton(RoutingStrategyOptions.EncoderServiceKey, (sp, _) =>
+        {
+            var layers = sp.GetRequiredService<IOptions<RoutingStrategyOptions>>().Value.EncoderLayers;
+            return layers == LocalSentenceModel.AllLayers && sp.GetService<LocalSentenceModel>() is { } whole
+                ? whole
+                : new LocalSentenceModel(sp.GetRequiredService<ILogger<LocalSentenceModel>>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IOptions<EmbeddingOptions>>(),
+                    layers);
+        });
         services.TryAddSingleton<TierClassifier>();
         services.TryAddSingleton<RoutingShadow>();
         services.AddHostedService(sp => sp.GetRequiredService<RoutingShadow>());

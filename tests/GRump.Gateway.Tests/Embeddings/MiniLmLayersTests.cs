@@ -40,6 +40,10 @@ public sealed class MiniLmLayersTests(MiniLmFixture wholeModel) : IClassFixture<
         Assert.Equal(12, graph.Node.Count(n => n.OpType == "MatMul" && graph.Initializer.Any(i => i.Name == n.Input[1])));
         Assert.DoesNotContain(graph.Initializer, i => i.Name.StartsWith("encoder.layer.2.", StringComparison.Ordinal) || i.Name.StartsWith("pooler.", StringComparison.Ordinal));
         Assert.Contains(graph.Initializer, i => i.Name == "embeddings.word_embeddings.weight");
+        // The output is layer 1's (the second's) own output: its final layer norm's bias Add, not a tensor inside it.
+        var producer = Assert.Single(graph.Node, n => n.Output.Contains(graph.Output[0].Name));
+        Assert.Equal("Add", producer.OpType);
+        Assert.Contains("encoder.layer.1.output.LayerNorm.bias", producer.Input);
         Assert.Same(original, whole);
         Assert.True(kept.Length < original.Length * 0.7, $"{kept.Length:N0} bytes kept of {original.Length:N0}");
     }

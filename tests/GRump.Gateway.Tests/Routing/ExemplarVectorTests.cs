@@ -106,9 +106,10 @@ public sealed class ExemplarVectorTests(SentenceModelFixture fixture) : IClassFi
     [Fact]
     public void Embedder_AnotherPrecision_UsesNoPrecomputedVector()
     {
-        // Arrange: vectors of the float32 model are other vectors than the shipped int8 ones.
+        // Arrange: vectors of the float32 model are other vectors than the shipped int8 ones (the same layer, so only the
+        // precision differs).
         using var published = new LocalSentenceModel(Microsoft.Extensions.Logging.Abstractions.NullLogger<LocalSentenceModel>.Instance, TimeProvider.System,
-            Microsoft.Extensions.Options.Options.Create(new EmbeddingOptions { LocalModelPrecision = LocalModelPrecision.Float32 }));
+            Microsoft.Extensions.Options.Options.Create(new EmbeddingOptions { LocalModelPrecision = LocalModelPrecision.Float32 }), RoutingStrategyOptions.DefaultEncoderLayers);
 
         // Act
         var embedder = new PromptEmbedder(published, cacheEntries: 0);

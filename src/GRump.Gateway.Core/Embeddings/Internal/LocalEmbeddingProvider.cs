@@ -5,7 +5,7 @@ namespace GRump.Gateway.Embeddings.Internal;
 
 /// <summary>
 /// The <c>local</c> embedding provider: <see cref="ModelRegistry.LocalEmbedding"/> in-process, no network. The model
-/// (<see cref="LocalSentenceModel"/>, all six layers; the learned router has its own instance, cut shorter) loads on first use.
+/// (<see cref="LocalSentenceModel"/>, all six layers; the learned router has its own instance unless it runs all six too) loads on first use.
 /// </summary>
 /// <remarks>
 /// Inference runs on a thread-pool thread (<see cref="Task.Run(Action)"/>), one batch at a time. Not on the worker pool:

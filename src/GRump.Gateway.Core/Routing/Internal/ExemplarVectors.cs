@@ -62,6 +62,8 @@ internal sealed class ExemplarVectors
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(texts);
         ArgumentNullException.ThrowIfNull(vectors);
+        ArgumentOutOfRangeException.ThrowIfLessThan(layers, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(layers, LocalSentenceModel.AllLayers);
         var entries = new SortedDictionary<UInt128, float[]>();
         for (var i = 0; i < texts.Count; i++)
         {

@@ -4,7 +4,8 @@ using GRump.Gateway.Embeddings;
 namespace GRump.Gateway.Routing.Internal;
 
 /// <summary>
-/// Sentence vectors of classifier texts (<see cref="RoutingText"/>) from the shared local model, read from the first
+/// Sentence vectors of classifier texts (<see cref="RoutingText"/>) from the router's encoder (the local sentence model
+/// cut after <c>Routing:EncoderLayers</c>), read from the first
 /// <see cref="WordPieces"/> word pieces of the ask. Before running the model it looks in the precomputed exemplar vectors
 /// (<see cref="ExemplarVectors"/>) and in an LRU of recent prompts: a built-in exemplar, a repeated prompt (a retry, a
 /// template) is classified without the model. The LRU is keyed by a 128-bit hash of the text, so it holds 16 bytes + one
@@ -14,9 +15,10 @@ internal sealed class PromptEmbedder
 {
     /// <summary>
     /// Word pieces read of an ask ([CLS] and [SEP] included): an ask is an instruction (a pasted document is cut off before,
-    /// <see cref="RoutingText"/>), and its first 32 pieces say what the task is. A run costs time superlinear in its
-    /// length, and with the two-layer encoder 32 pieces missed fewer complex prompts than 48 or 64 in cross-validation on
-    /// the training split (9, 12 and 13 of 166; docs/routing.md, The encoder).
+    /// <see cref="RoutingText"/>), and its first pieces say what the task is; the surface features read the whole ask.
+    /// A run costs time superlinear in its length. With the two-layer encoder, 24 and 32 pieces missed fewer complex
+    /// prompts than 48 or 64 in cross-validation on the training split (9, 9, 12 and 13 of 166; docs/routing.md, The
+    /// encoder).
     /// </summary>
     public const int DefaultWordPieces = 24;
 
