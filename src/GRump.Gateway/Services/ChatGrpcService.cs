@@ -13,16 +13,30 @@ internal sealed class ChatGrpcService(ChatPipeline pipeline) : ChatService.ChatS
 {
     public override async Task<CompleteResponse> Complete(CompleteRequest request, ServerCallContext context)
     {
-        var result = await pipeline.CompleteAsync(ChatMapper.ToDomain(request.Chat), context.GetHttpContext().GetCaller(), context.CancellationToken).ConfigureAwait(false);
-        return ChatMapper.ToProto(result);
+        try
+        {
+            var result = await pipeline.CompleteAsync(ChatMapper.ToDomain(request.Chat), context.GetHttpContext().GetCaller(), context.CancellationToken).ConfigureAwait(false);
+            return ChatMapper.ToProto(result);
+        }
+        catch (Errors.GatewayException ex) when (ex.Kind == Errors.GatewayErrorKind.InvalidArgument)
+        {
+            throw ChatMapper.InRequestTerms(ex, request.Chat);
+        }
     }
 
     public override async Task StreamComplete(StreamCompleteRequest request, IServerStreamWriter<StreamCompleteResponse> responseStream, ServerCallContext context)
     {
         var chat = ChatMapper.ToDomain(request.Chat);
-        await foreach (var item in pipeline.StreamAsync(chat, context.GetHttpContext().GetCaller(), context.CancellationToken).ConfigureAwait(false))
+        try
         {
-            await responseStream.WriteAsync(ChatMapper.ToProto(item), context.CancellationToken).ConfigureAwait(false);
+            await foreach (var item in pipeline.StreamAsync(chat, context.GetHttpContext().GetCaller(), context.CancellationToken).ConfigureAwait(false))
+            {
+                await responseStream.WriteAsync(ChatMapper.ToProto(item), context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Errors.GatewayException ex) when (ex.Kind == Errors.GatewayErrorKind.InvalidArgument)
+        {
+            throw ChatMapper.InRequestTerms(ex, request.Chat);
         }
     }
 
@@ -52,7 +66,7 @@ internal sealed class ChatGrpcService(ChatPipeline pipeline) : ChatService.ChatS
             }
             else
             {
-                response.Error = ChatMapper.ToProto(invalid[item.Index] ?? item.Error!);
+                response.Error = ChatMapper.ToProto(invalid[item.Index] ?? ChatMapper.InRequestTerms(item.Error!, request.Requests[item.Index]));
             }
 
             await responseStream.WriteAsync(response, context.CancellationToken).ConfigureAwait(false);

@@ -287,6 +287,45 @@ internal static class ChatMapper
     };
 
     /// <summary>A parallel item's error as the contract carries it (a google.rpc.Code and the message).</summary>
+    /// <summary>Domain field names (or, starting with '.', name parts) → this contract's (chat.proto).</summary>
+    private static readonly Dictionary<string, string> FieldRenames = new(StringComparer.Ordinal)
+    {
+        [".function.name"] = ".name",
+        [".function.parameters"] = ".parameters",
+        [".function.arguments"] = ".arguments",
+        [".image_url.url"] = ".image.url",
+        [".image_url.detail"] = ".image.detail",
+        ["tool_choice.function.name"] = "tool_choice.name",
+        ["response_format.json_schema.name"] = "response_format.name",
+        ["response_format.json_schema.schema"] = "response_format.schema",
+    };
+
+    /// <summary>
+    /// A chat limit's error (named in the domain's terms: <c>tool_choice.function.name</c>, <c>messages[2].content[1]</c>)
+    /// with its field in <paramref name="request"/>'s own (<c>tool_choice.name</c>, <c>messages[2].parts[1]</c>); any
+    /// other error as it is. Built only on the error path.
+    /// </summary>
+    public static GatewayException InRequestTerms(GatewayException error, V1.ChatRequest? request)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (error.Kind != GatewayErrorKind.InvalidArgument || error.FieldViolations.Count == 0 || request is null)
+        {
+            return error;
+        }
+
+        var origins = new MessageOrigins(FieldRenames);
+        for (var i = 0; i < request.Messages.Count; i++)
+        {
+            var message = request.Messages[i];
+            var at = $"messages[{i}]";
+            origins.Add(at,
+                message.Parts.Count == 0 ? [at + ".content"] : Enumerable.Range(0, message.Parts.Count).Select(p => $"{at}.parts[{p}]"),
+                Enumerable.Range(0, message.ToolCalls.Count).Select(c => $"{at}.tool_calls[{c}]"));
+        }
+
+        return origins.Remap(error);
+    }
+
     public static V1.ItemError ToProto(GatewayException error) =>
         new() { Code = (int)GatewayStatus.ToStatusCode(error.Kind), Message = error.Message };
 }
