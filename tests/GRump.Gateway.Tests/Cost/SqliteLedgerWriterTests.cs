@@ -74,6 +74,31 @@ public sealed class SqliteLedgerWriterTests
         Assert.Equal(next.CostUsd, (await stores.Store.GetSpendAsync("fine", Noon, Ct)).DailySpentUsd);
     }
 
+    [Fact]
+    public async Task Commit_WriterCannotPrepare_CallerGetsUnavailable_AndTheWriterRecoversForTheNextBatch()
+    {
+        await using var stores = LedgerStores.Sqlite();
+        // The writer opens its connection and prepares its insert for its first batch: with the table gone that fails.
+        Execute(stores, "ALTER TABLE records RENAME TO records_away");
+
+        var first = Record("early");
+        var error = await Assert.ThrowsAsync<GatewayException>(() => stores.Store.CommitAsync(first, null, Ct).AsTask().DefaultTimeout());
+        Execute(stores, "ALTER TABLE records_away RENAME TO records");
+        var next = Record("later");
+        await stores.Store.CommitAsync(next, null, Ct).AsTask().DefaultTimeout();
+
+        Assert.Equal((GatewayErrorKind.Unavailable, "LEDGER_UNAVAILABLE"), (error.Kind, error.Reason));
+        Assert.Equal([next], ReadRecords(stores).Select(r => r.Record));
+    }
+
+    private static void Execute(LedgerStores stores, string sql)
+    {
+        using var connection = Open(stores);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     private static CostRecord Record(string tenant) => new()
     {
         Id = Guid.CreateVersion7(),

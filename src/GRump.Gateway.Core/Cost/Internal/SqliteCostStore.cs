@@ -382,64 +382,100 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
     private async Task WriteLoopAsync()
     {
         var batch = new List<PendingRecord>(MaxBatch);
-        using var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync().ConfigureAwait(false);
-        using var insert = new LedgerInsert(connection, TimeSpan.FromSeconds(connection.DefaultTimeout));
-
-        while (await _queue.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        // Opened (and its statements prepared) for the first batch, and again for the next batch after an open or a
+        // prepare failed: a writer that cannot start fails each batch as a failed commit would, and never leaves a caller
+        // waiting for a commit that nothing will make.
+        SqliteConnection? connection = null;
+        LedgerInsert? insert = null;
+        try
         {
-            while (batch.Count < MaxBatch && _queue.TryRead(out var item))
+            while (await _queue.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                batch.Add(item);
-            }
-            try
-            {
-                insert.Begin();
+                while (batch.Count < MaxBatch && _queue.TryRead(out var item))
+                {
+                    batch.Add(item);
+                }
+
                 try
                 {
-                    foreach (var (record, _, _) in batch)
-                    {
-                        insert.Insert(record);
-                    }
-                    insert.Commit();
+                    insert ??= OpenWriter(ref connection);
+                    WriteBatch(insert, batch);
                 }
-                catch
+                catch (SqliteException ex)
                 {
-                    insert.Rollback();
-                    throw;
-                }
-                lock (_lock)
-                {
-                    foreach (var (record, reservation, _) in batch)
+                    _lastCommitError = ex.Message;
+                    Log.CommitFailed(_logger, batch.Count, ex.Message);
+                    foreach (var item in batch)
                     {
-                        var day = Periods.Day(record.Timestamp);
-                        var month = Periods.Month(record.Timestamp);
-                        _spend[(record.Tenant, day)] = Spent(record.Tenant, day) + record.CostUsd;
-                        _spend[(record.Tenant, month)] = Spent(record.Tenant, month) + record.CostUsd;
-                        if (reservation is not null)
-                        {
-                            Release(reservation.Id);
-                        }
+                        item.Committed.TrySetException(new GatewayException(GatewayErrorKind.Unavailable,
+                            "The cost ledger could not record this call; it was not billed. Retry later.", null, ex) { Reason = "LEDGER_UNAVAILABLE" });
                     }
                 }
-                foreach (var item in batch)
-                {
-                    item.Committed.TrySetResult();
-                }
-                _lastCommitError = null;
+
+                batch.Clear();
             }
-            catch (SqliteException ex)
-            {
-                _lastCommitError = ex.Message;
-                Log.CommitFailed(_logger, batch.Count, ex.Message);
-                foreach (var item in batch)
-                {
-                    item.Committed.TrySetException(new GatewayException(GatewayErrorKind.Unavailable,
-                        "The cost ledger could not record this call; it was not billed. Retry later.", null, ex) { Reason = "LEDGER_UNAVAILABLE" });
-                }
-            }
-            batch.Clear();
         }
+        finally
+        {
+            insert?.Dispose();
+            connection?.Dispose();
+        }
+    }
+
+    /// <summary>The writer's connection and prepared insert; on failure nothing is left open (the next batch tries again).</summary>
+    private LedgerInsert OpenWriter(ref SqliteConnection? connection)
+    {
+        connection?.Dispose();
+        connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            return new LedgerInsert(connection, TimeSpan.FromSeconds(connection.DefaultTimeout));
+        }
+        catch
+        {
+            connection.Dispose();
+            connection = null;
+            throw;
+        }
+    }
+
+    /// <summary>One batch in one transaction, then the spend mirror and the callers; a failure rolls the transaction back and throws.</summary>
+    private void WriteBatch(LedgerInsert insert, List<PendingRecord> batch)
+    {
+        insert.Begin();
+        try
+        {
+            foreach (var (record, _, _) in batch)
+            {
+                insert.Insert(record);
+            }
+            insert.Commit();
+        }
+        catch
+        {
+            insert.Rollback();
+            throw;
+        }
+        lock (_lock)
+        {
+            foreach (var (record, reservation, _) in batch)
+            {
+                var day = Periods.Day(record.Timestamp);
+                var month = Periods.Month(record.Timestamp);
+                _spend[(record.Tenant, day)] = Spent(record.Tenant, day) + record.CostUsd;
+                _spend[(record.Tenant, month)] = Spent(record.Tenant, month) + record.CostUsd;
+                if (reservation is not null)
+                {
+                    Release(reservation.Id);
+                }
+            }
+        }
+        foreach (var item in batch)
+        {
+            item.Committed.TrySetResult();
+        }
+        _lastCommitError = null;
     }
 
     /// <summary>A read or write that fails in SQLite (a damaged or vanished file) is UNAVAILABLE for the caller, not a bug.</summary>
