@@ -7,7 +7,10 @@ using GRump.Gateway.Passthrough;
 
 // The core (Core's AddGrumpGateway: one Add per feature) and the host's doors: gRPC with its interceptors, the
 // passthrough, the dashboard and telemetry. MapGatewayEndpoints maps every door.
-var builder = WebApplication.CreateBuilder(args);
+// No configuration reload: nothing reads options again after start, and reloading appsettings.json means a file watcher
+// over the whole content root, subfolders included, which wakes for every write under ./data (the ledger's WAL, the
+// L3 cache): ~8 % of a core at 1,000 chat calls per second (docs/performance.md). First, so a caller can still turn it on.
+var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
 builder.AddGatewayHosting();
 builder.Services.AddGatewayTelemetry(builder.Configuration);
 builder.Services.AddGrumpGateway(builder.Configuration);
