@@ -109,6 +109,33 @@ public sealed class RoutingStrategyOptionsTests : IDisposable
     }
 
     [Theory]
+    [InlineData(null, 2, false)]
+    [InlineData("3", 3, false)]
+    [InlineData("6", 6, true)]
+    public void EncoderLayers_GiveTheRouterItsOwnCutModel_OrTheProvidersWholeOne(string? layers, int expected, bool sharesTheProvidersModel)
+    {
+        // Arrange: routing and the local embedding provider in one container, as the gateway registers them.
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddInMemoryCollection(layers is null ? [] : new Dictionary<string, string?> { ["Routing:EncoderLayers"] = layers }).Build());
+        services.AddSingleton<IProviderDirectory>(new FakeProviderDirectory("local"));
+        services.AddLogging();
+        services.AddSingleton<GRump.Gateway.Embeddings.LocalSentenceModel>();
+        services.AddModelRouting();
+        using var provider = services.BuildServiceProvider();
+
+        // Act (resolving loads nothing: the model loads on first use)
+        var encoder = provider.GetRequiredKeyedService<GRump.Gateway.Embeddings.LocalSentenceModel>(RoutingStrategyOptions.EncoderServiceKey);
+        var whole = provider.GetRequiredService<GRump.Gateway.Embeddings.LocalSentenceModel>();
+
+        // Assert
+        Assert.Equal(expected, encoder.Layers);
+        Assert.Equal(GRump.Gateway.Embeddings.LocalSentenceModel.AllLayers, whole.Layers);
+        Assert.Equal(sharesTheProvidersModel, ReferenceEquals(encoder, whole));
+        Assert.False(encoder.IsLoaded);
+    }
+
+    [Theory]
     [InlineData("--Routing:Strategy=smart", "Routing:Strategy 'smart' is not a routing strategy")]
     [InlineData("--Routing:Shadow=hybrid", "a shadow must differ from Routing:Strategy")]
     [InlineData("--Routing:ComplexProbability=2", "ComplexProbability")]
