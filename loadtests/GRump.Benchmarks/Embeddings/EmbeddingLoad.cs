@@ -124,7 +124,9 @@ internal static class EmbeddingLoad
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-        var settings = new Dictionary<string, string?> { ["Embeddings:Coalescing"] = coalescing ? "true" : "false" };
+        // A data folder of its own: the L3 cache of an earlier host (or run) would answer the same texts from disk.
+        var data = Directory.CreateTempSubdirectory("grump-embed-bench-").FullName;
+        var settings = new Dictionary<string, string?> { ["Embeddings:Coalescing"] = coalescing ? "true" : "false", ["Gateway:DataPath"] = data };
         if (nimUrl is not null)
         {
             settings["NVIDIA_NIM_URL"] = nimUrl;
@@ -137,19 +139,20 @@ internal static class EmbeddingLoad
         app.MapGrpcService<EmbeddingGrpcService>();
         app.MapReverseProxy(); // activates the YARP clusters the providers send through
         await app.StartAsync();
-        return new Gateway(app, new Uri(BenchServerAddress(app)));
+        return new Gateway(app, new Uri(BenchServerAddress(app)), data);
     }
 
     private static string BenchServerAddress(WebApplication app) => Endpoints.BenchServer.Address(app);
 
     private sealed record LoadResult(int Calls, double Rate, double P50, double P99);
 
-    private sealed record Gateway(WebApplication App, Uri Url) : IAsyncDisposable
+    private sealed record Gateway(WebApplication App, Uri Url, string DataPath) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             await App.StopAsync();
             await App.DisposeAsync();
+            Directory.Delete(DataPath, recursive: true);
         }
     }
 }
