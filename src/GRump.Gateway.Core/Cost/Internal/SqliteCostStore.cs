@@ -425,7 +425,6 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
     /// <summary>The writer's connection and prepared insert; on failure nothing is left open (the next batch tries again).</summary>
     private LedgerInsert OpenWriter(ref SqliteConnection? connection)
     {
-        connection?.Dispose();
         connection = new SqliteConnection(_connectionString);
         try
         {
