@@ -32,6 +32,14 @@ public sealed class EmbeddingOptions
     [Range(1, 10_000_000)]
     public int QueueCapacity { get; set; } = 16_384;
 
+    /// <summary>
+    /// UTF-16 characters of text waiting per (provider, model) beyond which new calls get RESOURCE_EXHAUSTED: the queue's
+    /// bound in bytes (2 per character), whatever the texts' lengths. At least one call's limit
+    /// (<see cref="EmbeddingLimits.MaxTotalChars"/>), so any valid call fits an empty queue.
+    /// </summary>
+    [Range(EmbeddingLimits.MaxTotalChars, int.MaxValue)]
+    public int QueueMaxChars { get; set; } = 4 * EmbeddingLimits.MaxTotalChars;
+
     /// <summary>Upstream batches in flight per provider; 0 = no limit. When reached, texts wait in the queue.</summary>
     [Range(0, 10_000)]
     public int MaxInFlightBatchesPerProvider { get; set; }

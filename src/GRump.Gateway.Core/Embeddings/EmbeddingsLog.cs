@@ -8,8 +8,8 @@ internal static partial class EmbeddingsLog
     [LoggerMessage(1, LogLevel.Information, "Embedding batch of {Count} inputs to {Provider}/{Model} failed ({Kind}): {Message}")]
     public static partial void BatchFailed(ILogger logger, string provider, string model, int count, GatewayErrorKind kind, string message);
 
-    [LoggerMessage(2, LogLevel.Debug, "Embedding queue for {Provider}/{Model} is full ({Capacity} texts); rejecting a call.")]
-    public static partial void QueueFull(ILogger logger, string provider, string model, int capacity);
+    [LoggerMessage(2, LogLevel.Debug, "Embedding queue for {Provider}/{Model} is full ({Full}); rejecting a call.")]
+    public static partial void QueueFull(ILogger logger, string provider, string model, string full);
 
     [LoggerMessage(3, LogLevel.Error, "The embedding coalescer for {Provider}/{Model} stopped unexpectedly.")]
     public static partial void ReaderFailed(ILogger logger, string provider, string model, Exception exception);

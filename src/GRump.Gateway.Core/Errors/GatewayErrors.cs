@@ -13,8 +13,12 @@ public static class GatewayErrors
         new(GatewayErrorKind.InvalidArgument, $"{field}: {description}", [new FieldViolation(field, description)]) { Reason = "INVALID_ARGUMENT" };
 
     [DoesNotReturn]
-    public static void ThrowQueueFull(string queue, int capacity) =>
-        throw new GatewayException(GatewayErrorKind.ResourceExhausted, $"The {queue} queue is full ({capacity} tasks waiting); retry with backoff.")
+    public static void ThrowQueueFull(string queue, int capacity) => ThrowQueueFull(queue, $"{capacity} tasks waiting");
+
+    /// <summary>RESOURCE_EXHAUSTED (<c>QUEUE_FULL</c>, retry after 1 s); <paramref name="full"/> says what filled it.</summary>
+    [DoesNotReturn]
+    public static void ThrowQueueFull(string queue, string full) =>
+        throw new GatewayException(GatewayErrorKind.ResourceExhausted, $"The {queue} queue is full ({full}); retry with backoff.")
         {
             Reason = "QUEUE_FULL",
             RetryAfter = TimeSpan.FromSeconds(1),

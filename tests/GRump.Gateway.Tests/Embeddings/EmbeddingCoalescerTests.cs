@@ -328,6 +328,74 @@ public sealed class EmbeddingCoalescerTests : IDisposable
     }
 
     [Fact]
+    public async Task Embed_MoreCharactersThanTheQueueHolds_ResourceExhausted_NothingSent()
+    {
+        // Arrange: room for 16 characters of text
+        var ct = TestContext.Current.CancellationToken;
+        await using var coalescer = Create(new EmbeddingOptions { MaxWait = TimeSpan.Zero, QueueMaxChars = 16 });
+
+        // Act
+        var tooLong = coalescer.EmbedAsync(["0123456789", "abcdefg"], ct);
+        var fits = await coalescer.EmbedAsync(["0123456789", "abcdef"], ct).DefaultTimeout();
+
+        // Assert: the 17 characters never reached the queue; the room they asked for is free again
+        var error = Assert.IsType<GatewayException>(tooLong.Exception?.InnerException);
+        Assert.Equal(GatewayErrorKind.ResourceExhausted, error.Kind);
+        Assert.Equal("QUEUE_FULL", error.Reason);
+        Assert.Contains("16 characters", error.Message, StringComparison.Ordinal);
+        AssertBatches(_provider, ["0123456789", "abcdef"]);
+        AssertVectors(["0123456789", "abcdef"], fits.Vectors);
+        Assert.Equal(0, coalescer.QueuedChars);
+    }
+
+    [Fact]
+    public async Task Embed_QueueFullOfCharacters_ResourceExhausted_RoomComesBackAsTextsGo()
+    {
+        // Arrange: cap 2, one batch in flight per provider (held), room for 30 characters (four 7-character texts)
+        var ct = TestContext.Current.CancellationToken;
+        var provider = new RecordingEmbeddingProvider(maxBatchSize: 2);
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        provider.Enqueue(_ => hold.Task);
+        using var inFlight = new SemaphoreSlim(1);
+        await using var coalescer = Create(new EmbeddingOptions { MaxWait = TimeSpan.Zero, QueueMaxChars = 30 }, provider, inFlight);
+        var called = provider.NextCall;
+        var accepted = new List<(string Text, Task<(IReadOnlyList<float[]> Vectors, long InputTokens)> Call)> { ("text-00", coalescer.EmbedAsync(["text-00"], ct)) };
+        await called.DefaultTimeout();
+
+        // Act: at most 2 (forming batch) + 4 (queue) more fit while the first batch is held
+        GatewayException? rejected = null;
+        for (var i = 1; i <= 20 && rejected is null; i++)
+        {
+            var text = $"text-{i:00}";
+            var call = coalescer.EmbedAsync([text], ct);
+            if (call.IsFaulted)
+            {
+                rejected = Assert.IsType<GatewayException>(call.Exception!.InnerException);
+            }
+            else
+            {
+                accepted.Add((text, call));
+            }
+        }
+        Assert.InRange(coalescer.QueuedChars, 1, 30);
+        hold.SetResult();
+        var results = await Task.WhenAll(accepted.Select(a => a.Call)).DefaultTimeout();
+        var after = await coalescer.EmbedAsync(["after"], ct).DefaultTimeout();
+
+        // Assert
+        Assert.NotNull(rejected);
+        Assert.Equal(GatewayErrorKind.ResourceExhausted, rejected.Kind);
+        Assert.Equal("QUEUE_FULL", rejected.Reason);
+        Assert.InRange(accepted.Count, 5, 7);
+        for (var i = 0; i < accepted.Count; i++)
+        {
+            AssertVectors([accepted[i].Text], results[i].Vectors);
+        }
+        AssertVectors(["after"], after.Vectors);
+        Assert.Equal(0, coalescer.QueuedChars);
+    }
+
+    [Fact]
     public async Task Drain_SendsWhatIsQueued_ThenRejectsNewCalls()
     {
         // Arrange

@@ -47,6 +47,7 @@ public sealed partial class HostingTests
     [InlineData("--Gateway:BindAddress=0.0.0.0", "AllowAnonymous")]
     [InlineData("--Gateway:HttpPort=-1", "HttpPort")]
     [InlineData("--Workers:QueueCapacity=0", "QueueCapacity")]
+    [InlineData("--Embeddings:QueueMaxChars=1000", "QueueMaxChars")]
     [InlineData("--Workers:TaskTimeout=00:00:00", "TaskTimeout")]
     [InlineData("--Intent:InlineMaxChars=-1", "InlineMaxChars")]
     [InlineData("--Gateway:HttpPort=abc", "'abc' at 'Gateway:HttpPort'")]

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Providers;
 using GRump.Gateway.Tokens;
@@ -68,7 +69,7 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        _queue = new EmbeddingBatchQueue(options.QueueCapacity);
+        _queue = new EmbeddingBatchQueue(options.QueueCapacity, options.QueueMaxChars);
         _reader = Task.Run(RunAsync);
     }
 
@@ -77,6 +78,9 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
 
     public int QueueDepth => _queue.Count;
 
+    /// <summary>Characters of text in the queue (reserved by callers, not yet taken by the reader).</summary>
+    internal long QueuedChars => _queue.Chars;
+
     /// <summary>
     /// Queues <paramref name="texts"/> and waits for their vectors (in order; the arrays may be shared with other callers
     /// and must not be changed). RESOURCE_EXHAUSTED when the queue cannot take all of them; the batch's failure otherwise.
@@ -84,6 +88,16 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
     public async Task<(IReadOnlyList<float[]> Vectors, long InputTokens)> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        long chars = 0;
+        for (var i = 0; i < texts.Count; i++)
+        {
+            chars += texts[i].Length;
+        }
+        if (!_queue.TryReserve(chars))
+        {
+            Reject(texts.Count, $"{_queue.Chars:N0} of its {_queue.MaxChars:N0} characters of text waiting");
+        }
+
         var waiter = new EmbeddingWaiter(texts.Count);
         var now = _time.GetTimestamp();
         for (var i = 0; i < texts.Count; i++)
@@ -93,14 +107,10 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
             {
                 // The texts already queued are skipped by the reader (counted as cancelled): the call is all or nothing.
                 waiter.Abandon();
-                _metrics.Texts(_provider.Name, EmbeddingOutcomes.Rejected, texts.Count - i);
-                if (_queue.IsCompleted)
-                {
-                    GatewayErrors.ThrowShuttingDown();
-                }
-                EmbeddingsLog.QueueFull(_logger, _provider.Name, _model, _queue.Capacity);
-                GatewayErrors.ThrowQueueFull($"embedding ({_provider.Name}/{_model})", _queue.Capacity);
+                _queue.Unreserve(chars);
+                Reject(texts.Count - i, $"{_queue.Capacity:N0} texts waiting");
             }
+            chars -= text.Length;
         }
 
         try
@@ -113,6 +123,18 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
             throw;
         }
         return (waiter.Vectors, waiter.InputTokens);
+    }
+
+    [DoesNotReturn]
+    private void Reject(int texts, string full)
+    {
+        _metrics.Texts(_provider.Name, EmbeddingOutcomes.Rejected, texts);
+        if (_queue.IsCompleted)
+        {
+            GatewayErrors.ThrowShuttingDown();
+        }
+        EmbeddingsLog.QueueFull(_logger, _provider.Name, _model, full);
+        GatewayErrors.ThrowQueueFull($"embedding ({_provider.Name}/{_model})", full);
     }
 
     /// <summary>Stops taking texts, sends what is queued and waits for in-flight batches; aborts them when <paramref name="cancellationToken"/> fires.</summary>
