@@ -304,7 +304,7 @@ public sealed class ChatPipeline(
     }
 
     /// <summary><c>chatcmpl-</c> and a UUIDv7 in 32 hex digits, formatted straight into the one string it becomes.</summary>
-    private static string NewId() => string.Create(IdPrefix.Length + 32, Guid.CreateVersion7(), static (chars, id) =>
+    private static string NewId() => string.Create(IdPrefix.Length + 32, Uuid7.New(), static (chars, id) =>
     {
         IdPrefix.CopyTo(chars);
         id.TryFormat(chars[IdPrefix.Length..], out _, "N");

@@ -32,7 +32,7 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
     /// <summary>A record stamped now with a new UUIDv7.</summary>
     public CostRecord NewRecord(string tenant, string model, string provider, string operation) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Uuid7.New(),
         Tenant = tenant,
         Model = model,
         Provider = provider,

@@ -35,7 +35,7 @@ public sealed partial class CostMeter(CostLedger ledger, ILogger<CostMeter> logg
         // One allocation: NewRecord(...) with { ... } built the record twice on every metered call.
         var record = new CostRecord
         {
-            Id = Guid.CreateVersion7(),
+            Id = Uuid7.New(),
             Timestamp = ledger.Now,
             Tenant = call.Tenant,
             Model = call.Model.Id,
@@ -79,7 +79,7 @@ public sealed partial class CostMeter(CostLedger ledger, ILogger<CostMeter> logg
     {
         var record = new CostRecord
         {
-            Id = Guid.CreateVersion7(),
+            Id = Uuid7.New(),
             Timestamp = ledger.Now,
             Tenant = tenant,
             Model = model,

@@ -26,6 +26,7 @@ internal static class RequestPathGuard
     });
 
     /// <summary>What is wrong with the request's path, or null when it is in normal form.</summary>
+    /// <remarks>Runs on every request: no allocation, and the case-insensitive searches only when a '%' is there.</remarks>
     public static string? Violation(HttpContext context)
     {
         // Kestrel has decoded the path (all but %2F) and resolved dot segments; the raw target shows what was sent.
@@ -36,44 +37,82 @@ internal static class RequestPathGuard
             return "empty path segments ('//')";
         }
 
-        if (path.Contains('\\', StringComparison.Ordinal) || raw.Contains('\\', StringComparison.Ordinal) || raw.Contains("%5C", StringComparison.OrdinalIgnoreCase))
+        if (path.Contains('\\', StringComparison.Ordinal) || raw.Contains('\\') || HasEscape(raw, "%5C"))
         {
             return "backslashes";
         }
 
-        if (path.Contains("%2F", StringComparison.OrdinalIgnoreCase) || raw.Contains("%2F", StringComparison.OrdinalIgnoreCase))
+        if (HasEscape(path, "%2F") || HasEscape(raw, "%2F"))
         {
             return "encoded slashes ('%2F')";
         }
 
-        var decodedDots = raw.Replace("%2E", ".", StringComparison.OrdinalIgnoreCase);
-        foreach (var segment in decodedDots.Split('/'))
+        return HasDotSegment(raw) ? "dot segments ('.' or '..')" : null;
+    }
+
+    private static bool HasEscape(ReadOnlySpan<char> text, string escape) =>
+        text.Contains('%') && text.Contains(escape, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A segment that is one or two dots, each written as '.' or '%2E' (either case).</summary>
+    private static bool HasDotSegment(ReadOnlySpan<char> path)
+    {
+        while (true)
         {
-            if (segment is "." or "..")
+            var end = path.IndexOf('/');
+            if (IsDots(end < 0 ? path : path[..end]))
             {
-                return "dot segments ('.' or '..')";
+                return true;
+            }
+            if (end < 0)
+            {
+                return false;
+            }
+            path = path[(end + 1)..];
+        }
+    }
+
+    private static bool IsDots(ReadOnlySpan<char> segment)
+    {
+        var dots = 0;
+        while (!segment.IsEmpty)
+        {
+            if (segment[0] == '.')
+            {
+                segment = segment[1..];
+            }
+            else if (segment.Length >= 3 && segment[0] == '%' && segment[1] == '2' && (segment[2] | 0x20) == 'e')
+            {
+                segment = segment[3..];
+            }
+            else
+            {
+                return false;
+            }
+            if (++dots > 2)
+            {
+                return false;
             }
         }
-
-        return null;
+        return dots > 0;
     }
 
     /// <summary>The path part of a request target (origin form, or the path of an absolute-form target), without the query.</summary>
-    private static string RawPath(string target)
+    private static ReadOnlySpan<char> RawPath(string target)
     {
-        var query = target.IndexOf('?', StringComparison.Ordinal);
+        var span = target.AsSpan();
+        var query = span.IndexOf('?');
         if (query >= 0)
         {
-            target = target[..query];
+            span = span[..query];
         }
 
-        var scheme = target.IndexOf("://", StringComparison.Ordinal);
-        if (scheme > 0 && !target.StartsWith('/'))
+        var scheme = span.IndexOf("://", StringComparison.Ordinal);
+        if (scheme > 0 && !span.StartsWith('/'))
         {
-            var pathStart = target.IndexOf('/', scheme + 3);
-            target = pathStart < 0 ? "/" : target[pathStart..];
+            var pathStart = span[(scheme + 3)..].IndexOf('/');
+            span = pathStart < 0 ? "/" : span[(scheme + 3 + pathStart)..];
         }
 
-        return target;
+        return span;
     }
 }

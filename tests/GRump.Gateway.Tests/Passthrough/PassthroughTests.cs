@@ -54,6 +54,9 @@ public sealed class PassthroughTests : IAsyncLifetime
         "/v1/x/../chat/completions",
         "/v1/%2e%2e/v1/completions",
         "/v1/%2E/completions",
+        "/v1/.%2e/v1/completions",
+        "/v1/completions/..",
+        "/v1/chat%5ccompletions",
         "/v1/chat%5Ccompletions",
         "//v1/completions",
     ];

@@ -98,7 +98,7 @@ internal sealed class RedisRateLimiter
         RedisKey[] keys = [root + "req", root + "tok", root + "tok:sum"];
         RedisValue[] values =
         [
-            nowMs, RateLimitWindow.LengthMs, ask.RequestLimit, ask.TokenLimit, ask.Tokens, Guid.CreateVersion7().ToString("N"),
+            nowMs, RateLimitWindow.LengthMs, ask.RequestLimit, ask.TokenLimit, ask.Tokens, Uuid7.New().ToString("N"),
         ];
         var result = (RedisResult[])(await connection.GetDatabase().ScriptEvaluateAsync(AdmitScript, keys, values)
             .WaitAsync(_timeout, cancellationToken).ConfigureAwait(false))!;

@@ -81,7 +81,7 @@ internal sealed class OutageAdmission(double allowanceUsd)
                 };
             }
             view ??= View(tenant);
-            var reservation = new BudgetReservation(Guid.CreateVersion7(), tenant, amountUsd, day, month);
+            var reservation = new BudgetReservation(Uuid7.New(), tenant, amountUsd, day, month);
             _local.Add(reservation.Id, reservation);
             view.LocalHeldUsd += amountUsd;
             return reservation;

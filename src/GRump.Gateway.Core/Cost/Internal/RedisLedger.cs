@@ -172,7 +172,7 @@ internal sealed class RedisLedger : IAsyncDisposable
     /// <summary>Holds <paramref name="amountUsd"/> if the budget allows; says what it saw either way.</summary>
     public async Task<ReserveResult> ReserveAsync(string tenant, double amountUsd, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var reservation = new BudgetReservation(Guid.CreateVersion7(), tenant, amountUsd, Periods.Day(now), Periods.Month(now));
+        var reservation = new BudgetReservation(Uuid7.New(), tenant, amountUsd, Periods.Day(now), Periods.Month(now));
         var nowMs = now.ToUnixTimeMilliseconds();
         RedisKey[] keys = [Key(tenant, "budget"), Key(tenant, "holds"), Key(tenant, "holds:expiry"), DayKey(tenant, reservation.Day), MonthKey(tenant, reservation.Month)];
         RedisValue[] values =

@@ -64,7 +64,7 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
             }
             Check(tenant, "daily", day, budget.DailyLimitUsd, Spent(tenant, day), _reserved.GetValueOrDefault((tenant, day)), amountUsd);
             Check(tenant, "monthly", month, budget.MonthlyLimitUsd, Spent(tenant, month), _reserved.GetValueOrDefault((tenant, month)), amountUsd);
-            var reservation = new BudgetReservation(Guid.CreateVersion7(), tenant, amountUsd, day, month);
+            var reservation = new BudgetReservation(Uuid7.New(), tenant, amountUsd, day, month);
             _reservations.Add(reservation.Id, reservation);
             Hold(reservation, +1);
             return ValueTask.FromResult<BudgetReservation?>(reservation);
