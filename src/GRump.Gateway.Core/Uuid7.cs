@@ -7,7 +7,8 @@ namespace GRump.Gateway;
 /// by time but are no secret: chat completion ids, ledger records, budget reservations. The random bits come from
 /// <see cref="Random.Shared"/> (per-thread xoshiro256**, seeded once from the OS): <see cref="Guid.CreateVersion7()"/>
 /// reads <c>/dev/urandom</c> on every call here, a system call that cost ~2.4 % of the gateway's CPU at 32 concurrent
-/// chats with three ids per call (docs/performance.md). Never use these as tokens or keys.
+/// chats with three ids per call (docs/performance.md). Chat ids go back to callers, so ids made close together on one
+/// thread are predictable in principle: never use these as tokens, keys or anything a caller must not guess.
 /// </summary>
 public static class Uuid7
 {
@@ -16,8 +17,10 @@ public static class Uuid7
 
     public static Guid New(DateTimeOffset timestamp)
     {
+        var milliseconds = timestamp.ToUnixTimeMilliseconds();
+        ArgumentOutOfRangeException.ThrowIfNegative(milliseconds, nameof(timestamp)); // before 1970: no 48-bit stamp
         Span<byte> bytes = stackalloc byte[16];
-        BinaryPrimitives.WriteInt64BigEndian(bytes, timestamp.ToUnixTimeMilliseconds() << 16);
+        BinaryPrimitives.WriteInt64BigEndian(bytes, milliseconds << 16);
         Random.Shared.NextBytes(bytes[6..]);
         bytes[6] = (byte)(0x70 | (bytes[6] & 0x0F)); // version 7
         bytes[8] = (byte)(0x80 | (bytes[8] & 0x3F)); // variant 10

@@ -33,4 +33,8 @@ public sealed class Uuid7Tests
         Assert.Equal(ids.Count, ids.Select(i => i.Id).Distinct().Count());
         Assert.Equal(ids.OrderBy(i => i.Ms).Select(i => i.Ms), ids.OrderBy(i => i.Id).Select(i => i.Ms));
     }
+
+    [Fact]
+    public void New_BeforeTheUnixEpoch_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => Uuid7.New(new DateTimeOffset(1969, 12, 31, 23, 59, 59, TimeSpan.Zero)));
 }

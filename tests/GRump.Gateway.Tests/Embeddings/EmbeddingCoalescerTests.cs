@@ -396,6 +396,29 @@ public sealed class EmbeddingCoalescerTests : IDisposable
     }
 
     [Fact]
+    public async Task Embed_ManyTextsRefusedPartWay_GivesBackEveryCharacter()
+    {
+        // Arrange: cap 2, one batch in flight per provider (held), room for 4 queued texts
+        var ct = TestContext.Current.CancellationToken;
+        var provider = new RecordingEmbeddingProvider(maxBatchSize: 2);
+        using var inFlight = new SemaphoreSlim(1);
+        await using var coalescer = Create(new EmbeddingOptions { MaxWait = TimeSpan.Zero, QueueCapacity = 4 }, provider, inFlight);
+        var (hold, held) = await HoldUpstreamAsync(coalescer, provider, ct);
+
+        // Act: ten texts; at most 1 (the reader's batch, waiting for its turn) + 4 (queue) get in before the queue refuses the rest
+        var refused = coalescer.EmbedAsync([.. Enumerable.Range(0, 10).Select(i => $"text-{i}")], ct);
+        hold.SetResult();
+        await held.DefaultTimeout();
+        await coalescer.DrainAsync(ct).DefaultTimeout();
+
+        // Assert: refused as a whole; once the reader has passed the texts it did queue (skipped), nothing is held
+        var error = Assert.IsType<GatewayException>(refused.Exception?.InnerException);
+        Assert.Equal("QUEUE_FULL", error.Reason);
+        Assert.Contains("4 texts waiting", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, coalescer.QueuedChars);
+    }
+
+    [Fact]
     public async Task Drain_SendsWhatIsQueued_ThenRejectsNewCalls()
     {
         // Arrange

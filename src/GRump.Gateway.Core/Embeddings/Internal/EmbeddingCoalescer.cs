@@ -88,6 +88,8 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
     public async Task<(IReadOnlyList<float[]> Vectors, long InputTokens)> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var waiter = new EmbeddingWaiter(texts.Count);
+        var now = _time.GetTimestamp();
         long chars = 0;
         for (var i = 0; i < texts.Count; i++)
         {
@@ -95,22 +97,38 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
         }
         if (!_queue.TryReserve(chars))
         {
-            Reject(texts.Count, $"{_queue.Chars:N0} of its {_queue.MaxChars:N0} characters of text waiting");
+            Reject(texts.Count, $"{chars:N0} characters asked for, {_queue.Chars:N0} of its {_queue.MaxChars:N0} characters of text waiting");
         }
 
-        var waiter = new EmbeddingWaiter(texts.Count);
-        var now = _time.GetTimestamp();
-        for (var i = 0; i < texts.Count; i++)
+        // From here every character reserved and not yet queued (chars) is given back on every way out.
+        var refused = -1;
+        try
         {
-            var text = texts[i];
-            if (!_queue.TryEnqueue(new EmbeddingTicket(waiter, i, text, Math.Max(1, TokenCounter.Shared.Count(text)), now)))
+            for (var i = 0; i < texts.Count && refused < 0; i++)
             {
-                // The texts already queued are skipped by the reader (counted as cancelled): the call is all or nothing.
-                waiter.Abandon();
-                _queue.Unreserve(chars);
-                Reject(texts.Count - i, $"{_queue.Capacity:N0} texts waiting");
+                var text = texts[i];
+                if (_queue.TryEnqueue(new EmbeddingTicket(waiter, i, text, Math.Max(1, TokenCounter.Shared.Count(text)), now)))
+                {
+                    chars -= text.Length;
+                }
+                else
+                {
+                    refused = i;
+                }
             }
-            chars -= text.Length;
+        }
+        catch
+        {
+            waiter.Abandon();
+            _queue.Unreserve(chars);
+            throw;
+        }
+        if (refused >= 0)
+        {
+            // The texts already queued are skipped by the reader (counted as cancelled): the call is all or nothing.
+            waiter.Abandon();
+            _queue.Unreserve(chars);
+            Reject(texts.Count - refused, $"{_queue.Capacity:N0} texts waiting");
         }
 
         try
