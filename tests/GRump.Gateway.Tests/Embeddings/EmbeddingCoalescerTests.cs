@@ -53,6 +53,28 @@ public sealed class EmbeddingCoalescerTests : IDisposable
         return (release, call);
     }
 
+    /// <summary>
+    /// One-text calls (<paramref name="text"/> of 0, 1, …) until one is refused: the first is sent and reaches the
+    /// provider (which the caller set up to hold it) before the others are made. The refusal, or null after 20 accepted.
+    /// </summary>
+    private static async Task<(List<(string Text, Task<(IReadOnlyList<float[]> Vectors, long InputTokens)> Call)> Accepted, GatewayException? Rejected)> CallUntilRefusedAsync(
+        EmbeddingCoalescer coalescer, RecordingEmbeddingProvider provider, Func<int, string> text, CancellationToken ct)
+    {
+        var called = provider.NextCall;
+        var accepted = new List<(string Text, Task<(IReadOnlyList<float[]> Vectors, long InputTokens)> Call)> { (text(0), coalescer.EmbedAsync([text(0)], ct)) };
+        await called.DefaultTimeout();
+        for (var i = 1; i <= 20; i++)
+        {
+            var call = coalescer.EmbedAsync([text(i)], ct);
+            if (call.IsFaulted)
+            {
+                return (accepted, Assert.IsType<GatewayException>(call.Exception!.InnerException));
+            }
+            accepted.Add((text(i), call));
+        }
+        return (accepted, null);
+    }
+
     [Fact]
     public async Task Embed_UpstreamIdle_ALoneCallerGoesAtOnce()
     {
@@ -285,36 +307,25 @@ public sealed class EmbeddingCoalescerTests : IDisposable
         AssertBatches(_provider, ["warm-up"], ["stays"]);
     }
 
-    [Fact]
-    public async Task Embed_QueueFull_ResourceExhausted_AcceptedCallsStillComplete()
+    [Theory]
+    [InlineData(4, int.MaxValue)] // room for 4 texts
+    [InlineData(16_384, 30)] // room for 30 characters: four 7-character texts
+    public async Task Embed_QueueFull_ResourceExhausted_AcceptedCallsStillComplete_RoomComesBack(int queueCapacity, int queueMaxChars)
     {
-        // Arrange: cap 2, one batch in flight per provider (held), room for 4 queued texts
+        // Arrange: cap 2, one batch in flight per provider (held)
         var ct = TestContext.Current.CancellationToken;
         var provider = new RecordingEmbeddingProvider(maxBatchSize: 2);
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         provider.Enqueue(_ => hold.Task);
         using var inFlight = new SemaphoreSlim(1);
-        await using var coalescer = Create(new EmbeddingOptions { MaxWait = TimeSpan.Zero, QueueCapacity = 4 }, provider, inFlight);
-        var called = provider.NextCall;
-        var accepted = new List<(string Text, Task<(IReadOnlyList<float[]> Vectors, long InputTokens)> Call)> { ("t0", coalescer.EmbedAsync(["t0"], ct)) };
-        await called.DefaultTimeout();
+        await using var coalescer = Create(new EmbeddingOptions { MaxWait = TimeSpan.Zero, QueueCapacity = queueCapacity, QueueMaxChars = queueMaxChars }, provider, inFlight);
 
         // Act: at most 2 (forming batch) + 4 (queue) more fit while the first batch is held
-        GatewayException? rejected = null;
-        for (var i = 1; i <= 20 && rejected is null; i++)
-        {
-            var call = coalescer.EmbedAsync([$"t{i}"], ct);
-            if (call.IsFaulted)
-            {
-                rejected = Assert.IsType<GatewayException>(call.Exception!.InnerException);
-            }
-            else
-            {
-                accepted.Add(($"t{i}", call));
-            }
-        }
+        var (accepted, rejected) = await CallUntilRefusedAsync(coalescer, provider, i => $"text-{i:00}", ct);
+        Assert.InRange(coalescer.QueuedChars, 1, 30);
         hold.SetResult();
         var results = await Task.WhenAll(accepted.Select(a => a.Call)).DefaultTimeout();
+        var after = await coalescer.EmbedAsync(["after"], ct).DefaultTimeout();
 
         // Assert
         Assert.NotNull(rejected);
@@ -325,6 +336,8 @@ public sealed class EmbeddingCoalescerTests : IDisposable
         {
             AssertVectors([accepted[i].Text], results[i].Vectors);
         }
+        AssertVectors(["after"], after.Vectors);
+        Assert.Equal(0, coalescer.QueuedChars);
     }
 
     [Fact]
@@ -345,53 +358,6 @@ public sealed class EmbeddingCoalescerTests : IDisposable
         Assert.Contains("16 characters", error.Message, StringComparison.Ordinal);
         AssertBatches(_provider, ["0123456789", "abcdef"]);
         AssertVectors(["0123456789", "abcdef"], fits.Vectors);
-        Assert.Equal(0, coalescer.QueuedChars);
-    }
-
-    [Fact]
-    public async Task Embed_QueueFullOfCharacters_ResourceExhausted_RoomComesBackAsTextsGo()
-    {
-        // Arrange: cap 2, one batch in flight per provider (held), room for 30 characters (four 7-character texts)
-        var ct = TestContext.Current.CancellationToken;
-        var provider = new RecordingEmbeddingProvider(maxBatchSize: 2);
-        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        provider.Enqueue(_ => hold.Task);
-        using var inFlight = new SemaphoreSlim(1);
-        await using var coalescer = Create(new EmbeddingOptions { MaxWait = TimeSpan.Zero, QueueMaxChars = 30 }, provider, inFlight);
-        var called = provider.NextCall;
-        var accepted = new List<(string Text, Task<(IReadOnlyList<float[]> Vectors, long InputTokens)> Call)> { ("text-00", coalescer.EmbedAsync(["text-00"], ct)) };
-        await called.DefaultTimeout();
-
-        // Act: at most 2 (forming batch) + 4 (queue) more fit while the first batch is held
-        GatewayException? rejected = null;
-        for (var i = 1; i <= 20 && rejected is null; i++)
-        {
-            var text = $"text-{i:00}";
-            var call = coalescer.EmbedAsync([text], ct);
-            if (call.IsFaulted)
-            {
-                rejected = Assert.IsType<GatewayException>(call.Exception!.InnerException);
-            }
-            else
-            {
-                accepted.Add((text, call));
-            }
-        }
-        Assert.InRange(coalescer.QueuedChars, 1, 30);
-        hold.SetResult();
-        var results = await Task.WhenAll(accepted.Select(a => a.Call)).DefaultTimeout();
-        var after = await coalescer.EmbedAsync(["after"], ct).DefaultTimeout();
-
-        // Assert
-        Assert.NotNull(rejected);
-        Assert.Equal(GatewayErrorKind.ResourceExhausted, rejected.Kind);
-        Assert.Equal("QUEUE_FULL", rejected.Reason);
-        Assert.InRange(accepted.Count, 5, 7);
-        for (var i = 0; i < accepted.Count; i++)
-        {
-            AssertVectors([accepted[i].Text], results[i].Vectors);
-        }
-        AssertVectors(["after"], after.Vectors);
         Assert.Equal(0, coalescer.QueuedChars);
     }
 
