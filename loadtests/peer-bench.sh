@@ -7,11 +7,13 @@
 #
 # usage: loadtests/peer-bench.sh [seconds per case, default 15] [warm-up seconds, default 5] [connections, default "1 32 128"]
 #   e.g. loadtests/peer-bench.sh 3 1 "1 32"    (a short check that the harness works)
+#   MODES="embeddings" loadtests/peer-bench.sh   (some of chat, stream, embeddings; default all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-15}
 warmup=${2:-5}
 connection_list=${3:-1 32 128}
+modes=${MODES:-chat stream embeddings}
 
 [ -n "${NO_BUILD:-}" ] || dotnet build GRump.Gateway.sln -c Release -nologo -clp:ErrorsOnly >/dev/null
 [ -d loadtests/peer/node_modules/@portkey-ai/gateway ] || npm ci --prefix loadtests/peer --no-audit --no-fund >/dev/null
@@ -35,10 +37,13 @@ write_lua() { # mode path
   cat >"$work/$1.lua" <<LUA
 local counter = 0
 local id = 0
+local run = ""
 setup = function(thread) thread:set("id", id); id = id + 1 end
+-- Each wrk invocation passes its own run tag: texts never repeat across warm-up, cases and targets (no cache hits).
+init = function(args) run = args[1] or "" end
 request = function()
   counter = counter + 1
-  local text = string.format("peer %d-%d: how do gateways batch?", id, counter)
+  local text = string.format("peer %s %d-%d: how do gateways batch?", run, id, counter)
   local body
   if "$1" == "embeddings" then
     body = string.format('{"model":"nvidia/nv-embed-v1","input":"%s"}', text)
@@ -60,9 +65,9 @@ percentile() { awk -v p="$2" '$1 == p {v = $2; u = v; gsub(/[0-9.]/, "", u); gsu
 
 run() { # target url pid mode c → prints "rps p50 p99 cpu_ms_per_request"
   local url=$1 pid=$2 mode=$3 c=$4 threads=$(( $4 < 2 ? 1 : 2 )) out="$work/run.txt" before after
-  wrk -t "$threads" -c "$c" -d "${warmup}s" -s "$work/$mode.lua" "$url" >/dev/null 2>&1
+  wrk -t "$threads" -c "$c" -d "${warmup}s" -s "$work/$mode.lua" "$url" -- "w$RANDOM$RANDOM" >/dev/null 2>&1
   before=$([ -n "$pid" ] && cpu_ticks "$pid" || echo 0)
-  wrk -t "$threads" -c "$c" -d "${seconds}s" --latency -s "$work/$mode.lua" "$url" >"$out" 2>&1
+  wrk -t "$threads" -c "$c" -d "${seconds}s" --latency -s "$work/$mode.lua" "$url" -- "m$RANDOM$RANDOM" >"$out" 2>&1
   after=$([ -n "$pid" ] && cpu_ticks "$pid" || echo 0)
   local requests rps
   requests=$(awk '/requests in/ {print $1}' "$out")
@@ -74,7 +79,7 @@ run() { # target url pid mode c → prints "rps p50 p99 cpu_ms_per_request"
 
 echo "| mode | c | direct rps | gateway rps (× direct) | Portkey rps (× direct) | gateway/Portkey rps | added p50 gw / pk (ms) | added p99 gw / pk (ms) | CPU/request gw / pk (ms) |"
 echo "|---|---|---|---|---|---|---|---|---|"
-for mode in chat stream embeddings; do
+for mode in $modes; do
   for c in $connection_list; do
     read -r d_rps d_p50 d_p99 _ < <(run "$fake" "" "$mode" "$c")
     read -r g_rps g_p50 g_p99 g_cpu < <(run "$gateway_http" "$gateway_pid" "$mode" "$c")
