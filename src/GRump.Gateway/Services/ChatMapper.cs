@@ -286,7 +286,6 @@ internal static class ChatMapper
         _ => V1.CacheTier.Miss,
     };
 
-    /// <summary>A parallel item's error as the contract carries it (a google.rpc.Code and the message).</summary>
     /// <summary>Domain field names (or, starting with '.', name parts) → this contract's (chat.proto).</summary>
     private static readonly Dictionary<string, string> FieldRenames = new(StringComparer.Ordinal)
     {
@@ -326,6 +325,7 @@ internal static class ChatMapper
         return origins.Remap(error);
     }
 
+    /// <summary>A parallel item's error as the contract carries it (a google.rpc.Code and the message).</summary>
     public static V1.ItemError ToProto(GatewayException error) =>
         new() { Code = (int)GatewayStatus.ToStatusCode(error.Kind), Message = error.Message };
 }

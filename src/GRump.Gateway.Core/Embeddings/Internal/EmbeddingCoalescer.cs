@@ -101,34 +101,24 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
         }
 
         // From here every character reserved and not yet queued (chars) is given back on every way out.
-        var refused = -1;
         try
         {
-            for (var i = 0; i < texts.Count && refused < 0; i++)
+            for (var i = 0; i < texts.Count; i++)
             {
                 var text = texts[i];
-                if (_queue.TryEnqueue(new EmbeddingTicket(waiter, i, text, Math.Max(1, TokenCounter.Shared.Count(text)), now)))
+                if (!_queue.TryEnqueue(new EmbeddingTicket(waiter, i, text, Math.Max(1, TokenCounter.Shared.Count(text)), now)))
                 {
-                    chars -= text.Length;
+                    Reject(texts.Count - i, $"{_queue.Capacity:N0} texts waiting");
                 }
-                else
-                {
-                    refused = i;
-                }
+                chars -= text.Length;
             }
         }
         catch
         {
-            waiter.Abandon();
-            _queue.Unreserve(chars);
-            throw;
-        }
-        if (refused >= 0)
-        {
             // The texts already queued are skipped by the reader (counted as cancelled): the call is all or nothing.
             waiter.Abandon();
             _queue.Unreserve(chars);
-            Reject(texts.Count - refused, $"{_queue.Capacity:N0} texts waiting");
+            throw;
         }
 
         try
