@@ -43,7 +43,11 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
     /// <summary>The ledger's clock: what <see cref="NewRecord"/> stamps (the meter builds its records in one piece).</summary>
     internal DateTimeOffset Now => time.GetUtcNow();
 
-    /// <summary>Commits the record (completes once it is durable), then updates metrics, subscribers and alerts.</summary>
+    /// <summary>
+    /// Commits the record (completes once it is durable), then updates metrics, subscribers and alerts. Throws only when
+    /// the commit failed: once the record is in, a failing alert check is logged, never thrown, because callers take an
+    /// exception as "not billed" (the chat pipeline then bills the call's partial usage: a second record).
+    /// </summary>
     public async ValueTask RecordAsync(CostRecord record, BudgetReservation? reservation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -65,6 +69,12 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
         {
             // The record is safe (journaled); the alert is checked again at the next commit once the ledger answers.
             Log.AlertCheckSkipped(logger, record.Tenant, ex.Message);
+        }
+#pragma warning disable CA1031 // After the commit nothing may throw: a caller would take the call as unbilled and bill it again.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.AlertCheckFailed(logger, record.Tenant, ex);
         }
     }
 
@@ -160,5 +170,8 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
         public static partial void Overrun(ILogger logger, string tenant, string model, string provider, double reserved, double actual);
         [LoggerMessage(3, LogLevel.Debug, "Budget alert check for tenant {Tenant} skipped: {Error}")]
         public static partial void AlertCheckSkipped(ILogger logger, string tenant, string error);
+
+        [LoggerMessage(4, LogLevel.Warning, "Budget alert check for tenant {Tenant} failed after its record was committed (the record stands)")]
+        public static partial void AlertCheckFailed(ILogger logger, string tenant, Exception exception);
     }
 }

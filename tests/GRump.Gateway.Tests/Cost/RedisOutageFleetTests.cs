@@ -72,10 +72,11 @@ public sealed class RedisOutageFleetTests
             var servedInOutage = load.Completed - atKill;
             var outageActive = (await ScrapeAsync(a, "ledger_outage_active"), await ScrapeAsync(b, "ledger_outage_active"));
             Step($"Redis restarting after {outage.Elapsed.TotalSeconds:0.0} s, {servedInOutage} requests served meanwhile");
+            var (markA, markB) = (a.LinesLogged, b.LinesLogged);
             await redis.StartAgainAsync(ct);
             outage.Stop();
-            await a.WaitForOutputAsync(line => line.Contains("is back after", StringComparison.Ordinal), ct);
-            await b.WaitForOutputAsync(line => line.Contains("is back after", StringComparison.Ordinal), ct);
+            await a.WaitForOutputAsync(line => line.Contains("is back after", StringComparison.Ordinal), ct, after: markA);
+            await b.WaitForOutputAsync(line => line.Contains("is back after", StringComparison.Ordinal), ct, after: markB);
             Step("both replicas back on Redis");
             await load.WaitForCompletedAsync(load.Completed + 100);
             await load.StopAsync();
@@ -91,7 +92,8 @@ public sealed class RedisOutageFleetTests
                 Assert.True(await ScrapeAsync(replica, "ledger_journal_replayed_total") > 0, "a replica replayed nothing");
                 Assert.True(await ScrapeAsync(replica, "ledger_outage_admissions_total", "result=\"admitted\"") > 0, "a replica admitted nothing locally");
             }
-            await AssertLedgerAsync(channelB, [load], ct);
+            await AssertLedgerAsync(channelB, redis, prefix, [load], ct);
+            var appliedBefore = await WatermarkAsync(redis, prefix, ReadJournal(dataA).Id);
 
             // Act 2: Redis out again, load on A only (its journal fills), then A is killed while it replays.
             Step("checked; Redis killed again, load on A");
@@ -101,19 +103,20 @@ public sealed class RedisOutageFleetTests
             await second.StopAsync();
             Assert.True(second.Failures.IsEmpty, $"{second.Failures.Count} requests failed, e.g. {second.Failures.FirstOrDefault()}");
             Step($"{second.Completed} requests journaled on A; Redis restarting");
+            var mark = a.LinesLogged;
             await redis.StartAgainAsync(ct);
             var batches = 0;
-            await a.WaitForOutputAsync(line => line.Contains("journaled records up to #", StringComparison.Ordinal) && ++batches >= 3, ct);
+            await a.WaitForOutputAsync(line => line.Contains("journaled records up to #", StringComparison.Ordinal) && ++batches >= 3, ct, after: mark);
             Step("A replaying: SIGKILL");
             await a.KillAsync();
 
             // The kill came mid-replay: Redis has some of A's journal and the journal still holds the rest.
             var (journalId, left) = ReadJournal(dataA);
             var applied = await WatermarkAsync(redis, prefix, journalId);
-            Assert.True(left > 0 && applied > 0, $"not killed mid-replay: {left} records left in the journal, Redis applied up to #{applied}");
+            Assert.True(left > 0 && applied > appliedBefore, $"not killed mid-replay: {left} records left in the journal, Redis applied up to #{applied} (#{appliedBefore} before)");
 
             // A restarts on its data folder and replays the rest.
-            Step($"A killed with {left} records in its journal, Redis had up to #{applied}; restarting A");
+            Step($"A killed with {left} records in its journal, Redis had up to #{applied} (#{appliedBefore} before this replay); restarting A");
             await a.DisposeAsync();
             a = await GatewayProcess.StartAsync(Settings(dataA, 4), ct);
             await a.WaitForOutputAsync(line => line.Contains("is back after", StringComparison.Ordinal), ct);
@@ -122,7 +125,7 @@ public sealed class RedisOutageFleetTests
 
             // Assert 2: the ledger is still exactly every completed response of both runs.
             Assert.Equal(0, ReadJournal(dataA).Left);
-            await AssertLedgerAsync(channelB, [load, second], ct);
+            await AssertLedgerAsync(channelB, redis, prefix, [load, second], ct);
         }
         finally
         {
@@ -141,11 +144,24 @@ public sealed class RedisOutageFleetTests
         }
     }
 
-    /// <summary>The fleet's ledger (read through a replica) equals the responses: request count, and cost to 1e-9.</summary>
-    private static async Task AssertLedgerAsync(GrpcChannel channel, ChatLoad[] loads, CancellationToken ct)
+    /// <summary>
+    /// The fleet's ledger (read through a replica) equals the responses: request count, and cost to 1e-9. When the
+    /// count differs, the message says whether Redis holds a record twice (its id twice in the raw records) or records
+    /// of calls the load did not count.
+    /// </summary>
+    private static async Task AssertLedgerAsync(GrpcChannel channel, RedisServer redis, string prefix, ChatLoad[] loads, CancellationToken ct)
     {
         var summary = await new CostService.CostServiceClient(channel).GetSummaryAsync(new GetSummaryRequest(), cancellationToken: ct).ResponseAsync.DefaultTimeout();
-        Assert.Equal(loads.Sum(l => l.Completed), summary.TotalRequests);
+        var expected = loads.Sum(l => l.Completed);
+        if (summary.TotalRequests != expected)
+        {
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration).DefaultTimeout();
+            var records = await connection.GetDatabase().StreamRangeAsync($"{prefix}{{default}}:records").DefaultTimeout();
+            var twice = records.GroupBy(r => (string?)r["id"]).Where(g => g.Count() > 1)
+                .Select(g => $"{g.Key} ({string.Join(", ", g.Select(r => r.Id.ToString()))})").ToList();
+            Assert.Fail($"The ledger has {summary.TotalRequests} requests for {expected} responses; Redis holds {records.Length} raw records, "
+                + $"{twice.Count} ids more than once: {string.Join("; ", twice.Take(10))}");
+        }
         Assert.Equal(loads.Sum(l => l.CostUsd), summary.TotalCost, 1e-9);
     }
 

@@ -74,13 +74,28 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The first line of standard output (the console log: one line per message) that matches, logged before or after the call; bounded.</summary>
-    public Task<string> WaitForOutputAsync(Func<string, bool> match, CancellationToken cancellationToken)
+    /// <summary>How many lines of standard output were logged so far: a mark for <see cref="WaitForOutputAsync"/>.</summary>
+    public int LinesLogged
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The first line of standard output (the console log: one line per message) that matches, among the lines logged
+    /// after the first <paramref name="after"/> (a <see cref="LinesLogged"/> mark; 0 = all), before or after the call; bounded.
+    /// </summary>
+    public Task<string> WaitForOutputAsync(Func<string, bool> match, CancellationToken cancellationToken, int after = 0)
     {
         var done = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_output)
         {
-            if (_output.FirstOrDefault(match) is { } logged)
+            if (_output.Skip(after).FirstOrDefault(match) is { } logged)
             {
                 done.TrySetResult(logged);
             }
