@@ -61,6 +61,12 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
             Log.Overrun(logger, record.Tenant, record.Model, record.Provider, reservation.AmountUsd, record.CostUsd);
         }
         Publish(record.Tenant, record, null);
+        if (record.CostUsd <= 0)
+        {
+            // A cache hit or a free model: the spend did not move, so no threshold can have been crossed (on the Redis
+            // store the check is a round trip per record).
+            return;
+        }
         try
         {
             await CheckAlertsAsync(record.Tenant).ConfigureAwait(false);
@@ -128,7 +134,7 @@ public sealed partial class CostLedger(ICostStore store, CostMetrics metrics, Ti
     private async Task CheckAlertsAsync(string tenant)
     {
         var budget = await store.GetBudgetAsync(tenant, CancellationToken.None).ConfigureAwait(false);
-        if (budget is null)
+        if (budget is null || (budget.DailyLimitUsd <= 0 && budget.MonthlyLimitUsd <= 0))
         {
             return;
         }

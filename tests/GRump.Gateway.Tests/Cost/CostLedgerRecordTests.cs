@@ -39,7 +39,22 @@ public sealed class CostLedgerRecordTests
         Assert.Equal((0.0, 0L), await stores.Store.GetSinceAsync("tenant-a", record.Timestamp.AddMinutes(-1), Ct));
     }
 
-    /// <summary>A real store with one step made to fail (a bug or a broken dependency, not an unreachable ledger).</summary>
+    [Fact]
+    public async Task FreeRecord_ChecksNoAlert_APaidOneDoes()
+    {
+        await using var stores = LedgerStores.Sqlite();
+        using var meters = new TestMeterFactory();
+        var store = new FailingStore(stores.Store);
+        var ledger = new CostLedger(store, new CostMetrics(meters), TimeProvider.System, NullLogger<CostLedger>.Instance);
+
+        await ledger.RecordAsync(ledger.NewRecord("tenant-a", "m", "p", "chat") with { CacheHit = true, CacheSavingsUsd = 0.25 }, null, Ct);
+        var afterFree = store.BudgetReads;
+        await ledger.RecordAsync(ledger.NewRecord("tenant-a", "m", "p", "chat") with { CostUsd = 0.25 }, null, Ct);
+
+        Assert.Equal((0, 1), (afterFree, store.BudgetReads));
+    }
+
+    /// <summary>A real store that counts budget reads, with one step made to fail (a bug or a broken dependency, not an unreachable ledger).</summary>
     private sealed class FailingStore(ICostStore inner) : ICostStore
     {
         public bool FailCommit { get; init; }
@@ -54,8 +69,13 @@ public sealed class CostLedgerRecordTests
 
         public ValueTask ReleaseAsync(BudgetReservation reservation) => inner.ReleaseAsync(reservation);
 
-        public ValueTask<BudgetSettings?> GetBudgetAsync(string tenant, CancellationToken cancellationToken) =>
-            FailBudgetRead ? throw new InvalidOperationException("budget read failed") : inner.GetBudgetAsync(tenant, cancellationToken);
+        public int BudgetReads { get; private set; }
+
+        public ValueTask<BudgetSettings?> GetBudgetAsync(string tenant, CancellationToken cancellationToken)
+        {
+            BudgetReads++;
+            return FailBudgetRead ? throw new InvalidOperationException("budget read failed") : inner.GetBudgetAsync(tenant, cancellationToken);
+        }
 
         public ValueTask SetBudgetAsync(string tenant, BudgetSettings budget, CancellationToken cancellationToken) =>
             inner.SetBudgetAsync(tenant, budget, cancellationToken);
