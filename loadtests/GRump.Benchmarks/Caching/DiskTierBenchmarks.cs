@@ -1,0 +1,60 @@
+using System.Buffers.Binary;
+using BenchmarkDotNet.Attributes;
+using GRump.Gateway.Caching;
+using GRump.Gateway.Caching.Internal;
+
+namespace GRump.Benchmarks.Caching;
+
+/// <summary>
+/// L3 (one SQLite database, <see cref="DiskTier"/>) on the path of an embeddings miss at one connection: the lookup that
+/// misses, and the write of the new vector (a transaction of its own: nobody to group-commit with). 16,384 bytes is a
+/// 4,096-dimension vector (nv-embed), 1,536 bytes a 384-dimension one (the local model). Run:
+/// <c>dotnet run -c Release -- --filter '*DiskTier*' --job short</c>.
+/// </summary>
+[MemoryDiagnoser]
+[MedianColumn]
+#pragma warning disable CA1001 // BenchmarkDotNet owns the lifetime: [GlobalCleanup] disposes the tier.
+public class DiskTierBenchmarks
+#pragma warning restore CA1001
+{
+    private readonly byte[] _keyBytes = new byte[CacheKey.Size];
+    private string _root = string.Empty;
+    private DiskTier _tier = null!;
+    private CacheEntry _entry = null!;
+    private long _next;
+
+    [Params(1_536, 16_384)]
+    public int ValueBytes { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _root = Directory.CreateTempSubdirectory("grump-bench-l3-").FullName;
+        _tier = new DiskTier(_root, 1024L * 1024 * 1024);
+        var value = new byte[ValueBytes];
+        Random.Shared.NextBytes(value);
+        _entry = new CacheEntry(value, TimeProvider.System.GetUtcNow(), 0.0001);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _tier.Dispose();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Benchmark(Description = "L3 miss (GetAsync of a key never written)")]
+    public async Task<bool> Miss() => await _tier.GetAsync(CacheNamespace.Embeddings, NextKey(), default) is null;
+
+    [Benchmark(Description = "L3 write (SetAsync, one transaction)")]
+    public async Task<bool> Write() => await _tier.SetAsync(CacheNamespace.Embeddings, NextKey(), _entry, TimeProvider.System.GetUtcNow().AddHours(1), default);
+
+    /// <summary>A new key per call, spread over the key space like hashes are.</summary>
+    private CacheKey NextKey()
+    {
+        var n = ++_next;
+        BinaryPrimitives.WriteUInt64LittleEndian(_keyBytes, (ulong)n * 0x9E3779B97F4A7C15UL);
+        BinaryPrimitives.WriteInt64LittleEndian(_keyBytes.AsSpan(8), n);
+        return new CacheKey(_keyBytes);
+    }
+}
