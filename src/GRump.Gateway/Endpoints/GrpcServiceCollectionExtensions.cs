@@ -26,6 +26,7 @@ public static class GrpcServiceCollectionExtensions
         {
             options.Interceptors.Add<GatewayExceptionInterceptor>();
             options.Interceptors.Add<AuthInterceptor>();
+            options.Interceptors.Add<RequestBytesInterceptor>();
             options.EnableDetailedErrors = false;
             options.MaxReceiveMessageSize = RequestLimits.GrpcMaxMessageBytes;
         }).AddJsonTranscoding(options =>
@@ -38,6 +39,7 @@ public static class GrpcServiceCollectionExtensions
             // Error bodies carry google.rpc details (field violations, retry info) as Any: JSON needs their types.
             options.TypeRegistry = TypeRegistry.FromMessages(BadRequest.Descriptor, ErrorInfo.Descriptor, RetryInfo.Descriptor, QuotaFailure.Descriptor);
         });
+        services.AddSingleton<RequestBytesInFlight>();
         UseGuardedRequestMarshallers(services);
         // After grpc-dotnet's own setup has added gzip and deflate: wrap each so a corrupt compressed frame is INTERNAL too.
         services.AddOptions<GrpcServiceOptions>().PostConfigure<ILoggerFactory>((options, loggers) =>

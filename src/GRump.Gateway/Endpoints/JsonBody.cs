@@ -34,7 +34,15 @@ internal static class JsonBody
             limit.MaxRequestBodySize = maxBytes;
         }
 
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(context.Request.ContentLength ?? 4096, maxBytes) + 1);
+        // The body's bytes count against the gateway's bound on bodies in memory until the call ends (by Content-Length
+        // before a byte is read; without one, as the bytes arrive). The lease is also how gRPC's interceptor knows a
+        // transcoded REST call was counted here.
+        var declared = context.Request.ContentLength;
+        var lease = context.RequestServices.GetRequiredService<RequestBytesInFlight>().Take(declared ?? 0);
+        context.Response.RegisterForDispose(lease);
+        context.Features.Set(lease);
+
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(declared ?? 4096, maxBytes) + 1);
         try
         {
             var body = context.Request.Body;
@@ -46,6 +54,8 @@ internal static class JsonBody
                 {
                     throw TooLarge(maxBytes);
                 }
+
+                lease.Grow(buffer.WrittenCount - lease.Bytes);
             }
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)

@@ -48,6 +48,7 @@ public sealed partial class HostingTests
     [InlineData("--Gateway:HttpPort=-1", "HttpPort")]
     [InlineData("--Workers:QueueCapacity=0", "QueueCapacity")]
     [InlineData("--Embeddings:QueueMaxChars=1000", "QueueMaxChars")]
+    [InlineData("--Gateway:MaxRequestBytesInFlight=1000", "MaxRequestBytesInFlight")]
     [InlineData("--Workers:TaskTimeout=00:00:00", "TaskTimeout")]
     [InlineData("--Intent:InlineMaxChars=-1", "InlineMaxChars")]
     [InlineData("--Gateway:HttpPort=abc", "'abc' at 'Gateway:HttpPort'")]
