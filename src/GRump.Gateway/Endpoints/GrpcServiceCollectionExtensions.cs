@@ -40,6 +40,10 @@ public static class GrpcServiceCollectionExtensions
             options.TypeRegistry = TypeRegistry.FromMessages(BadRequest.Descriptor, ErrorInfo.Descriptor, RetryInfo.Descriptor, QuotaFailure.Descriptor);
         });
         services.AddSingleton<RequestBytesInFlight>();
+        // Stateless: one instance each. An interceptor not registered in DI is created anew for every call.
+        services.AddSingleton<GatewayExceptionInterceptor>();
+        services.AddSingleton<AuthInterceptor>();
+        services.AddSingleton<RequestBytesInterceptor>();
         UseGuardedRequestMarshallers(services);
         // After grpc-dotnet's own setup has added gzip and deflate: wrap each so a corrupt compressed frame is INTERNAL too.
         services.AddOptions<GrpcServiceOptions>().PostConfigure<ILoggerFactory>((options, loggers) =>

@@ -34,9 +34,9 @@ internal static class JsonBody
             limit.MaxRequestBodySize = maxBytes;
         }
 
-        // The body's bytes count against the gateway's bound on bodies in memory until the call ends (by Content-Length
-        // before a byte is read; without one, as the bytes arrive). The lease is also how gRPC's interceptor knows a
-        // transcoded REST call was counted here.
+        // The body's bytes count against the gateway's bound on bodies in memory until the call's response has been sent
+        // (by Content-Length before a byte is read; without one, as the bytes arrive). The lease is also how gRPC's
+        // interceptor knows a transcoded REST call was counted here.
         var declared = context.Request.ContentLength;
         var lease = context.RequestServices.GetRequiredService<RequestBytesInFlight>().Take(declared ?? 0);
         context.Response.RegisterForDispose(lease);
