@@ -17,9 +17,6 @@ internal sealed class RequestBytesInFlight(IOptions<GatewayOptions> options)
     private readonly long _max = options.Value.MaxRequestBytesInFlight;
     private long _held;
 
-    /// <summary>Bytes held by calls in flight.</summary>
-    public long Held => Interlocked.Read(ref _held);
-
     /// <summary>A lease of <paramref name="bytes"/> (0 is fine: it can grow), or RESOURCE_EXHAUSTED.</summary>
     public Lease Take(long bytes)
     {

@@ -39,10 +39,10 @@ public sealed class GatewayOptions
     public TimeSpan DrainDelay { get; set; } = TimeSpan.Zero;
 
     /// <summary>
-    /// Request bodies the gateway holds at once, in bytes as sent (the JSON doors' bodies by Content-Length or as read, gRPC
-    /// and REST requests by their message size), from the moment a call starts reading its body until it ends. Beyond it
-    /// a call is refused RESOURCE_EXHAUSTED (HTTP 429, retry after 1 s) before its body is read. A call alone is always
-    /// taken (within its door's body limit), so this may be smaller than one body.
+    /// Request bodies the gateway holds at once, in bytes as sent (the JSON doors' and REST bodies by Content-Length or as
+    /// read, gRPC requests by their message size), from the moment a call starts reading its body until it ends. Beyond
+    /// it a call is refused RESOURCE_EXHAUSTED (HTTP 429, retry after 1 s) before its handler runs or anything goes
+    /// upstream. A call alone is always taken (within its door's body limit), so this may be smaller than one body.
     /// </summary>
     [Range(64L * 1024, long.MaxValue)]
     public long MaxRequestBytesInFlight { get; set; } = 256L * 1024 * 1024;

@@ -18,7 +18,7 @@ public sealed class CostLedgerRecordTests
     {
         await using var stores = LedgerStores.Sqlite();
         using var meters = new TestMeterFactory();
-        var ledger = new CostLedger(new FailingStore(stores.Store) { FailBudgetRead = true }, new CostMetrics(meters), TimeProvider.System, NullLogger<CostLedger>.Instance);
+        var ledger = Ledger(new FailingStore(stores.Store) { FailBudgetRead = true }, meters);
         var record = ledger.NewRecord("tenant-a", "m", "p", "chat") with { CostUsd = 0.25 };
 
         await ledger.RecordAsync(record, null, Ct);
@@ -31,7 +31,7 @@ public sealed class CostLedgerRecordTests
     {
         await using var stores = LedgerStores.Sqlite();
         using var meters = new TestMeterFactory();
-        var ledger = new CostLedger(new FailingStore(stores.Store) { FailCommit = true }, new CostMetrics(meters), TimeProvider.System, NullLogger<CostLedger>.Instance);
+        var ledger = Ledger(new FailingStore(stores.Store) { FailCommit = true }, meters);
         var record = ledger.NewRecord("tenant-a", "m", "p", "chat") with { CostUsd = 0.25 };
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.RecordAsync(record, null, Ct).AsTask());
@@ -45,7 +45,7 @@ public sealed class CostLedgerRecordTests
         await using var stores = LedgerStores.Sqlite();
         using var meters = new TestMeterFactory();
         var store = new FailingStore(stores.Store);
-        var ledger = new CostLedger(store, new CostMetrics(meters), TimeProvider.System, NullLogger<CostLedger>.Instance);
+        var ledger = Ledger(store, meters);
 
         await ledger.RecordAsync(ledger.NewRecord("tenant-a", "m", "p", "chat") with { CacheHit = true, CacheSavingsUsd = 0.25 }, null, Ct);
         var afterFree = store.BudgetReads;
@@ -53,6 +53,9 @@ public sealed class CostLedgerRecordTests
 
         Assert.Equal((0, 1), (afterFree, store.BudgetReads));
     }
+
+    private static CostLedger Ledger(ICostStore store, TestMeterFactory meters) =>
+        new(store, new CostMetrics(meters), TimeProvider.System, NullLogger<CostLedger>.Instance);
 
     /// <summary>A real store that counts budget reads, with one step made to fail (a bug or a broken dependency, not an unreachable ledger).</summary>
     private sealed class FailingStore(ICostStore inner) : ICostStore

@@ -26,7 +26,7 @@ public sealed class RequestBytesInFlightTests
     {
         // Arrange: one gRPC chat of ~50 KB held at the upstream holds that much of the 64 KiB bound.
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var h = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Gateway:MaxRequestBytesInFlight"] = Bound.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await using var h = await StartAsync();
         h.Fake.Default = new FakeBehavior { HoldBeforeHeaders = release.Task };
         var held = h.Chat.CompleteAsync(new CompleteRequest { Chat = UpstreamHarness.Ask("held " + new string('a', 50_000), ModelRegistry.KimiK25) }, cancellationToken: Ct).ResponseAsync;
         await h.Fake.WaitForRequestAsync(_ => true, Ct);
@@ -67,7 +67,7 @@ public sealed class RequestBytesInFlightTests
     public async Task ACallAlone_LargerThanTheBound_IsTaken()
     {
         // Arrange: a bound below one body; nothing else in flight.
-        await using var h = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Gateway:MaxRequestBytesInFlight"] = Bound.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await using var h = await StartAsync();
         var text = "alone " + new string('c', 100_000);
 
         // Act
@@ -78,6 +78,9 @@ public sealed class RequestBytesInFlightTests
         Assert.NotEmpty(grpc.Outcome.Model);
         Assert.Equal(HttpStatusCode.OK, openAi.StatusCode);
     }
+
+    private static Task<UpstreamHarness> StartAsync() =>
+        UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Gateway:MaxRequestBytesInFlight"] = Bound.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
     private static async Task<HttpResponseMessage> PostAsync(UpstreamHarness h, string path, string text, bool maxTokens = false)
     {
