@@ -4,8 +4,8 @@ using GRump.Gateway.Caching;
 namespace GRump.Gateway.Diagnostics;
 
 /// <summary>
-/// Instruments of the tiered cache: hits and misses by <c>layer</c> and <c>namespace</c>, size by layer, faults and
-/// circuit state by layer, and <c>cache_savings_usd_total</c> (recorded by the cache itself at hit time).
+/// Instruments of the tiered cache: hits and misses by <c>layer</c> and <c>namespace</c>, size by layer, faults, dropped
+/// writes and circuit state by layer, and <c>cache_savings_usd_total</c> (recorded by the cache itself at hit time).
 /// </summary>
 public sealed class CacheMetrics
 {
@@ -18,6 +18,7 @@ public sealed class CacheMetrics
     private readonly Counter<long> _hits;
     private readonly Counter<long> _misses;
     private readonly Counter<long> _faults;
+    private readonly Counter<long> _writesDropped;
     private readonly Counter<double> _savings;
     private Func<CacheLayer, long>? _size;
     private Func<CacheLayer, bool>? _circuitOpen;
@@ -29,6 +30,7 @@ public sealed class CacheMetrics
         _hits = meter.CreateCounter<long>(GatewayTelemetry.Metrics.CacheHits, description: "Cache lookups a tier served, by layer and namespace.");
         _misses = meter.CreateCounter<long>(GatewayTelemetry.Metrics.CacheMisses, description: "Cache lookups a tier could not serve, by layer and namespace.");
         _faults = meter.CreateCounter<long>(GatewayTelemetry.Metrics.CacheFaults, description: "Failed or timed-out L2/L3 calls (the request went on without that tier).");
+        _writesDropped = meter.CreateCounter<long>(GatewayTelemetry.Metrics.CacheWritesDropped, description: "Writes a tier skipped because its write-behind queue was full (L3: the disk did not keep up); the entry stayed in the tiers above.");
         _savings = meter.CreateCounter<double>(GatewayTelemetry.Metrics.CacheSavings, description: "Upstream cost avoided by cache hits, at the price of the model that produced the entry.");
         meter.CreateObservableGauge(GatewayTelemetry.Metrics.CacheSize, ObserveSizes, unit: "By", description: "Bytes held per tier (L1 payloads, L3 files).");
         meter.CreateObservableGauge(GatewayTelemetry.Metrics.CacheCircuitOpen, ObserveCircuits, description: "1 while a tier's circuit breaker is open.");
@@ -56,6 +58,8 @@ public sealed class CacheMetrics
     internal void Miss(CacheLayer layer, CacheNamespace ns) => _misses.Add(1, LayerTags[(int)layer], NamespaceTags[(int)ns]);
 
     internal void Fault(CacheLayer layer) => _faults.Add(1, LayerTags[(int)layer]);
+
+    internal void WriteDropped(CacheLayer layer) => _writesDropped.Add(1, LayerTags[(int)layer]);
 
     internal void Savings(double usd, CacheNamespace ns)
     {

@@ -49,6 +49,7 @@ public static class GatewayTelemetry
         public const string CacheMisses = "tiered_cache_misses_total";
         public const string CacheSize = "tiered_cache_size_bytes";
         public const string CacheFaults = "tiered_cache_faults_total";
+        public const string CacheWritesDropped = "tiered_cache_writes_dropped_total";
         public const string CacheCircuitOpen = "tiered_cache_circuit_open";
         public const string CacheSavings = "cache_savings_usd_total";
         public const string BatchSize = "batch_size";

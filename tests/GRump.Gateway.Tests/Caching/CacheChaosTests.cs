@@ -24,6 +24,7 @@ public sealed class CacheChaosTests
             await cache.SetAsync(CacheNamespace.Chat, key, value, 0.01, CacheAccess.On, Ct).AsTask().DefaultTimeout();
         }
 
+        cache.L3!.Flush(); // on disk before Redis goes
         Assert.True(cache.L2!.IsConnected);
 
         // Act 1: Redis crashes; the cache keeps working.

@@ -57,7 +57,9 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
     {
         // Arrange: written by one instance, then gone from Redis; a new instance has an empty L1.
         await using var harness = new CacheHarness(redis.Require());
-        await harness.Create().SetAsync(CacheNamespace.Chat, Key, Value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+        var writer = harness.Create();
+        await writer.SetAsync(CacheNamespace.Chat, Key, Value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+        writer.L3!.Flush();
         var db = await harness.RedisDatabaseAsync().DefaultTimeout();
         var redisKey = harness.Prefix + "chat:" + Key.ToHex();
         Assert.True(await db.KeyDeleteAsync(redisKey).DefaultTimeout());
@@ -82,6 +84,7 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
         await using var harness = new CacheHarness(redis.Require());
         var cache = harness.Create();
         await cache.SetAsync(CacheNamespace.Chat, Key, Value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+        cache.L3!.Flush();
 
         // Act + Assert
         harness.Time.Advance(TimeSpan.FromMinutes(4));
@@ -151,13 +154,8 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
         await using var harness = new CacheHarness(null);
         var cache = harness.Create();
         await cache.SetAsync(CacheNamespace.Chat, Key, Value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
-        await using (var connection = new SqliteConnection($"Data Source={cache.L3!.DatabasePath};Pooling=False"))
-        {
-            await connection.OpenAsync(Ct);
-            await using var damage = connection.CreateCommand();
-            damage.CommandText = "UPDATE entries SET value = zeroblob(length(value))";
-            Assert.Equal(1, await damage.ExecuteNonQueryAsync(Ct));
-        }
+        cache.L3!.Flush();
+        Assert.Equal(1, await BehindTheCachesBackAsync(cache.L3, "UPDATE entries SET value = zeroblob(length(value))"));
 
         // Act: a second instance on the same folder, so L1 cannot answer.
         var reader = harness.Create();
@@ -180,12 +178,13 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
 
         // Act
         await cache.SetAsync(CacheNamespace.Chat, Key, Value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+        cache.L3!.Flush();
         var found = await harness.Create().GetAsync(CacheNamespace.Chat, Key, CacheAccess.On, Ct).AsTask().DefaultTimeout();
 
         // Assert: the store works, no fault was counted, and the old layout goes (in the background).
         Assert.Equal(CacheLayer.L3, found.Layer);
         Assert.Equal(0, cache.GetStats().Tiers.Single(t => t.Layer == CacheLayer.L3).Faults);
-        await cache.L3!.LegacyFilesDeleted.DefaultTimeout();
+        await cache.L3.LegacyFilesDeleted.DefaultTimeout();
         Assert.False(Directory.Exists(legacy));
     }
 
@@ -439,7 +438,8 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
             await cache.SetAsync(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, $"k{i}"), value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
         }
 
-        var full = cache.L3!.Bytes;
+        cache.L3!.Flush();
+        var full = cache.L3.Bytes;
         Assert.True(cache.L3.Contains(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, "k0")));
 
         // Act: the timer fires on the fake clock, inside Advance.
@@ -453,7 +453,7 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
     [Fact]
     public async Task Set_PastTheDiskCap_HoldsTheCapOnEveryWriteAndEvictsTheOldest()
     {
-        // Arrange: a 1 MiB cap (the smallest) and 3 MiB of entries of 2 KiB each, written one by one.
+        // Arrange: a 1 MiB cap (the smallest) and 3 MiB of entries of 2 KiB each, each committed before the next.
         const long cap = 1024 * 1024;
         await using var harness = new CacheHarness(null);
         var cache = harness.Create(o => o.L3MaxBytes = cap);
@@ -466,7 +466,8 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
         {
             Random.Shared.NextBytes(value);
             await cache.SetAsync(CacheNamespace.Chat, key, value.ToArray(), 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
-            largest = Math.Max(largest, OnDisk(cache.L3!));
+            cache.L3!.Flush();
+            largest = Math.Max(largest, OnDisk(cache.L3));
         }
 
         // Assert: measured on disk after every write (database + WAL + WAL index), never past the cap by more than one
@@ -484,8 +485,9 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
     {
         // Arrange: small entries, so the (random-order) key index is most of the pages and evicting the oldest rows
         // dirties index pages all over the file: every one of them is a WAL frame. Bursts of 64 concurrent writes make
-        // group commits, each write with a read of L3 as a gateway's misses do (a checkpoint must wait for readers), and
-        // a sampler thread watches the files during the writes. The soak found the WAL passing the cap this way.
+        // group commits (the write-behind queue's), each write with a read of L3 as a gateway's misses do (a checkpoint
+        // must wait for readers), and a sampler thread watches the files during the writes. The soak found the WAL
+        // passing the cap this way.
         const long cap = 1024 * 1024;
         await using var harness = new CacheHarness(null);
         var cache = harness.Create(o => o.L3MaxBytes = cap);
@@ -510,13 +512,16 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
         // Act
         for (var burst = 0; burst < 200; burst++)
         {
-            // Each write goes with a read, as a gateway's misses do; a checkpoint has to wait for the readers.
+            // Each write goes with a read, as a gateway's misses do; a checkpoint has to wait for the readers. A commit
+            // of what is queued so far runs among them (besides the write-behind's own), so the queue never fills.
+            var burstIndex = burst;
             await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(async () =>
             {
-                _ = await l3.GetAsync(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, $"entry {burst - 1}-{i}"), Ct);
-                await cache.SetAsync(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, $"entry {burst}-{i}"), value, 0, CacheAccess.On, Ct);
-            }, Ct))).DefaultTimeout();
+                _ = await l3.GetAsync(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, $"entry {burstIndex - 1}-{i}"), Ct);
+                await cache.SetAsync(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, $"entry {burstIndex}-{i}"), value, 0, CacheAccess.On, Ct);
+            }, Ct)).Append(Task.Run(l3.Flush, Ct))).DefaultTimeout();
         }
+        l3.Flush();
         await stop.CancelAsync();
         await sampler.DefaultTimeout();
         largest = Math.Max(largest, OnDisk(l3));
@@ -525,6 +530,7 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
         Assert.True(largest <= cap + value.Length, $"largest on disk: {largest} bytes ({peak}), cap {cap}");
         Assert.True(l3.Contains(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, "entry 199-63")));
         Assert.False(l3.Contains(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, "entry 0-0")));
+        Assert.Equal(0, l3.WritesDropped);
         Assert.Equal(0, cache.GetStats().Tiers.Single(t => t.Layer == CacheLayer.L3).Faults);
     }
 
@@ -537,13 +543,111 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
 
         // Act
         await cache.SetAsync(CacheNamespace.Chat, Key, new byte[300 * 1024], 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+        cache.L3!.Flush();
 
         // Assert
-        Assert.False(cache.L3!.Contains(CacheNamespace.Chat, Key));
+        Assert.False(cache.L3.Contains(CacheNamespace.Chat, Key));
         Assert.Equal(CacheLayer.L1, (await cache.GetAsync(CacheNamespace.Chat, Key, CacheAccess.On, Ct).AsTask().DefaultTimeout()).Layer);
     }
 
+    [Fact]
+    public async Task Remove_WhileTheDiskWriteIsQueued_TheEntryDoesNotComeBack()
+    {
+        // Arrange: the write to disk is still queued behind (committed within milliseconds) when the remove comes.
+        await using var harness = new CacheHarness(null);
+        var cache = harness.Create();
+        await cache.SetAsync(CacheNamespace.Chat, Key, Value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+
+        // Act
+        await cache.RemoveAsync(CacheNamespace.Chat, Key, Ct).AsTask().DefaultTimeout();
+        cache.L3!.Flush();
+
+        // Assert: neither this instance nor a fresh one (empty L1) finds it.
+        Assert.False(cache.L3.Contains(CacheNamespace.Chat, Key));
+        Assert.False((await harness.Create().GetAsync(CacheNamespace.Chat, Key, CacheAccess.On, Ct).AsTask().DefaultTimeout()).IsHit);
+    }
+
+    [Fact]
+    public async Task Set_DiskWriteFailsBehind_CountsAFaultWarnsOnceAndPausesWritesForTheBreak()
+    {
+        // Arrange: the table goes behind the cache's back, so commits fail (as on a full disk) while the database opens.
+        await using var harness = new CacheHarness(null);
+        var cache = harness.Create();
+        await cache.SetAsync(CacheNamespace.Chat, Key, Value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+        cache.L3!.Flush();
+        await BehindTheCachesBackAsync(cache.L3, "DROP TABLE entries");
+
+        long Faults() => cache.GetStats().Tiers.Single(t => t.Layer == CacheLayer.L3).Faults;
+        async Task SetAndFlushAsync(string text)
+        {
+            await cache.SetAsync(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, text), Value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+            cache.L3!.Flush();
+        }
+
+        // Act + Assert: the first failed commit is a fault; the writes after it are not even queued for the break.
+        await SetAndFlushAsync("fails");
+        Assert.Equal(1, Faults());
+        for (var i = 0; i < 5; i++)
+        {
+            await SetAndFlushAsync($"paused {i}");
+        }
+
+        Assert.Equal(1, Faults());
+        Assert.Equal(CacheLayer.L1, (await cache.GetAsync(CacheNamespace.Chat, CacheKeys.ForText(CacheNamespace.Chat, "paused 0"), CacheAccess.On, Ct).AsTask().DefaultTimeout()).Layer);
+
+        // After the break it tries again (and fails again): one more fault, still one warning for the outage.
+        harness.Time.Advance(TimeSpan.FromSeconds(16));
+        await SetAndFlushAsync("after the break");
+        Assert.Equal(2, Faults());
+        Assert.Single(harness.Logs.Entries, e => e.Message.Contains("Cache tier L3 failed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Set_WhileTheDiskQueueIsFull_SkipsL3AndCountsTheDrop()
+    {
+        // Arrange: a 4 MiB tier queues at most 256 KiB of rows; commits are held so the queue cannot drain.
+        await using var harness = new CacheHarness(null);
+        var cache = harness.Create(o => o.L3MaxBytes = 4 * 1024 * 1024);
+        using var dropped = new MetricCollector<long>(harness.Meters, "GRump.Gateway", "tiered_cache_writes_dropped_total");
+        var l3 = cache.L3!;
+        Assert.Equal(256 * 1024, l3.MaxQueuedBytes);
+        var first = CacheKeys.ForText(CacheNamespace.Chat, "first");
+        var second = CacheKeys.ForText(CacheNamespace.Chat, "second");
+        var alone = CacheKeys.ForText(CacheNamespace.Chat, "alone");
+
+        // Act
+        using (l3.PauseWrites())
+        {
+            await cache.SetAsync(CacheNamespace.Chat, first, new byte[200 * 1024], 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+            await cache.SetAsync(CacheNamespace.Chat, second, new byte[100 * 1024], 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+        }
+
+        l3.Flush();
+        // Larger than the queue's bound, but alone in it: taken.
+        await cache.SetAsync(CacheNamespace.Chat, alone, new byte[300 * 1024], 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
+        l3.Flush();
+
+        // Assert: both still answer from memory; on disk only the ones the queue took. A drop is not a fault.
+        Assert.Equal(1, l3.WritesDropped);
+        Assert.Equal("L3", Assert.Single(dropped.GetMeasurementSnapshot()).Tags["layer"]);
+        Assert.True(l3.Contains(CacheNamespace.Chat, first));
+        Assert.False(l3.Contains(CacheNamespace.Chat, second));
+        Assert.True(l3.Contains(CacheNamespace.Chat, alone));
+        Assert.Equal(CacheLayer.L1, (await cache.GetAsync(CacheNamespace.Chat, second, CacheAccess.On, Ct).AsTask().DefaultTimeout()).Layer);
+        Assert.Equal(0, cache.GetStats().Tiers.Single(t => t.Layer == CacheLayer.L3).Faults);
+    }
+
     private static readonly string[] DatabaseFileSuffixes = ["", "-wal", "-shm"];
+
+    /// <summary>Runs a statement on the L3 database through a connection of its own; returns the rows it changed.</summary>
+    private static async Task<int> BehindTheCachesBackAsync(DiskTier tier, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={tier.DatabasePath};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteNonQueryAsync(Ct);
+    }
 
     private static long OnDisk(DiskTier tier) =>
         DatabaseFileSuffixes.Select(suffix => new FileInfo(tier.DatabasePath + suffix)).Where(f => f.Exists).Sum(f => f.Length);

@@ -17,7 +17,10 @@ namespace GRump.Gateway.Caching.Internal;
 /// cap meant listing every file. Here the cap counts what is on disk — the database's pages, its write-ahead log (kept
 /// under <see cref="WalAllowance"/> by checkpoints) and the WAL index — and finding the oldest rows is a b-tree walk.
 /// Writers combine: whoever holds the write gate commits every queued write in one transaction (group commit), so a
-/// burst of misses costs one commit, not one per entry.
+/// burst of misses costs one commit, not one per entry. The cache's own writes go behind (<see cref="Queue"/>): they wait
+/// up to <see cref="WriteBehindWindow"/> in memory for others to share their transaction, which at one connection is
+/// the difference between a transaction per miss and one per several (and keeps the commit and its checkpoints off the
+/// request).
 /// </remarks>
 internal sealed class DiskTier : IDisposable
 {
@@ -35,6 +38,9 @@ internal sealed class DiskTier : IDisposable
     private static readonly TimeSpan CheckpointWait = TimeSpan.FromSeconds(2);
     private const int RowOverhead = 96; // header columns, record header and the (ns, key) index entry, rounded up
 
+    /// <summary>How long a queued write waits for others to share its transaction.</summary>
+    internal static readonly TimeSpan WriteBehindWindow = TimeSpan.FromMilliseconds(5);
+
     private readonly long _capBytes;
     private readonly long _budgetBytes;
     private readonly long _slackBytes;
@@ -43,19 +49,32 @@ internal sealed class DiskTier : IDisposable
     private readonly ConcurrentBag<Reader> _readers = [];
     private readonly Lock _openLock = new();
     private readonly string _connectionString;
+    private readonly Action<Exception> _writeBehindFailed;
+    private readonly Action _writeDropped;
+    private readonly SemaphoreSlim _writeBehindQueued = new(0);
+    private int _writeBehindSignalled;
+    private long _queuedBytes;
+    private long _writesDropped;
     private Writer? _writer;
     private long _bytes;
     private int _pageSize = 4096;
     private bool _disposed;
 
-    public DiskTier(string root, long capBytes)
+    /// <summary>
+    /// <paramref name="writeBehindFailed"/> hears of a queued write that could not be committed (nobody waits for it),
+    /// <paramref name="writeDropped"/> of one the full queue did not take.
+    /// </summary>
+    public DiskTier(string root, long capBytes, Action<Exception>? writeBehindFailed = null, Action? writeDropped = null)
     {
+        _writeBehindFailed = writeBehindFailed ?? (static _ => { });
+        _writeDropped = writeDropped ?? (static () => { });
         Root = root;
         DatabasePath = Path.Combine(root, FileName);
         _capBytes = Math.Max(capBytes, MinimumCapBytes);
         WalAllowance = Math.Clamp(_capBytes / 8, 128 * 1024, 8 * 1024 * 1024);
         _budgetBytes = _capBytes - WalAllowance - ShmAllowance;
         _slackBytes = Math.Clamp(_budgetBytes / 64, 4096, 128 * 1024);
+        MaxQueuedBytes = Math.Clamp(_budgetBytes / 16, 256 * 1024, 16 * 1024 * 1024);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = DatabasePath,
@@ -73,6 +92,12 @@ internal sealed class DiskTier : IDisposable
 
     /// <summary>What the write-ahead log may use of the cap; checkpoints keep it under this.</summary>
     public long WalAllowance { get; }
+
+    /// <summary>Bytes of rows queued behind at most; a write that would pass it is dropped (see <see cref="Queue"/>).</summary>
+    public long MaxQueuedBytes { get; }
+
+    /// <summary>Queued writes dropped because the queue was full: the disk did not keep up.</summary>
+    public long WritesDropped => Interlocked.Read(ref _writesDropped);
 
     /// <summary>The background deletion of the old one-file-per-entry layout (tests wait for it).</summary>
     internal Task LegacyFilesDeleted { get; private set; } = Task.CompletedTask;
@@ -126,6 +151,51 @@ internal sealed class DiskTier : IDisposable
         return op.Result >= 0;
     }
 
+    /// <summary>
+    /// Queues the entry to be written behind, within <see cref="WriteBehindWindow"/>, in one transaction with the others
+    /// queued by then. False when it is not taken: larger than a quarter of the tier, or the queue already holds
+    /// <see cref="MaxQueuedBytes"/> (the disk is not keeping up; a cache may skip a write rather than grow in memory).
+    /// A failure to commit it goes to the constructor's <c>writeBehindFailed</c>. Reads see it once committed; a remove
+    /// or clear after it commits it first, so it cannot come back.
+    /// </summary>
+    public bool Queue(CacheNamespace ns, CacheKey key, CacheEntry entry, DateTimeOffset expiresAt)
+    {
+        var rowBytes = RowBytes(entry.Value.Length);
+        if (rowBytes > _budgetBytes / 4)
+        {
+            return false;
+        }
+
+        EnsureOpen();
+        var queued = Interlocked.Add(ref _queuedBytes, rowBytes);
+        if (queued > MaxQueuedBytes && queued != rowBytes)
+        {
+            // Full. (A write alone is always taken, so an entry larger than the queue's bound still gets stored.)
+            Interlocked.Add(ref _queuedBytes, -rowBytes);
+            Interlocked.Increment(ref _writesDropped);
+            _writeDropped();
+            return false;
+        }
+
+        _pending.Enqueue(WriteOp.Set(ns, key, entry, expiresAt, queuedBytes: rowBytes));
+        if (Interlocked.Exchange(ref _writeBehindSignalled, 1) == 0)
+        {
+            _writeBehindQueued.Release();
+        }
+
+        return true;
+    }
+
+    /// <summary>Commits every queued write now (tests; <see cref="Dispose"/> does it too).</summary>
+    internal void Flush() => DrainQueued();
+
+    /// <summary>For tests: holds every commit until the returned handle is disposed.</summary>
+    internal IDisposable PauseWrites()
+    {
+        _writeGate.Wait();
+        return new GateRelease(_writeGate);
+    }
+
     public bool Remove(CacheNamespace ns, CacheKey key) => Submit(WriteOp.Remove(ns, key)) > 0;
 
     /// <summary>Deletes every entry (or one namespace's); returns how many.</summary>
@@ -152,12 +222,26 @@ internal sealed class DiskTier : IDisposable
         }
     }
 
+    /// <summary>Commits what is queued behind, then closes the database.</summary>
     public void Dispose()
     {
         _writeGate.Wait();
         try
         {
+            if (_writer is not null && !_disposed)
+            {
+                try
+                {
+                    DrainUntil(null);
+                }
+                catch (Exception exception) when (exception is SqliteException or IOException or UnauthorizedAccessException)
+                {
+                    _writeBehindFailed(exception);
+                }
+            }
+
             _disposed = true;
+            _writeBehindQueued.Release(); // the write-behind loop sees the tier disposed and ends
             _writer?.Dispose();
             _writer = null;
             while (_readers.TryTake(out var reader))
@@ -189,23 +273,84 @@ internal sealed class DiskTier : IDisposable
         return op.Result;
     }
 
-    /// <summary>Under the write gate: commits queued writes, batch after batch, until <paramref name="mine"/> is done.</summary>
-    private void DrainUntil(WriteOp mine)
+    /// <summary>
+    /// The write-behind loop: once something is queued it waits <see cref="WriteBehindWindow"/> for more, then commits
+    /// all of it. Started with the database; ends when the tier is disposed (which commits the rest itself).
+    /// </summary>
+    private async Task WriteBehindAsync()
+    {
+        while (true)
+        {
+            await _writeBehindQueued.WaitAsync().ConfigureAwait(false);
+            if (_disposed)
+            {
+                return;
+            }
+
+            await Task.Delay(WriteBehindWindow).ConfigureAwait(false);
+            // Before draining: a write queued from here on signals again and is committed by the next round at the latest.
+            Volatile.Write(ref _writeBehindSignalled, 0);
+            try
+            {
+                DrainQueued();
+            }
+            catch (Exception exception)
+            {
+                // Whatever it was, the loop goes on: without it queued writes would pile up to the bound and be dropped.
+                _writeBehindFailed(exception);
+            }
+        }
+    }
+
+    private void DrainQueued()
+    {
+        _writeGate.Wait();
+        try
+        {
+            if (!_disposed)
+            {
+                DrainUntil(null);
+            }
+        }
+        catch (Exception exception) when (exception is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            // A batch's own failure is reported as it fails; this is the database's size not readable.
+            _writeBehindFailed(exception);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Under the write gate: commits queued writes, batch after batch, until <paramref name="mine"/> is done (null: until
+    /// the queue is empty). A failed batch fails its ops; a queued write nobody waits for is reported.
+    /// </summary>
+    private void DrainUntil(WriteOp? mine)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        while (!mine.Done)
+        while (mine is null ? !_pending.IsEmpty : !mine.Done)
         {
             var writer = _writer ?? throw new InvalidOperationException("The L3 database is not open.");
             var batch = new List<WriteOp>();
             long walBytes = 0;
             // A batch's pages go to the WAL before a checkpoint can move them: keep one batch well under its allowance.
-            while (walBytes < WalAllowance / 4 && _pending.TryDequeue(out var next))
+            // Clears and cleanups run alone, in transactions of their own. (One drainer at a time: peek, then take.)
+            while (walBytes < WalAllowance / 4 && _pending.TryPeek(out var next))
             {
+                var alone = next.Kind is WriteKind.Clear or WriteKind.Cleanup;
+                if (alone && batch.Count > 0)
+                {
+                    break;
+                }
+
+                _pending.TryDequeue(out _);
                 batch.Add(next);
                 walBytes += next.Kind == WriteKind.Set ? PagesFor(next) : _pageSize;
-                if (next.Kind != WriteKind.Set)
+                if (alone)
                 {
-                    break; // clears and cleanups run in their own transactions
+                    break;
                 }
             }
 
@@ -229,12 +374,21 @@ internal sealed class DiskTier : IDisposable
                 {
                     op.Fail(exception);
                 }
+
+                if (batch.Exists(op => op.QueuedBytes > 0))
+                {
+                    _writeBehindFailed(exception);
+                }
+            }
+            finally
+            {
+                Interlocked.Add(ref _queuedBytes, -batch.Sum(op => op.QueuedBytes));
             }
 
             Interlocked.Exchange(ref _bytes, writer.BytesOnDisk());
         }
 
-        mine.ThrowIfFailed();
+        mine?.ThrowIfFailed();
     }
 
     /// <summary>
@@ -293,6 +447,7 @@ internal sealed class DiskTier : IDisposable
             Interlocked.Exchange(ref _bytes, writer.BytesOnDisk());
             Volatile.Write(ref _writer, writer);
             LegacyFilesDeleted = Task.Run(DeleteLegacyFiles);
+            _ = Task.Run(WriteBehindAsync);
         }
     }
 
@@ -371,6 +526,11 @@ internal sealed class DiskTier : IDisposable
         command.Parameters[1].Value = keyBytes;
     }
 
+    private sealed class GateRelease(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+
     private enum WriteKind
     {
         Set,
@@ -395,13 +555,16 @@ internal sealed class DiskTier : IDisposable
 
         public DateTimeOffset At { get; private init; }
 
+        /// <summary>Set by <see cref="Queue"/>: the row's bytes counted against <see cref="MaxQueuedBytes"/> until it is done.</summary>
+        public long QueuedBytes { get; private init; }
+
         /// <summary>Rows affected (Set: 0 stored, -1 skipped).</summary>
         public long Result { get; set; }
 
         public volatile bool Done;
 
-        public static WriteOp Set(CacheNamespace ns, CacheKey key, CacheEntry entry, DateTimeOffset expiresAt) =>
-            new(WriteKind.Set) { Namespace = ns, Key = key, Entry = entry, At = expiresAt };
+        public static WriteOp Set(CacheNamespace ns, CacheKey key, CacheEntry entry, DateTimeOffset expiresAt, long queuedBytes = 0) =>
+            new(WriteKind.Set) { Namespace = ns, Key = key, Entry = entry, At = expiresAt, QueuedBytes = queuedBytes };
 
         public static WriteOp Remove(CacheNamespace ns, CacheKey key) => new(WriteKind.Remove) { Namespace = ns, Key = key };
 

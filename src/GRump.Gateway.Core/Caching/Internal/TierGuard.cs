@@ -14,15 +14,20 @@ internal sealed class TierGuard
 {
     private readonly CacheLayer _layer;
     private readonly ResiliencePipeline _pipeline;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _breakDuration;
     private readonly CacheMetrics _metrics;
     private readonly ILogger _logger;
     private int _faulted;
     private long _faults;
     private volatile bool _open;
+    private long _writesPausedUntil;
 
     public TierGuard(CacheLayer layer, TimeSpan timeout, TimeSpan breakDuration, TimeProvider time, CacheMetrics metrics, ILogger logger)
     {
         _layer = layer;
+        _time = time;
+        _breakDuration = breakDuration;
         _metrics = metrics;
         _logger = logger;
         _pipeline = new ResiliencePipelineBuilder { TimeProvider = time, Name = $"cache-{layer}" }
@@ -79,6 +84,34 @@ internal sealed class TierGuard
         }
     }
 
+    /// <summary>
+    /// Queues a write behind (L3): runs <paramref name="operation"/> behind the circuit breaker; false when it failed,
+    /// the circuit is open, or a queued write failed to commit less than the break duration ago
+    /// (<see cref="WriteBehindFailed"/>). The timeout does not apply: queueing does not wait. A queued write is not yet a
+    /// success, so it does not end an outage.
+    /// </summary>
+    public bool QueueWrite<TState>(TState state, Func<TState, bool> operation)
+    {
+        if (_time.GetUtcNow().UtcTicks < Interlocked.Read(ref _writesPausedUntil))
+        {
+            return false;
+        }
+
+        try
+        {
+            return _pipeline.Execute(static (s, _) => s.Operation(s.State), (State: state, Operation: operation));
+        }
+        catch (BrokenCircuitException)
+        {
+            return false;
+        }
+        catch (Exception exception)
+        {
+            Failed(exception);
+            return false;
+        }
+    }
+
     /// <summary>For calls that must not be cut by the per-call timeout (clear, cleanup): faults count the same way.</summary>
     public async ValueTask<(bool Ok, T? Value)> RunUnboundedAsync<TState, T>(TState state, Func<TState, CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken)
     {
@@ -97,6 +130,16 @@ internal sealed class TierGuard
             Failed(exception);
             return (false, default);
         }
+    }
+
+    /// <summary>
+    /// A queued write failed to commit, with nobody waiting for it: a fault like any other, and queueing pauses for the
+    /// break duration (a full disk would otherwise fail every batch while reads keep succeeding).
+    /// </summary>
+    public void WriteBehindFailed(Exception exception)
+    {
+        Interlocked.Exchange(ref _writesPausedUntil, (_time.GetUtcNow() + _breakDuration).UtcTicks);
+        Failed(exception);
     }
 
     public void Failed(Exception exception)

@@ -43,8 +43,9 @@ internal sealed class TieredCache : ITieredCache, IHostedService, IAsyncDisposab
 
         if (options.L3Enabled && !string.IsNullOrWhiteSpace(l3Path))
         {
-            _l3 = new DiskTier(Path.GetFullPath(l3Path), options.L3MaxBytes);
-            _l3Guard = new TierGuard(CacheLayer.L3, options.L3Timeout, options.BreakDuration, time, metrics, logger);
+            var l3Guard = new TierGuard(CacheLayer.L3, options.L3Timeout, options.BreakDuration, time, metrics, logger);
+            _l3 = new DiskTier(Path.GetFullPath(l3Path), options.L3MaxBytes, l3Guard.WriteBehindFailed, () => metrics.WriteDropped(CacheLayer.L3));
+            _l3Guard = l3Guard;
         }
 
         metrics.Attach(SizeOf, layer => layer switch
@@ -350,11 +351,21 @@ internal sealed class TieredCache : ITieredCache, IHostedService, IAsyncDisposab
         var now = _time.GetUtcNow();
         _l1.Set(new L1Key(ns, key), entry, (now + _options.L1Ttl).UtcTicks);
         var l2 = WriteL2Async(ns, key, entry, now + _options.L2Ttl, cancellationToken);
-        var l3 = _l3 is null
-            ? ValueTask.CompletedTask
-            : new ValueTask(_l3Guard!.RunAsync((Tier: _l3, Ns: ns, Key: key, Entry: entry, Expires: now + _options.L3Ttl), static (s, ct) => s.Tier.SetAsync(s.Ns, s.Key, s.Entry, s.Expires, ct), cancellationToken).AsTask());
+        WriteL3Behind(ns, key, entry, now + _options.L3Ttl);
         await l2.ConfigureAwait(false);
-        await l3.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Queues the entry for L3, behind the tier's circuit breaker (see <see cref="TierGuard.QueueWrite"/>): it is committed
+    /// within a few milliseconds, with the others queued by then. The caller does not wait for the disk; L1 (and L2)
+    /// already answer for the key.
+    /// </summary>
+    private void WriteL3Behind(CacheNamespace ns, CacheKey key, CacheEntry entry, DateTimeOffset expires)
+    {
+        if (_l3 is not null)
+        {
+            _l3Guard!.QueueWrite((Tier: _l3, Ns: ns, Key: key, Entry: entry, Expires: expires), static s => s.Tier.Queue(s.Ns, s.Key, s.Entry, s.Expires));
+        }
     }
 
     /// <summary>Writes L2 with its own TTL, never beyond <paramref name="notAfter"/> (a promoted entry keeps its end).</summary>
