@@ -52,6 +52,7 @@ internal sealed class DiskTier : IDisposable
     private readonly Action<Exception> _writeBehindFailed;
     private readonly Action _writeDropped;
     private readonly SemaphoreSlim _writeBehindQueued = new(0);
+    private readonly ManualResetEventSlim _writeBehindStopped = new();
     private int _writeBehindSignalled;
     private long _queuedBytes;
     private long _writesDropped;
@@ -241,7 +242,8 @@ internal sealed class DiskTier : IDisposable
             }
 
             _disposed = true;
-            _writeBehindQueued.Release(); // the write-behind loop sees the tier disposed and ends
+            _writeBehindStopped.Set(); // the write-behind thread sees the tier disposed and ends
+            _writeBehindQueued.Release();
             _writer?.Dispose();
             _writer = null;
             while (_readers.TryTake(out var reader))
@@ -274,20 +276,21 @@ internal sealed class DiskTier : IDisposable
     }
 
     /// <summary>
-    /// The write-behind loop: once something is queued it waits <see cref="WriteBehindWindow"/> for more, then commits
-    /// all of it. Started with the database; ends when the tier is disposed (which commits the rest itself).
+    /// The write-behind thread: once something is queued it waits <see cref="WriteBehindWindow"/> for more, then commits
+    /// all of it. A thread of its own, not the pool's: under a steady stream of misses it commits, evicts and checkpoints
+    /// (fsyncs) most of the time, blocking, and the pool should not lose a worker to that (it adds threads slowly).
+    /// Started with the database; ends when the tier is disposed (which commits the rest itself).
     /// </summary>
-    private async Task WriteBehindAsync()
+    private void WriteBehind()
     {
         while (true)
         {
-            await _writeBehindQueued.WaitAsync().ConfigureAwait(false);
-            if (_disposed)
+            _writeBehindQueued.Wait();
+            if (_writeBehindStopped.Wait(WriteBehindWindow))
             {
                 return;
             }
 
-            await Task.Delay(WriteBehindWindow).ConfigureAwait(false);
             // Before draining: a write queued from here on signals again and is committed by the next round at the latest.
             Volatile.Write(ref _writeBehindSignalled, 0);
             try
@@ -447,7 +450,7 @@ internal sealed class DiskTier : IDisposable
             Interlocked.Exchange(ref _bytes, writer.BytesOnDisk());
             Volatile.Write(ref _writer, writer);
             LegacyFilesDeleted = Task.Run(DeleteLegacyFiles);
-            _ = Task.Run(WriteBehindAsync);
+            new Thread(WriteBehind) { IsBackground = true, Name = "L3 write-behind" }.Start();
         }
     }
 

@@ -11,8 +11,11 @@ namespace GRump.Gateway.Cost.Internal;
 /// </summary>
 internal static class SqliteLedgerRollup
 {
-    /// <summary>Raw rows per roll-up transaction: each commit stays short, so the record writer never waits long.</summary>
-    private const int ChunkRows = 20_000;
+    /// <summary>
+    /// Raw rows per roll-up transaction: each commit stays short, so the record writer (whose calls wait for their
+    /// commit) never waits long. 20,000 held the write lock long enough to show in a soak's p99 (83 against ~27 ms).
+    /// </summary>
+    private const int ChunkRows = 2_000;
 
     private const string Sums =
         "COUNT(*), SUM(cache_hit), SUM(input_tokens), SUM(output_tokens), SUM(cost), SUM(cache_savings), SUM(routing_savings), " +
