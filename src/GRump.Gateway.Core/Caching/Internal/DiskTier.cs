@@ -55,7 +55,6 @@ internal sealed class DiskTier : IDisposable
     private readonly ManualResetEventSlim _writeBehindStopped = new();
     private int _writeBehindSignalled;
     private long _queuedBytes;
-    private long _writesDropped;
     private Writer? _writer;
     private long _bytes;
     private int _pageSize = 4096;
@@ -96,9 +95,6 @@ internal sealed class DiskTier : IDisposable
 
     /// <summary>Bytes of rows queued behind at most; a write that would pass it is dropped (see <see cref="Queue"/>).</summary>
     public long MaxQueuedBytes { get; }
-
-    /// <summary>Queued writes dropped because the queue was full: the disk did not keep up.</summary>
-    public long WritesDropped => Interlocked.Read(ref _writesDropped);
 
     /// <summary>The background deletion of the old one-file-per-entry layout (tests wait for it).</summary>
     internal Task LegacyFilesDeleted { get; private set; } = Task.CompletedTask;
@@ -173,7 +169,6 @@ internal sealed class DiskTier : IDisposable
         {
             // Full. (A write alone is always taken, so an entry larger than the queue's bound still gets stored.)
             Interlocked.Add(ref _queuedBytes, -rowBytes);
-            Interlocked.Increment(ref _writesDropped);
             _writeDropped();
             return false;
         }
@@ -229,16 +224,9 @@ internal sealed class DiskTier : IDisposable
         _writeGate.Wait();
         try
         {
-            if (_writer is not null && !_disposed)
+            if (_writer is not null)
             {
-                try
-                {
-                    DrainUntil(null);
-                }
-                catch (Exception exception) when (exception is SqliteException or IOException or UnauthorizedAccessException)
-                {
-                    _writeBehindFailed(exception);
-                }
+                DrainQueuedUnderGate();
             }
 
             _disposed = true;
@@ -310,19 +298,30 @@ internal sealed class DiskTier : IDisposable
         _writeGate.Wait();
         try
         {
-            if (!_disposed)
-            {
-                DrainUntil(null);
-            }
+            DrainQueuedUnderGate();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Under the write gate: commits everything queued, unless the tier is disposed (which commits it first).</summary>
+    private void DrainQueuedUnderGate()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        try
+        {
+            DrainUntil(null);
         }
         catch (Exception exception) when (exception is SqliteException or IOException or UnauthorizedAccessException)
         {
             // A batch's own failure is reported as it fails; this is the database's size not readable.
             _writeBehindFailed(exception);
-        }
-        finally
-        {
-            _writeGate.Release();
         }
     }
 
