@@ -40,10 +40,6 @@ public sealed class CacheOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
     public TimeSpan L2Timeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Bound on one L3 call (disk).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
-    public TimeSpan L3Timeout { get; set; } = TimeSpan.FromSeconds(2);
-
     /// <summary>How long a tier's circuit stays open after it tripped before one call probes it again.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(15);

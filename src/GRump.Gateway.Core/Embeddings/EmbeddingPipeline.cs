@@ -117,21 +117,6 @@ public sealed class EmbeddingPipeline
         IReadOnlyList<float[]> all;
         if (missCount > 0)
         {
-            IReadOnlyList<string> texts;
-            if (missCount == inputs.Count)
-            {
-                texts = inputs;
-            }
-            else
-            {
-                var some = new string[missCount];
-                for (var k = 0; k < missCount; k++)
-                {
-                    some[k] = inputs[missAt[k]];
-                }
-                texts = some;
-            }
-
             long missTokens = 0;
             for (var k = 0; k < missCount; k++)
             {
@@ -144,13 +129,31 @@ public sealed class EmbeddingPipeline
                 missTokens += tokenCounts[i];
             }
 
+            IReadOnlyList<string> texts;
+            IReadOnlyList<int> textTokens;
+            if (missCount == inputs.Count)
+            {
+                (texts, textTokens) = (inputs, tokenCounts);
+            }
+            else
+            {
+                var some = new string[missCount];
+                var someTokens = new int[missCount];
+                for (var k = 0; k < missCount; k++)
+                {
+                    some[k] = inputs[missAt[k]];
+                    someTokens[k] = tokenCounts[missAt[k]];
+                }
+                (texts, textTokens) = (some, someTokens);
+            }
+
             var worstCase = definition.Cost(missTokens, 0);
             var reservation = await _meter.ReserveAsync(tenant, worstCase, cancellationToken).ConfigureAwait(false);
             IReadOnlyList<float[]> produced;
             try
             {
                 (produced, tokens) = _options.Coalescing
-                    ? await _coalescers.Get(provider, definition.Id).EmbedAsync(texts, cancellationToken).ConfigureAwait(false)
+                    ? await _coalescers.Get(provider, definition.Id).EmbedAsync(texts, textTokens, cancellationToken).ConfigureAwait(false)
                     : await EmbedDirectAsync(provider, definition.Id, texts, cancellationToken).ConfigureAwait(false);
             }
             catch

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.IO.Hashing;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace GRump.Gateway.Caching.Internal;
 
@@ -102,7 +103,8 @@ internal sealed class DiskTier : IDisposable
     /// <summary>Bytes on disk: the database, its WAL and WAL index, as of the last write or cleanup.</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
 
-    public ValueTask<StoredEntry?> GetAsync(CacheNamespace ns, CacheKey key, CancellationToken cancellationToken)
+    /// <summary>The entry under the key, expired or not (the caller checks); null when there is none. A local read, synchronous.</summary>
+    public StoredEntry? Get(CacheNamespace ns, CacheKey key)
     {
         EnsureOpen();
         var reader = Rent();
@@ -115,7 +117,7 @@ internal sealed class DiskTier : IDisposable
                 Submit(WriteOp.Remove(ns, key));
             }
 
-            return new ValueTask<StoredEntry?>(found.Entry);
+            return found.Entry;
         }
         finally
         {
@@ -589,12 +591,17 @@ internal sealed class DiskTier : IDisposable
         }
     }
 
-    /// <summary>A pooled read connection with its prepared lookup.</summary>
+    /// <summary>
+    /// A pooled read connection with its prepared lookups, on SQLite's own API (as the ledger's insert): the key is bound
+    /// from the stack and the columns read straight from the row. Through <see cref="SqliteCommand"/> each lookup made a
+    /// data reader, a parameter binder and a key array, on the path of every cache miss.
+    /// </summary>
     private sealed class Reader : IDisposable
     {
         private readonly SqliteConnection _connection;
-        private readonly SqliteCommand _find;
-        private readonly SqliteCommand _exists;
+        private readonly sqlite3 _db;
+        private readonly sqlite3_stmt _find;
+        private readonly sqlite3_stmt _exists;
 
         public Reader(string connectionString)
         {
@@ -607,35 +614,49 @@ internal sealed class DiskTier : IDisposable
                 pragma.ExecuteNonQuery();
             }
 
-            _find = Prepare("SELECT created, expires, cost, crc, value FROM entries WHERE ns = $ns AND key = $key");
-            _exists = Prepare("SELECT 1 FROM entries WHERE ns = $ns AND key = $key");
+            _db = _connection.Handle!;
+            // What SqliteCommand did on a busy database (its timeout), done by SQLite's own busy handler.
+            Check(raw.sqlite3_busy_timeout(_db, _connection.DefaultTimeout * 1000));
+            _find = Prepare("SELECT created, expires, cost, crc, value FROM entries WHERE ns = ?1 AND key = ?2");
+            _exists = Prepare("SELECT 1 FROM entries WHERE ns = ?1 AND key = ?2");
         }
 
         public (StoredEntry? Entry, bool Corrupt) Find(CacheNamespace ns, CacheKey key)
         {
-            Bind(_find, ns, key);
-            using var reader = _find.ExecuteReader();
-            if (!reader.Read())
+            try
             {
-                return (null, false);
-            }
+                if (!Step(_find, ns, key))
+                {
+                    return (null, false);
+                }
 
-            var value = (byte[])reader.GetValue(4);
-            var crc = unchecked((uint)reader.GetInt64(3));
-            var cost = reader.GetDouble(2);
-            if (Crc32.HashToUInt32(value) != crc || !double.IsFinite(cost) || cost < 0)
+                var value = raw.sqlite3_column_blob(_find, 4).ToArray();
+                var crc = unchecked((uint)raw.sqlite3_column_int64(_find, 3));
+                var cost = raw.sqlite3_column_double(_find, 2);
+                if (Crc32.HashToUInt32(value) != crc || !double.IsFinite(cost) || cost < 0)
+                {
+                    return (null, true);
+                }
+
+                var entry = new CacheEntry(value, DateTimeOffset.FromUnixTimeMilliseconds(raw.sqlite3_column_int64(_find, 0)), cost);
+                return (new StoredEntry(entry, DateTimeOffset.FromUnixTimeMilliseconds(raw.sqlite3_column_int64(_find, 1))), false);
+            }
+            finally
             {
-                return (null, true);
+                raw.sqlite3_reset(_find);
             }
-
-            var entry = new CacheEntry(value, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), cost);
-            return (new StoredEntry(entry, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))), false);
         }
 
         public bool Exists(CacheNamespace ns, CacheKey key)
         {
-            Bind(_exists, ns, key);
-            return _exists.ExecuteScalar() is not null;
+            try
+            {
+                return Step(_exists, ns, key);
+            }
+            finally
+            {
+                raw.sqlite3_reset(_exists);
+            }
         }
 
         public void Dispose()
@@ -645,14 +666,35 @@ internal sealed class DiskTier : IDisposable
             _connection.Dispose();
         }
 
-        private SqliteCommand Prepare(string sql)
+        /// <summary>Binds the key and steps once: true on a row, false when there is none.</summary>
+        private bool Step(sqlite3_stmt statement, CacheNamespace ns, CacheKey key)
         {
-            var command = _connection.CreateCommand();
-            command.CommandText = sql;
-            command.Parameters.Add("$ns", SqliteType.Integer);
-            command.Parameters.Add("$key", SqliteType.Blob);
-            command.Prepare();
-            return command;
+            Span<byte> keyBytes = stackalloc byte[CacheKey.Size];
+            key.CopyTo(keyBytes);
+            Check(raw.sqlite3_bind_int64(statement, 1, (int)ns));
+            // Copied by SQLite (SQLITE_TRANSIENT): the stack buffer may go.
+            Check(raw.sqlite3_bind_blob(statement, 2, keyBytes));
+            var rc = raw.sqlite3_step(statement);
+            if (rc is not (raw.SQLITE_ROW or raw.SQLITE_DONE))
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
+
+            return rc == raw.SQLITE_ROW;
+        }
+
+        private sqlite3_stmt Prepare(string sql)
+        {
+            Check(raw.sqlite3_prepare_v2(_db, sql, out var statement));
+            return statement;
+        }
+
+        private void Check(int rc)
+        {
+            if (rc != raw.SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
         }
     }
 

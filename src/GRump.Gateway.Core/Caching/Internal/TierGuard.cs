@@ -6,7 +6,7 @@ using Polly.CircuitBreaker;
 namespace GRump.Gateway.Caching.Internal;
 
 /// <summary>
-/// Runs L2/L3 calls behind a timeout and a circuit breaker (Polly, on the injected clock). A failed call never
+/// Runs L2/L3 calls behind a circuit breaker and, for L2's asynchronous calls, a timeout (Polly, on the injected clock). A failed call never
 /// throws to the request: it counts as a fault, the first fault of an outage logs one warning, and the caller gets
 /// "no result" and goes on with the other tiers. Only the caller's own cancellation propagates.
 /// </summary>
@@ -23,14 +23,18 @@ internal sealed class TierGuard
     private volatile bool _open;
     private long _writesPausedUntil;
 
-    public TierGuard(CacheLayer layer, TimeSpan timeout, TimeSpan breakDuration, TimeProvider time, CacheMetrics metrics, ILogger logger)
+    /// <summary>
+    /// <paramref name="timeout"/> bounds one asynchronous call (L2); null for a tier whose calls run synchronously (L3's
+    /// SQLite reads and queued writes), which a cancellation could not cut short.
+    /// </summary>
+    public TierGuard(CacheLayer layer, TimeSpan? timeout, TimeSpan breakDuration, TimeProvider time, CacheMetrics metrics, ILogger logger)
     {
         _layer = layer;
         _time = time;
         _breakDuration = breakDuration;
         _metrics = metrics;
         _logger = logger;
-        _pipeline = new ResiliencePipelineBuilder { TimeProvider = time, Name = $"cache-{layer}" }
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time, Name = $"cache-{layer}" }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 // A cache tier is optional: trip early (half of at least 4 calls) and probe again after the break.
@@ -51,9 +55,8 @@ internal sealed class TierGuard
                     CachingLog.CircuitClosed(_logger, _layer.Name());
                     return ValueTask.CompletedTask;
                 },
-            })
-            .AddTimeout(timeout)
-            .Build();
+            });
+        _pipeline = (timeout is { } bound ? builder.AddTimeout(bound) : builder).Build();
     }
 
     public long Faults => Interlocked.Read(ref _faults);
@@ -85,10 +88,32 @@ internal sealed class TierGuard
     }
 
     /// <summary>
+    /// Runs a synchronous <paramref name="operation"/> (an L3 read) behind the circuit breaker; <c>Ok</c> is false when it
+    /// failed or the circuit is open.
+    /// </summary>
+    public (bool Ok, T? Value) Run<TState, T>(TState state, Func<TState, T> operation)
+    {
+        try
+        {
+            var value = _pipeline.Execute(static (s, _) => s.Operation(s.State), (State: state, Operation: operation));
+            Succeeded();
+            return (true, value);
+        }
+        catch (BrokenCircuitException)
+        {
+            return (false, default);
+        }
+        catch (Exception exception)
+        {
+            Failed(exception);
+            return (false, default);
+        }
+    }
+
+    /// <summary>
     /// Queues a write behind (L3): runs <paramref name="operation"/> behind the circuit breaker; false when it failed,
     /// the circuit is open, or a queued write failed to commit less than the break duration ago
-    /// (<see cref="WriteBehindFailed"/>). The timeout does not apply: queueing does not wait. A queued write is not yet a
-    /// success, so it does not end an outage.
+    /// (<see cref="WriteBehindFailed"/>). A queued write is not yet a success, so it does not end an outage.
     /// </summary>
     public bool QueueWrite<TState>(TState state, Func<TState, bool> operation)
     {

@@ -43,7 +43,7 @@ internal sealed class TieredCache : ITieredCache, IHostedService, IAsyncDisposab
 
         if (options.L3Enabled && !string.IsNullOrWhiteSpace(l3Path))
         {
-            var l3Guard = new TierGuard(CacheLayer.L3, options.L3Timeout, options.BreakDuration, time, metrics, logger);
+            var l3Guard = new TierGuard(CacheLayer.L3, timeout: null, options.BreakDuration, time, metrics, logger);
             _l3 = new DiskTier(Path.GetFullPath(l3Path), options.L3MaxBytes, l3Guard.WriteBehindFailed, () => metrics.WriteDropped(CacheLayer.L3));
             _l3Guard = l3Guard;
         }
@@ -318,7 +318,7 @@ internal sealed class TieredCache : ITieredCache, IHostedService, IAsyncDisposab
 
         if (_l3 is not null)
         {
-            var (ok, stored) = await _l3Guard!.RunAsync((Tier: _l3, Ns: ns, Key: key), static (s, ct) => s.Tier.GetAsync(s.Ns, s.Key, ct), cancellationToken).ConfigureAwait(false);
+            var (ok, stored) = _l3Guard!.Run((Tier: _l3, Ns: ns, Key: key), static s => s.Tier.Get(s.Ns, s.Key));
             if (ok && stored is { } found)
             {
                 if (found.ExpiresAt > _time.GetUtcNow())

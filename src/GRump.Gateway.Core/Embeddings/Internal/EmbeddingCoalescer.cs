@@ -85,7 +85,11 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
     /// Queues <paramref name="texts"/> and waits for their vectors (in order; the arrays may be shared with other callers
     /// and must not be changed). RESOURCE_EXHAUSTED when the queue cannot take all of them; the batch's failure otherwise.
     /// </summary>
-    public async Task<(IReadOnlyList<float[]> Vectors, long InputTokens)> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    public Task<(IReadOnlyList<float[]> Vectors, long InputTokens)> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
+        EmbedAsync(texts, tokenCounts: null, cancellationToken);
+
+    /// <summary>As <see cref="EmbedAsync(IReadOnlyList{string}, CancellationToken)"/>, with each text's token count already known (the caller counted them for its budget).</summary>
+    public async Task<(IReadOnlyList<float[]> Vectors, long InputTokens)> EmbedAsync(IReadOnlyList<string> texts, IReadOnlyList<int>? tokenCounts, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var waiter = new EmbeddingWaiter(texts.Count);
@@ -106,7 +110,7 @@ internal sealed class EmbeddingCoalescer : IAsyncDisposable
             for (var i = 0; i < texts.Count; i++)
             {
                 var text = texts[i];
-                if (!_queue.TryEnqueue(new EmbeddingTicket(waiter, i, text, Math.Max(1, TokenCounter.Shared.Count(text)), now)))
+                if (!_queue.TryEnqueue(new EmbeddingTicket(waiter, i, text, Math.Max(1, tokenCounts?[i] ?? TokenCounter.Shared.Count(text)), now)))
                 {
                     Reject(texts.Count - i, $"{_queue.Capacity:N0} texts waiting");
                 }
