@@ -34,7 +34,7 @@ public static class CostServiceCollectionExtensions
                 return new RedisCostStore(redis, data.PathOf("ledger-journal.db"), options,
                     sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IMeterFactory>(), logger);
             }
-            return new SqliteCostStore(data.PathOf("ledger.db"), options.WriteQueueCapacity, logger);
+            return new SqliteCostStore(data.PathOf("ledger.db"), options.WriteQueueCapacity, logger, sp.GetRequiredService<TimeProvider>());
         });
         services.AddHostedService<LedgerStartup>();
         services.TryAddSingleton<LedgerRetentionService>();

@@ -3,6 +3,8 @@ using GRump.Gateway.Cost.Internal;
 using GRump.Gateway.Errors;
 using GRump.Gateway.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace GRump.Gateway.Tests.Cost;
 
@@ -89,6 +91,68 @@ public sealed class SqliteLedgerWriterTests
 
         Assert.Equal((GatewayErrorKind.Unavailable, "LEDGER_UNAVAILABLE"), (error.Kind, error.Reason));
         Assert.Equal([next], ReadRecords(stores).Select(r => r.Record));
+    }
+
+    [Fact]
+    public async Task Commit_PastSqlitesCheckpointMark_NoCommitCheckpoints_TheTimerDoes()
+    {
+        // Arrange: a store on a fake clock. 600 records one at a time, a transaction each (~3 WAL pages each): far past
+        // the 1,000 pages at which SQLite's automatic checkpoint would run inside a commit, with the callers waiting.
+        var folder = Directory.CreateTempSubdirectory("grump-checkpoint-").FullName;
+        var path = Path.Combine(folder, "ledger.db");
+        var time = new FakeTimeProvider(Noon);
+        try
+        {
+            await using var store = new SqliteCostStore(path, 64, NullLogger.Instance, time);
+            for (var i = 0; i < 600; i++)
+            {
+                await store.CommitAsync(Record($"t{i}"), null, Ct).AsTask().DefaultTimeout();
+            }
+
+            // Act
+            var beforeTheTick = RecordsInTheDatabaseFileAlone(path);
+            var checkpointed = store.NextCheckpoint;
+            time.Advance(SqliteCostStore.CheckpointInterval);
+            await checkpointed.DefaultTimeout();
+            var afterTheTick = RecordsInTheDatabaseFileAlone(path);
+
+            // Assert: every record was in the WAL only, until the timer's checkpoint moved them all.
+            Assert.Equal(0, beforeTheTick);
+            Assert.Equal(600, afterTheTick);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Records in a copy of the database file without its WAL: what a checkpoint has moved there.</summary>
+    private static long RecordsInTheDatabaseFileAlone(string path)
+    {
+        var copy = path + ".copy";
+        File.Copy(path, copy, overwrite: true);
+        try
+        {
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = copy, Pooling = false }.ToString());
+            connection.Open();
+            using var command = connection.CreateCommand();
+            // The schema itself may not have been moved yet either.
+            command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'records'";
+            if ((long)command.ExecuteScalar()! == 0)
+            {
+                return 0;
+            }
+
+            command.CommandText = "SELECT COUNT(*) FROM records";
+            return (long)command.ExecuteScalar()!;
+        }
+        finally
+        {
+            File.Delete(copy);
+            File.Delete(copy + "-wal");
+            File.Delete(copy + "-shm");
+        }
     }
 
     private static void Execute(LedgerStores stores, string sql)
