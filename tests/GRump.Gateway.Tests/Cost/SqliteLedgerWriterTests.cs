@@ -115,10 +115,18 @@ public sealed class SqliteLedgerWriterTests
             time.Advance(SqliteCostStore.CheckpointInterval);
             await checkpointed.DefaultTimeout();
             var afterTheTick = RecordsInTheDatabaseFileAlone(path);
+            var walAfterTheFirst600 = new FileInfo(path + "-wal").Length;
+            // A checkpoint that caught up lets the next commit start the WAL over: it is reused, not grown.
+            for (var i = 0; i < 600; i++)
+            {
+                await store.CommitAsync(Record($"u{i}"), null, Ct).AsTask().DefaultTimeout();
+            }
+            var walAfter1200 = new FileInfo(path + "-wal").Length;
 
             // Assert: every record was in the WAL only, until the timer's checkpoint moved them all.
             Assert.Equal(0, beforeTheTick);
             Assert.Equal(600, afterTheTick);
+            Assert.InRange(walAfter1200, 1, walAfterTheFirst600 * 3 / 2); // grown, it would be twice the size
         }
         finally
         {

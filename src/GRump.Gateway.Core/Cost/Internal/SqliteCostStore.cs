@@ -21,8 +21,9 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
     /// <summary>
     /// How often the WAL is moved into the database, when anything was written since: by a timer, never by a commit.
     /// SQLite's own automatic checkpoint (every 1,000 pages) runs inside the commit that passes the mark, fsyncs
-    /// included, while every call of the batch waits for it: at one connection that was +1.1 ms at p99 and +5 ms at
-    /// p99.9 (docs/performance.md). About as often as SQLite's at one connection; far less often at 32.
+    /// included, while every call of the batch waits for it (at one connection, every ~300 calls: a third of the p99
+    /// and half of the p99.9 there; docs/performance.md, "The ledger's tail"). The WAL holds at most ~half a second of
+    /// writes (a few MB at one connection, where each call is a transaction of ~3 pages).
     /// </summary>
     internal static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(500);
 
@@ -40,6 +41,7 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
     private readonly ITimer _checkpointTimer;
     private int _written;
     private int _checkpointing;
+    private Task _checkpoint = Task.CompletedTask;
     private TaskCompletionSource _checkpointed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // One writer at a time, handed over in arrival order: the record writer, the roll-up (per chunk) and budget and
     // alert writes take turns per transaction.
@@ -322,24 +324,38 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
 
     /// <summary>
     /// The checkpoint timer's tick: when anything was written since the last one, moves the WAL into the database on a
-    /// connection of its own. PASSIVE: it waits for nobody, and the writer goes on committing while it copies and
-    /// fsyncs; frames a reader still needs stay for the next tick. A tick that finds one still running skips.
+    /// connection of its own, in two PASSIVE checkpoints. The first copies and fsyncs the bulk while the writer goes on
+    /// committing. The second takes the write turn and copies what was committed meanwhile, a few milliseconds' worth,
+    /// so its fsyncs are short; a checkpoint that caught up with the last commit lets the next one start the WAL over
+    /// (one that never catches up, as the first alone would under steady writes, grows the WAL without end). Frames a
+    /// reader still needs stay for the next tick. A tick that finds one still running skips.
     /// </summary>
     private void CheckpointIfWritten()
     {
-        if (Volatile.Read(ref _written) == 0 || Interlocked.Exchange(ref _checkpointing, 1) == 1)
+        if (Volatile.Read(ref _written) == 1 && Interlocked.Exchange(ref _checkpointing, 1) == 0)
         {
-            return;
+            _checkpoint = CheckpointAsync();
         }
+    }
 
+    private async Task CheckpointAsync()
+    {
         try
         {
             Volatile.Write(ref _written, 0);
-            using var connection = new SqliteConnection(_connectionString);
-            connection.Open();
+            using var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
             command.ExecuteNonQuery();
+            await _writeTurn.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                command.ExecuteNonQuery();
+            }
+            finally
+            {
+                _writeTurn.Release();
+            }
         }
         catch (SqliteException ex)
         {
@@ -357,6 +373,7 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
     public async ValueTask DisposeAsync()
     {
         await _checkpointTimer.DisposeAsync().ConfigureAwait(false);
+        await _checkpoint.ConfigureAwait(false);
         _queue.Complete();
         await _writer.ConfigureAwait(false);
         SqliteConnection.ClearAllPools();
