@@ -147,15 +147,19 @@ public sealed class TieredCacheTests(RedisFixture redis) : IClassFixture<RedisFi
         Assert.Equal(0.5, found.Entry.CostUsd);
     }
 
-    [Fact]
-    public async Task Get_DamagedEntry_IsAMissAndIsDeleted()
+    [Theory]
+    // The payload zeroed: its checksum no longer matches.
+    [InlineData("UPDATE entries SET value = zeroblob(length(value))")]
+    // Text where the tier writes a blob, with the checksum of its (empty) bytes: not a value this tier wrote.
+    [InlineData("UPDATE entries SET value = '', crc = 0")]
+    public async Task Get_DamagedEntry_IsAMissAndIsDeleted(string damage)
     {
-        // Arrange: flip the stored payload behind the cache's back, so its checksum no longer matches.
+        // Arrange: damage the stored row behind the cache's back.
         await using var harness = new CacheHarness(null);
         var cache = harness.Create();
         await cache.SetAsync(CacheNamespace.Chat, Key, Value, 0, CacheAccess.On, Ct).AsTask().DefaultTimeout();
         cache.L3!.Flush();
-        Assert.Equal(1, await BehindTheCachesBackAsync(cache.L3, "UPDATE entries SET value = zeroblob(length(value))"));
+        Assert.Equal(1, await BehindTheCachesBackAsync(cache.L3, damage));
 
         // Act: a second instance on the same folder, so L1 cannot answer.
         var reader = harness.Create();

@@ -630,6 +630,12 @@ internal sealed class DiskTier : IDisposable
                     return (null, false);
                 }
 
+                if (raw.sqlite3_column_type(_find, 4) != raw.SQLITE_BLOB)
+                {
+                    // Not a value this tier wrote (NULL or text): damaged or foreign.
+                    return (null, true);
+                }
+
                 var value = raw.sqlite3_column_blob(_find, 4).ToArray();
                 var crc = unchecked((uint)raw.sqlite3_column_int64(_find, 3));
                 var cost = raw.sqlite3_column_double(_find, 2);
