@@ -65,6 +65,13 @@ public sealed class CostOptions
     public int ReplayBatchSize { get; set; } = 256;
 
     /// <summary>
+    /// Redis store: pause after each replayed batch (zero: none). Spreads a long journal's replay, so a replica back from
+    /// an outage does not send its whole journal to Redis at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan ReplayBatchPause { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
     /// Redis store: how long Redis remembers which journaled records of a replica it applied (refreshed on every apply).
     /// A replica whose journal still holds records after this long without reaching Redis may count its last batch twice.
     /// </summary>

@@ -245,6 +245,37 @@ public sealed class LedgerOutageTests
     }
 
     [Fact]
+    public async Task Replay_WithABatchPause_SendsTheNextBatchOnlyAfterThePause()
+    {
+        // Arrange: 6 records journaled in an outage, replayed in batches of 2 with a minute between them on a fake clock.
+        await using var server = await RedisServer.StartAsync(Ct, persistent: true);
+        var logs = new RecordingLoggerProvider();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Noon);
+        var options = new CostOptions { OutageRetryInterval = TimeSpan.FromMinutes(10), ReplayBatchSize = 2, ReplayBatchPause = TimeSpan.FromMinutes(1) };
+        await using var store = LedgerStores.Redis(server.Configuration, options: options, logger: logs.CreateLogger("ledger"), time: time);
+        var amounts = await CommitAllAsync(store.Store, Amounts(3, seed: 8), Ct);
+        await server.KillAsync();
+        amounts.AddRange(await CommitAllAsync(store.Store, Amounts(6, seed: 9), Ct));
+
+        // Act: Redis comes back (which wakes the replay); the clock moves one pause at a time.
+        await server.StartAgainAsync(Ct);
+        await logs.WaitForAsync(e => e.Message.Contains("(4 left)", StringComparison.Ordinal), Ct);
+        var afterTheFirstBatch = store.RedisStore.JournalDepth;
+        time.Advance(TimeSpan.FromMinutes(1));
+        await logs.WaitForAsync(e => e.Message.Contains("(2 left)", StringComparison.Ordinal), Ct);
+        var afterTheSecond = store.RedisStore.JournalDepth;
+        time.Advance(TimeSpan.FromMinutes(1));
+        await logs.WaitForAsync(e => e.Message.Contains("(0 left)", StringComparison.Ordinal), Ct);
+        time.Advance(TimeSpan.FromMinutes(1));
+        await logs.WaitForAsync(e => e.Message.Contains("is back after", StringComparison.Ordinal), Ct);
+
+        // Assert: each batch waited for its pause (the clock only moved after a batch was in), and nothing was lost.
+        Assert.Equal((4, 2), (afterTheFirstBatch, afterTheSecond));
+        Assert.Equal(0, store.RedisStore.JournalDepth);
+        await AssertLedgerAsync(store, server, amounts);
+    }
+
+    [Fact]
     public async Task Commit_NonFiniteAmount_IsRefusedBeforeTheJournal()
     {
         // Arrange

@@ -35,7 +35,7 @@ public sealed class RedisOutageFleetTests
         var prefix = $"grump:test:{Guid.CreateVersion7():N}:";
         var dataA = Directory.CreateTempSubdirectory("grump-replica-a-").FullName;
         var dataB = Directory.CreateTempSubdirectory("grump-replica-b-").FullName;
-        Dictionary<string, string> Settings(string data, int replayBatch) => new()
+        Dictionary<string, string> Settings(string data, int replayBatch, string replayPause = "00:00:00") => new()
         {
             ["NVIDIA_NIM_URL"] = fake.BaseUrl,
             ["NVIDIA_NIM_API_KEY"] = "outage-test",
@@ -45,6 +45,7 @@ public sealed class RedisOutageFleetTests
             ["Gateway:DataPath"] = data,
             ["Cost:OutageRetryInterval"] = "00:00:00.200",
             ["Cost:ReplayBatchSize"] = replayBatch.ToString(CultureInfo.InvariantCulture),
+            ["Cost:ReplayBatchPause"] = replayPause,
             ["Logging:LogLevel:GRump.Gateway.Cost.Ledger"] = "Debug",
         };
         var a = await GatewayProcess.StartAsync(Settings(dataA, 4), ct);
@@ -95,17 +96,23 @@ public sealed class RedisOutageFleetTests
             await AssertLedgerAsync(channelB, redis, prefix, [load], ct);
             var appliedBefore = await WatermarkAsync(redis, prefix, ReadJournal(dataA).Id);
 
-            // Act 2: Redis out again, load on A only (its journal fills), then A is killed while it replays.
-            Step("checked; Redis killed again, load on A");
+            // Act 2: A restarted with a pause after each replayed batch (~1,500 records in batches of 4, 50 ms apart: a
+            // replay of ~19 s, so the kill below lands in it however fast this machine is; without the pause the whole
+            // replay could end before the kill). Redis out again, load on A only (its journal fills), then A is killed
+            // while it replays.
+            await a.DisposeAsync();
+            a = await GatewayProcess.StartAsync(Settings(dataA, 4, replayPause: "00:00:00.050"), ct);
+            using var channelA2 = GrpcChannel.ForAddress(a.GrpcUrl);
+            Step("checked; A restarted; Redis killed again, load on A");
             await redis.KillAsync();
-            var second = new ChatLoad([channelA], workers: 8, ct);
+            var second = new ChatLoad([channelA2], workers: 8, ct);
             await second.WaitForCompletedAsync(1_500);
             await second.StopAsync();
             Assert.True(second.Failures.IsEmpty, $"{second.Failures.Count} requests failed, e.g. {second.Failures.FirstOrDefault()}");
             Step($"{second.Completed} requests journaled on A; Redis restarting");
             var mark = a.LinesLogged;
             await redis.StartAgainAsync(ct);
-            // Killed once its first batch is in (the replay of ~1,500 records in batches of 4 lasts far longer than that).
+            // Killed once its first batch is in.
             await a.WaitForOutputAsync(line => line.Contains("journaled records up to #", StringComparison.Ordinal), ct, after: mark);
             Step("A replaying: SIGKILL");
             await a.KillAsync();

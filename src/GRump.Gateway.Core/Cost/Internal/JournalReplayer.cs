@@ -37,6 +37,7 @@ internal sealed partial class JournalReplayer : IAsyncDisposable
     private readonly Dictionary<long, TaskCompletionSource<bool>> _waiting = [];
     private readonly int _batchSize;
     private readonly TimeSpan _retryInterval;
+    private readonly TimeSpan _batchPause;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly LedgerJournalMetrics _metrics;
@@ -57,6 +58,7 @@ internal sealed partial class JournalReplayer : IAsyncDisposable
         _queue = new LedgerWriteQueue<JournalWrite>(options.WriteQueueCapacity);
         _batchSize = options.ReplayBatchSize;
         _retryInterval = options.OutageRetryInterval;
+        _batchPause = options.ReplayBatchPause;
         _time = time;
         _logger = logger;
         _metrics = metrics;
@@ -283,7 +285,10 @@ internal sealed partial class JournalReplayer : IAsyncDisposable
         {
             if (await ApplyAsync(entries).ConfigureAwait(false) is null)
             {
+                // The pause starts when the batch is in (before the log line, which tests wait for).
+                var pause = _batchPause > TimeSpan.Zero ? Task.Delay(_batchPause, _time) : Task.CompletedTask;
                 Log.Replayed(_logger, entries.Count, entries[^1].Seq, _journal.Depth);
+                await pause.ConfigureAwait(false);
                 return;
             }
             await _wake.WaitAsync(_retryInterval, _time, CancellationToken.None).ConfigureAwait(false);
