@@ -125,31 +125,6 @@ internal sealed class DiskTier : IDisposable
         }
     }
 
-    /// <summary>Stores the entry (replacing any under the key); completes once it is committed.</summary>
-    public async ValueTask<bool> SetAsync(CacheNamespace ns, CacheKey key, CacheEntry entry, DateTimeOffset expiresAt, CancellationToken cancellationToken)
-    {
-        if (RowBytes(entry.Value.Length) > _budgetBytes / 4)
-        {
-            // One entry may not take more than a quarter of the tier: it would evict most of the others.
-            return false;
-        }
-
-        EnsureOpen();
-        var op = WriteOp.Set(ns, key, entry, expiresAt);
-        _pending.Enqueue(op);
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            DrainUntil(op);
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-
-        return op.Result >= 0;
-    }
-
     /// <summary>
     /// Queues the entry to be written behind, within <see cref="WriteBehindWindow"/>, in one transaction with the others
     /// queued by then. False when it is not taken: larger than a quarter of the tier, or the queue already holds
@@ -162,6 +137,7 @@ internal sealed class DiskTier : IDisposable
         var rowBytes = RowBytes(entry.Value.Length);
         if (rowBytes > _budgetBytes / 4)
         {
+            // One entry may not take more than a quarter of the tier: it would evict most of the others.
             return false;
         }
 

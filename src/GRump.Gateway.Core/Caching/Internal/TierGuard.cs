@@ -93,21 +93,13 @@ internal sealed class TierGuard
     /// </summary>
     public (bool Ok, T? Value) Run<TState, T>(TState state, Func<TState, T> operation)
     {
-        try
-        {
-            var value = _pipeline.Execute(static (s, _) => s.Operation(s.State), (State: state, Operation: operation));
-            Succeeded();
-            return (true, value);
-        }
-        catch (BrokenCircuitException)
+        if (!TryExecute(state, operation, out var value))
         {
             return (false, default);
         }
-        catch (Exception exception)
-        {
-            Failed(exception);
-            return (false, default);
-        }
+
+        Succeeded();
+        return (true, value);
     }
 
     /// <summary>
@@ -115,24 +107,26 @@ internal sealed class TierGuard
     /// the circuit is open, or a queued write failed to commit less than the break duration ago
     /// (<see cref="WriteBehindFailed"/>). A queued write is not yet a success, so it does not end an outage.
     /// </summary>
-    public bool QueueWrite<TState>(TState state, Func<TState, bool> operation)
-    {
-        if (_time.GetUtcNow().UtcTicks < Interlocked.Read(ref _writesPausedUntil))
-        {
-            return false;
-        }
+    public bool QueueWrite<TState>(TState state, Func<TState, bool> operation) =>
+        _time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _writesPausedUntil) && TryExecute(state, operation, out var taken) && taken;
 
+    /// <summary>A synchronous call behind the breaker: false when the circuit is open or the call failed (a fault).</summary>
+    private bool TryExecute<TState, T>(TState state, Func<TState, T> operation, out T? value)
+    {
         try
         {
-            return _pipeline.Execute(static (s, _) => s.Operation(s.State), (State: state, Operation: operation));
+            value = _pipeline.Execute(static (s, _) => s.Operation(s.State), (State: state, Operation: operation));
+            return true;
         }
         catch (BrokenCircuitException)
         {
+            value = default;
             return false;
         }
         catch (Exception exception)
         {
             Failed(exception);
+            value = default;
             return false;
         }
     }

@@ -22,8 +22,8 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
     /// How often the WAL is moved into the database, when anything was written since: by a timer, never by a commit.
     /// SQLite's own automatic checkpoint (every 1,000 pages) runs inside the commit that passes the mark, fsyncs
     /// included, while every call of the batch waits for it (at one connection, every ~300 calls: a third of the p99
-    /// and half of the p99.9 there; docs/performance.md, "The ledger's tail"). The WAL holds at most ~half a second of
-    /// writes (a few MB at one connection, where each call is a transaction of ~3 pages).
+    /// and half of the p99.9 there; docs/performance.md, "The ledger's tail"). The WAL holds ~half a second of writes
+    /// (at one connection each call is a transaction of ~3–5 pages: ~15 MB; its file reached 30 MB in the soak).
     /// </summary>
     internal static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(500);
 
@@ -50,10 +50,10 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
     private Task _checkpoint = Task.CompletedTask;
     private int _checkpointFailing;
     private TaskCompletionSource _checkpointed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    // One writer at a time, handed over in arrival order: the record writer, the roll-up (per chunk) and budget and
-    // alert writes take turns per transaction.
-    // Left to SQLite's busy handler, a writer that finds the lock taken sleeps 1, 2, 5 … 100 ms and retries, and a
-    // roll-up that commits chunk after chunk kept it out for most of its run (a soak's p99 rose from ~30 to 185 ms).
+    // One writer at a time, handed over in arrival order: the record writer, the roll-up (per chunk), budget and alert
+    // writes and the checkpoint's catch-up take turns per transaction. Left to SQLite's busy handler, a writer that finds
+    // the lock taken sleeps 1, 2, 5 … 100 ms and retries, and a roll-up committing chunk after chunk kept it out for most
+    // of a pass (p99 52–77 ms against 14–16 with the turn; docs/performance.md, "The ledger's tail").
     private readonly SemaphoreSlim _writeTurn = new(1, 1);
     private volatile string? _lastCommitError;
 
@@ -146,16 +146,7 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
         command.Parameters.AddWithValue("$a", budget.AlertThresholdPercent);
         command.Parameters.AddWithValue("$cd", budget.DailyCapUsd);
         command.Parameters.AddWithValue("$cm", budget.MonthlyCapUsd);
-        await _writeTurn.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _writeTurn.Release();
-            Written();
-        }
+        await ExecuteInTurnAsync(command, cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
             _budgets[tenant] = budget;
@@ -182,10 +173,16 @@ internal sealed partial class SqliteCostStore : ICostStore, ILedgerRetention, IA
         command.CommandText = "INSERT OR IGNORE INTO alerts(tenant, period) VALUES ($t, $p)";
         command.Parameters.AddWithValue("$t", tenant);
         command.Parameters.AddWithValue("$p", period);
+        return await ExecuteInTurnAsync(command, cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>A write of the API's (budget, alert) in the store's write turn; returns the rows changed.</summary>
+    private async Task<int> ExecuteInTurnAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
         await _writeTurn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
