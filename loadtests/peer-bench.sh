@@ -8,6 +8,8 @@
 # usage: loadtests/peer-bench.sh [seconds per case, default 15] [warm-up seconds, default 5] [connections, default "1 32 128"]
 #   e.g. loadtests/peer-bench.sh 3 1 "1 32"    (a short check that the harness works)
 #   MODES="embeddings" loadtests/peer-bench.sh   (some of chat, stream, embeddings; default all three)
+#   EMBEDDING_DIMENSIONS=8 loadtests/peer-bench.sh   (values per vector the fake answers; default 4096, nv-embed-v1's size.
+#                                                     Runs before 2026-12-06 19:00 UTC had 8, the fake's own default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-15}
@@ -22,7 +24,7 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 source loadtests/lib.sh
 
-start_fake --chunks 8
+start_fake --chunks 8 --embedding-dimensions "${EMBEDDING_DIMENSIONS:-4096}"
 start_gateway
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 (cd "$work" && NODE_ENV=production exec node "$OLDPWD/loadtests/peer/node_modules/@portkey-ai/gateway/build/start-server.js" --port="$port" --headless >"$work/portkey.log" 2>&1) &

@@ -178,8 +178,9 @@ public sealed class FakeUpstream : IAsyncDisposable
         WaitForRequestAsync(static r => r.Aborted, cancellationToken);
 
     /// <summary>
-    /// The embedding the fake returns for <paramref name="text"/>: [UTF-16 length, then SHA-256 bytes of the UTF-8 text
-    /// scaled to [0,1) (the hash is extended with a counter for long vectors)].
+    /// The embedding the fake returns for <paramref name="text"/>: [UTF-16 length, then values in (-0.1, 0.1) drawn from
+    /// a SplitMix64 sequence seeded with the SHA-256 of the UTF-8 text]. Like a real model's, the values use every bit of
+    /// a float (their text is 9–12 characters: <c>-0.012345678</c>), so JSON work is measured at its real size.
     /// </summary>
     public static float[] VectorFor(string text, int dimensions = DefaultEmbeddingDimensions)
     {
@@ -187,19 +188,16 @@ public sealed class FakeUpstream : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(dimensions, 1);
         var vector = new float[dimensions];
         vector[0] = text.Length;
-        var utf8 = Encoding.UTF8.GetBytes(text);
-        var hash = SHA256.HashData(utf8);
-        var block = 0;
+        var state = BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
         for (var i = 1; i < dimensions; i++)
         {
-            var index = (i - 1) % hash.Length;
-            if (index == 0 && i > 1)
-            {
-                block++;
-                hash = SHA256.HashData([.. utf8, .. BitConverter.GetBytes(block)]);
-            }
-
-            vector[i] = hash[index] / 256f;
+            // SplitMix64 (Steele, Lea and Flood, 2014): one 64-bit draw per value, 53 of its bits as a double in [0, 1).
+            state += 0x9E37_79B9_7F4A_7C15;
+            var z = state;
+            z = (z ^ (z >> 30)) * 0xBF58_476D_1CE4_E5B9;
+            z = (z ^ (z >> 27)) * 0x94D0_49BB_1331_11EB;
+            z ^= z >> 31;
+            vector[i] = (float)(((z >> 11) * (1.0 / (1UL << 53)) * 2 - 1) * 0.1);
         }
 
         return vector;

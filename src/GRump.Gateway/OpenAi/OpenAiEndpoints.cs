@@ -163,13 +163,8 @@ internal static class OpenAiEndpoints
                 }
                 else
                 {
-                    writer.WriteStartArray("embedding");
-                    foreach (var value in result.Vectors[i])
-                    {
-                        writer.WriteNumberValue(value);
-                    }
-
-                    writer.WriteEndArray();
+                    writer.WritePropertyName("embedding");
+                    EmbeddingJson.WriteVector(writer, result.Vectors[i]);
                 }
 
                 writer.WriteEndObject();

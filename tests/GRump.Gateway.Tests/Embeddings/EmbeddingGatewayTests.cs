@@ -279,6 +279,47 @@ public sealed class EmbeddingGatewayTests
         Assert.Equal("input", error.RootElement.GetProperty("error").GetProperty("param").GetString());
     }
 
+    [Fact]
+    public async Task OpenAiEmbeddings_4096Dimensions_SameVectorAndTheRuntimesNumberText()
+    {
+        // Arrange: a real model's size; the gateway reads the upstream's numbers and writes its own (FloatText)
+        await using var h = await UpstreamHarness.StartAsync();
+        h.Fake.Default = new FakeBehavior { EmbeddingDimensions = 4096 };
+        var ct = TestContext.Current.CancellationToken;
+
+        // Act
+        using var response = await h.App.Http.PostAsJsonAsync("/v1/embeddings", new { model = ModelRegistry.NvEmbed, input = "four thousand" }, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var expected = FakeUpstream.VectorFor("four thousand", 4096);
+        using var json = JsonDocument.Parse(body);
+        var embedding = json.RootElement.GetProperty("data")[0].GetProperty("embedding");
+        Assert.Equal(expected, embedding.EnumerateArray().Select(v => v.GetSingle()));
+        Assert.Equal(JsonSerializer.Serialize(expected), embedding.GetRawText());
+    }
+
+    [Theory]
+    [InlineData("""{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5,1e39]}]}""")]
+    [InlineData("""{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5,"x"]}]}""")]
+    [InlineData("""{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5""")]
+    public async Task OpenAiEmbeddings_UpstreamAnswerNotAVector_503NamingTheUpstream(string answer)
+    {
+        // Arrange
+        await using var h = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Providers:Nim:MaxRetries"] = "0" });
+        h.Fake.Default = new FakeBehavior { RawBody = answer };
+        var ct = TestContext.Current.CancellationToken;
+
+        // Act
+        using var response = await h.App.Http.PostAsJsonAsync("/v1/embeddings", new { model = ModelRegistry.NvEmbed, input = "broken" }, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+
+        // Assert: the upstream's fault, said as such; never a 500
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("The upstream sent", body, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("", 0, "inputs")]
     [InlineData("", 2049, "inputs")]

@@ -137,34 +137,20 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
         // body still being sent after the response began can never see a reused buffer).
         var body = buffer.WrittenMemory;
         using var response = await sender.SendAsync("embeddings", endpoint => Post(endpoint, new ReadOnlyMemoryContent(body)), cancellationToken).ConfigureAwait(false);
-        using var document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
-        var root = document.RootElement;
-        if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+        var (answer, answerLength) = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
+        float[][] vectors;
+        long? reported;
+        try
         {
-            throw Protocol("an embeddings response without data");
+            vectors = OpenAiEmbeddingsWire.Read(answer.AsSpan(0, answerLength), inputs.Count, out reported);
         }
-        var vectors = new float[inputs.Count][];
-        foreach (var item in data.EnumerateArray())
+        finally
         {
-            var index = item.TryGetProperty("index", out var i) && i.TryGetInt32(out var n) ? n : -1;
-            if ((uint)index >= (uint)vectors.Length || !item.TryGetProperty("embedding", out var embedding) || embedding.ValueKind != JsonValueKind.Array)
-            {
-                throw Protocol("an embedding with a missing or out-of-range index");
-            }
-            var vector = new float[embedding.GetArrayLength()];
-            var k = 0;
-            foreach (var value in embedding.EnumerateArray())
-            {
-                vector[k++] = value.GetSingle();
-            }
-            vectors[index] = vector;
+            ArrayPool<byte>.Shared.Return(answer);
         }
-        if (Array.IndexOf(vectors, null) >= 0)
-        {
-            throw Protocol($"{inputs.Count} inputs but fewer embeddings");
-        }
+
         long tokens;
-        if (root.TryGetProperty("usage", out var usage) && usage.TryGetProperty("prompt_tokens", out var prompt) && prompt.TryGetInt64(out var count))
+        if (reported is { } count)
         {
             tokens = count;
         }
@@ -211,6 +197,53 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
         { Reason = "UPSTREAM_STREAM_CUT" };
 
     private static GatewayException Protocol(string what) => OpenAiChatWire.Protocol(what);
+
+    /// <summary>The most an embeddings answer may hold: 2,048 inputs of 4,096 dimensions at ~12 bytes a number is ~100 MB.</summary>
+    private const int MaxEmbeddingsAnswerBytes = 256 << 20;
+
+    /// <summary>The whole answer in a buffer rented from the shared pool (the caller returns it), and its length.</summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var expected = response.Content.Headers.ContentLength is { } declared and > 0 and < MaxEmbeddingsAnswerBytes ? (int)declared + 1 : 64 * 1024;
+        var buffer = ArrayPool<byte>.Shared.Rent(expected);
+        var length = 0;
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                int read;
+                while ((read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    length += read;
+                    if (length == buffer.Length)
+                    {
+                        if (length >= MaxEmbeddingsAnswerBytes)
+                        {
+                            throw Protocol($"an embeddings answer larger than {MaxEmbeddingsAnswerBytes >> 20} MiB");
+                        }
+
+                        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+                }
+            }
+
+            return (buffer, length);
+        }
+        catch (Exception ex)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (ex is IOException or HttpRequestException)
+            {
+                throw new GatewayException(GatewayErrorKind.Unavailable, "The upstream connection failed while reading the response.", null, ex) { Reason = "UPSTREAM_STREAM_CUT" };
+            }
+
+            throw;
+        }
+    }
 
     private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -1,0 +1,136 @@
+using System.Buffers;
+using System.Text.Json;
+using GRump.Gateway.Embeddings.Internal;
+
+namespace GRump.Gateway.Providers.Internal;
+
+/// <summary>
+/// Reads an OpenAI embeddings answer, <c>{"data":[{"index":0,"embedding":[0.1,…]},…],"usage":{"prompt_tokens":n}}</c>,
+/// from its bytes. The structure goes through <see cref="Utf8JsonReader"/>; each <c>embedding</c> array, thousands of
+/// numbers, is read by <see cref="FloatText.TryReadArray"/> in one pass (no token per number), and the reader resumes at
+/// its <c>]</c> from the state it had at the <c>[</c>. Anything else in the array than numbers is a protocol error.
+/// </summary>
+internal static class OpenAiEmbeddingsWire
+{
+    /// <summary>The vectors in input order, and the upstream's <c>usage.prompt_tokens</c> when it sent one.</summary>
+    public static float[][] Read(ReadOnlySpan<byte> json, int inputCount, out long? promptTokens)
+    {
+        promptTokens = null;
+        var vectors = new float[inputCount][];
+        var values = ArrayPool<float>.Shared.Rent(1024);
+        try
+        {
+            var reader = new Utf8JsonReader(json, isFinalBlock: true, default);
+            var offset = 0; // where the reader's span starts in json
+            Next(ref reader, JsonTokenType.StartObject, "an embeddings response that is not a JSON object");
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("data"u8))
+                {
+                    Next(ref reader, JsonTokenType.StartArray, "an embeddings response without data");
+                    while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        var index = -1;
+                        float[]? vector = null;
+                        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                        {
+                            if (reader.ValueTextEquals("index"u8))
+                            {
+                                reader.Read();
+                                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out index))
+                                {
+                                    index = -1;
+                                    reader.Skip();
+                                }
+                            }
+                            else if (reader.ValueTextEquals("embedding"u8))
+                            {
+                                Next(ref reader, JsonTokenType.StartArray, "an embedding that is not an array of numbers");
+                                var state = reader.CurrentState;
+                                var start = offset + (int)reader.TokenStartIndex;
+                                var end = FloatText.TryReadArray(json, start, ref values, out var count);
+                                if (end < 0)
+                                {
+                                    throw OpenAiChatWire.Protocol("an embedding with a value that is not a finite number");
+                                }
+
+                                vector = values.AsSpan(0, count).ToArray();
+                                // Back to the reader at the array's end, in the state it was in at its start.
+                                offset = end;
+                                reader = new Utf8JsonReader(json[end..], isFinalBlock: true, state);
+                                Next(ref reader, JsonTokenType.EndArray, "an embedding that is not an array of numbers");
+                            }
+                            else
+                            {
+                                reader.Skip();
+                            }
+                        }
+
+                        if ((uint)index >= (uint)vectors.Length || vector is null)
+                        {
+                            throw OpenAiChatWire.Protocol("an embedding with a missing or out-of-range index");
+                        }
+
+                        vectors[index] = vector;
+                    }
+                }
+                else if (reader.ValueTextEquals("usage"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        var isPrompt = reader.ValueTextEquals("prompt_tokens"u8);
+                        reader.Read();
+                        if (isPrompt && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var tokens))
+                        {
+                            promptTokens = tokens;
+                        }
+                        else
+                        {
+                            reader.Skip();
+                        }
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                throw OpenAiChatWire.Protocol("an embeddings response that is not one JSON object");
+            }
+
+            if (Array.IndexOf(vectors, null) >= 0)
+            {
+                throw OpenAiChatWire.Protocol($"{inputCount} inputs but fewer embeddings");
+            }
+
+            return vectors;
+        }
+        catch (JsonException ex)
+        {
+            throw new Errors.GatewayException(Errors.GatewayErrorKind.Unavailable, "The upstream sent a malformed JSON response.", null, ex) { Reason = "UPSTREAM_PROTOCOL" };
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(values);
+        }
+    }
+
+    private static void Next(ref Utf8JsonReader reader, JsonTokenType expected, string what)
+    {
+        if (!reader.Read() || reader.TokenType != expected)
+        {
+            throw OpenAiChatWire.Protocol(what);
+        }
+    }
+}
