@@ -180,7 +180,7 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <summary>
     /// The embedding the fake returns for <paramref name="text"/>: [UTF-16 length, then values in (-0.1, 0.1) drawn from
     /// a SplitMix64 sequence seeded with the SHA-256 of the UTF-8 text]. Like a real model's, the values use every bit of
-    /// a float (their text is 9–12 characters: <c>-0.012345678</c>), so JSON work is measured at its real size.
+    /// a float (their text is 9–14 characters: <c>-0.012345678</c>), so JSON work is measured at its real size.
     /// </summary>
     public static float[] VectorFor(string text, int dimensions = DefaultEmbeddingDimensions)
     {

@@ -58,10 +58,11 @@ public static class EmbeddingDimensions
             }
             if (squares > 0)
             {
-                var scale = (float)(1 / Math.Sqrt(squares));
+                // In double: for tiny (subnormal) values 1/norm overflows a float, and the vector would become infinities.
+                var scale = 1 / Math.Sqrt(squares);
                 for (var k = 0; k < vector.Length; k++)
                 {
-                    vector[k] *= scale;
+                    vector[k] = (float)(vector[k] * scale);
                 }
             }
             shortened[i] = vector;

@@ -33,7 +33,12 @@ public static class EmbeddingJson
                     throw new ArgumentException($"The value at {i} is not finite; JSON has no number for it.", nameof(vector));
                 }
 
-                FloatText.TryFormat(vector[i], span[n..], out var written);
+                if (!FloatText.TryFormat(vector[i], span[n..], out var written))
+                {
+                    // The buffer has room for the longest float text and a comma per value: a bug, not a caller's fault.
+                    throw new InvalidOperationException($"The value at {i} did not fit its {FloatText.MaxLength} bytes.");
+                }
+
                 n += written;
             }
 

@@ -106,6 +106,24 @@ public sealed class FloatTextTests
     }
 
     [Theory]
+    [InlineData(99_999, "1e100010")]   // a capped exponent must not land in the fast path's range
+    [InlineData(99_990, "25e100005")]
+    [InlineData(10, "1e-1000000000000")]
+    public void TryParse_HugeExponentAgainstLongZeros_SameFloatAsTheRuntime(int zeros, string tail)
+    {
+        // Arrange
+        var utf8 = Encoding.ASCII.GetBytes("-0." + new string('0', zeros) + tail);
+
+        // Act
+        var mine = FloatText.TryParse(utf8, out var value);
+        var runtime = Utf8Parser.TryParse(utf8, out float expected, out var consumed) && consumed == utf8.Length && float.IsFinite(expected);
+
+        // Assert
+        Assert.Equal(runtime, mine);
+        Assert.Equal(BitConverter.SingleToUInt32Bits(expected), mine ? BitConverter.SingleToUInt32Bits(value) : BitConverter.SingleToUInt32Bits(expected));
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("-")]
     [InlineData("01")]

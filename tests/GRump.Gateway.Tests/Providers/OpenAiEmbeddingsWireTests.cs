@@ -48,6 +48,14 @@ public sealed class OpenAiEmbeddingsWireTests
         Assert.Null(tokens);
     }
 
+    [Fact]
+    public void Read_AByteOrderMarkFirst_ReadsTheAnswer()
+    {
+        var vectors = OpenAiEmbeddingsWire.Read([0xEF, 0xBB, 0xBF, .. """{"data":[{"index":0,"embedding":[0.5]}]}"""u8], 1, out _);
+
+        Assert.Equal([0.5f], vectors[0]);
+    }
+
     [Theory]
     [InlineData("""{"data":[{"index":0,"embedding":[1e39]}]}""")]          // not finite as a float
     [InlineData("""{"data":[{"index":0,"embedding":[1,"2"]}]}""")]         // a string among the numbers
@@ -60,6 +68,7 @@ public sealed class OpenAiEmbeddingsWireTests
     [InlineData("""{"data":[]}""")]                                        // fewer embeddings than inputs
     [InlineData("""{"object":"list"}""")]
     [InlineData("""[1,2]""")]
+    [InlineData("""{"data":[1]}""")]                                      // not an object in data
     [InlineData("""{"data":[{"index":0,"embedding":[1]}""")]               // cut short
     [InlineData("""{"data":[{"index":0,"embedding":[1]}]} trailing""")]
     [InlineData("")]

@@ -239,12 +239,18 @@ internal static class FloatText
             var start = i;
             for (; i < text.Length && IsDigit(text[i]); i++)
             {
-                written = Math.Min(written * 10 + (text[i] - '0'), 100_000); // past any float: the slow path says 0 or infinite
+                // Capped (an exponent of 10^9 is past any float); a capped exponent is not exact, so the slow path decides.
+                written = Math.Min(written * 10 + (text[i] - '0'), 1_000_000_000);
             }
 
             if (i == start)
             {
                 return -1;
+            }
+
+            if (written == 1_000_000_000)
+            {
+                digits = int.MaxValue;
             }
 
             exponent += exponentNegative ? -written : written;

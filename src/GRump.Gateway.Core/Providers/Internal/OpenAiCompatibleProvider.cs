@@ -146,7 +146,7 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(answer);
+            ReturnBody(answer);
         }
 
         long tokens;
@@ -201,11 +201,22 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
     /// <summary>The most an embeddings answer may hold: 2,048 inputs of 4,096 dimensions at ~12 bytes a number is ~100 MB.</summary>
     private const int MaxEmbeddingsAnswerBytes = 256 << 20;
 
-    /// <summary>The whole answer in a buffer rented from the shared pool (the caller returns it), and its length.</summary>
+    /// <summary>Answers up to this size are read into buffers of the shared pool; larger ones into their own, left to the GC.</summary>
+    private const int PooledAnswerBytes = 4 << 20;
+
+    /// <summary>
+    /// The whole answer in a buffer (the caller passes it to <see cref="ReturnBody"/>), and its length. More than
+    /// <see cref="MaxEmbeddingsAnswerBytes"/>, declared or read, is a protocol error.
+    /// </summary>
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var expected = response.Content.Headers.ContentLength is { } declared and > 0 and < MaxEmbeddingsAnswerBytes ? (int)declared + 1 : 64 * 1024;
-        var buffer = ArrayPool<byte>.Shared.Rent(expected);
+        var declared = response.Content.Headers.ContentLength;
+        if (declared > MaxEmbeddingsAnswerBytes)
+        {
+            throw Protocol($"an embeddings answer of {declared} bytes (at most {MaxEmbeddingsAnswerBytes >> 20} MiB are read)");
+        }
+
+        var buffer = RentBody(declared is > 0 ? (int)declared + 1 : 64 * 1024);
         var length = 0;
         try
         {
@@ -223,9 +234,9 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
                             throw Protocol($"an embeddings answer larger than {MaxEmbeddingsAnswerBytes >> 20} MiB");
                         }
 
-                        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        var larger = RentBody(Math.Min(buffer.Length * 2, MaxEmbeddingsAnswerBytes));
                         buffer.AsSpan(0, length).CopyTo(larger);
-                        ArrayPool<byte>.Shared.Return(buffer);
+                        ReturnBody(buffer);
                         buffer = larger;
                     }
                 }
@@ -235,13 +246,24 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
         }
         catch (Exception ex)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ReturnBody(buffer);
             if (ex is IOException or HttpRequestException)
             {
                 throw new GatewayException(GatewayErrorKind.Unavailable, "The upstream connection failed while reading the response.", null, ex) { Reason = "UPSTREAM_STREAM_CUT" };
             }
 
             throw;
+        }
+    }
+
+    private static byte[] RentBody(int size) =>
+        size <= PooledAnswerBytes ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+
+    private static void ReturnBody(byte[] buffer)
+    {
+        if (buffer.Length <= PooledAnswerBytes)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -8,7 +8,8 @@ namespace GRump.Gateway.Providers.Internal;
 /// Reads an OpenAI embeddings answer, <c>{"data":[{"index":0,"embedding":[0.1,…]},…],"usage":{"prompt_tokens":n}}</c>,
 /// from its bytes. The structure goes through <see cref="Utf8JsonReader"/>; each <c>embedding</c> array, thousands of
 /// numbers, is read by <see cref="FloatText.TryReadArray"/> in one pass (no token per number), and the reader resumes at
-/// its <c>]</c> from the state it had at the <c>[</c>. Anything else in the array than numbers is a protocol error.
+/// its <c>]</c> from the state it had at the <c>[</c> (so a later JSON error's line and position, in the exception's
+/// message only, do not count what the array held). Anything else in the array than numbers is a protocol error.
 /// </summary>
 internal static class OpenAiEmbeddingsWire
 {
@@ -16,6 +17,11 @@ internal static class OpenAiEmbeddingsWire
     public static float[][] Read(ReadOnlySpan<byte> json, int inputCount, out long? promptTokens)
     {
         promptTokens = null;
+        if (json.StartsWith("\uFEFF"u8))
+        {
+            json = json[3..]; // a UTF-8 byte order mark, which JsonDocument skipped and Utf8JsonReader does not
+        }
+
         var vectors = new float[inputCount][];
         var values = ArrayPool<float>.Shared.Rent(1024);
         try
@@ -51,7 +57,7 @@ internal static class OpenAiEmbeddingsWire
                                 var end = FloatText.TryReadArray(json, start, ref values, out var count);
                                 if (end < 0)
                                 {
-                                    throw OpenAiChatWire.Protocol("an embedding with a value that is not a finite number");
+                                    throw OpenAiChatWire.Protocol("an embedding that is not an array of finite numbers, or an answer cut short inside one");
                                 }
 
                                 vector = values.AsSpan(0, count).ToArray();
