@@ -49,6 +49,15 @@ public sealed class ProviderOptions
     [Range(1, 100_000)]
     public int MaxEmbeddingBatch { get; set; } = 256;
 
+    /// <summary>
+    /// How the upstream is asked to send embeddings (OpenAI-compatible servers): <c>float</c>, a JSON number per value,
+    /// which every server speaks; or <c>base64</c>, the floats' bytes, which OpenAI, vLLM and TEI also speak (what the
+    /// official SDKs ask for): a third fewer bytes on the wire and no number to read. An answer in either form is read
+    /// whichever was asked.
+    /// </summary>
+    [RegularExpression("^(float|base64)$", ErrorMessage = "Use 'float' or 'base64'.")]
+    public string EmbeddingEncoding { get; set; } = "float";
+
     /// <summary>Anthropic requires max_tokens: used when a request leaves it at 0.</summary>
     [Range(1, 10_000_000)]
     public int DefaultMaxTokens { get; set; } = 4096;

@@ -301,6 +301,28 @@ public sealed class EmbeddingGatewayTests
     }
 
     [Theory]
+    [InlineData("float")]
+    [InlineData("base64")]
+    public async Task OpenAiEmbeddings_UpstreamAskedInTheConfiguredEncoding_SameVector(string encoding)
+    {
+        // Arrange
+        await using var h = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Providers:Nim:EmbeddingEncoding"] = encoding });
+        h.Fake.Default = new FakeBehavior { EmbeddingDimensions = 4096 };
+        var ct = TestContext.Current.CancellationToken;
+
+        // Act
+        using var response = await h.App.Http.PostAsJsonAsync("/v1/embeddings", new { model = ModelRegistry.NvEmbed, input = "encoded " + encoding }, ct);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var values = json.RootElement.GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle());
+        Assert.Equal(FakeUpstream.VectorFor("encoded " + encoding, 4096), values);
+        var upstream = Assert.Single(h.Fake.Requests, r => r.Endpoint == FakeEndpoint.Embeddings);
+        Assert.Equal(encoding, JsonDocument.Parse(upstream.Body).RootElement.GetProperty("encoding_format").GetString());
+    }
+
+    [Theory]
     [InlineData("""{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5,1e39]}]}""")]
     [InlineData("""{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5,"x"]}]}""")]
     [InlineData("""{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5""")]

@@ -60,6 +60,7 @@ public sealed partial class HostingTests
     [InlineData("--Providers:vllm:Kind=openai", "Providers:vllm:BaseUrl is required")]
     [InlineData("--Providers:vllm:BaseUrl=ftp://x", "'ftp://x/v1/' is not an absolute http(s) URL")]
     [InlineData("--Providers:vllm:BaseUrl=http://x --Providers:vllm:Kind=grpc", "Providers:vllm:Kind 'grpc' is unknown")]
+    [InlineData("--Providers:vllm:BaseUrl=http://x --Providers:vllm:EmbeddingEncoding=hex", "Providers:vllm:EmbeddingEncoding: Use 'float' or 'base64'.")]
     [InlineData("--Passthrough:Routes:0:Path=/v1/embeddings", "served by the gateway itself")]
     [InlineData("--Auth:RequestsPerMinute=-1", "RequestsPerMinute")]
     public async Task Process_BadConfig_ExitsNonZeroWithClearMessage(string badSetting, string expectedMessage)

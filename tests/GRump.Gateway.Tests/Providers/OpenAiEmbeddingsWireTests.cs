@@ -49,6 +49,24 @@ public sealed class OpenAiEmbeddingsWireTests
     }
 
     [Fact]
+    public void Read_Base64Embeddings_TheFloatsLittleEndian_EscapedOrNot()
+    {
+        // Arrange: 0.5f, -2f as little-endian bytes; the second with its '+' and '/' escaped as some JSON writers do
+        var first = Convert.ToBase64String([.. BitConverter.GetBytes(0.5f), .. BitConverter.GetBytes(-2f)]);
+        var second = Convert.ToBase64String([.. BitConverter.GetBytes(1.5e-3f), .. BitConverter.GetBytes(0.1f), .. BitConverter.GetBytes(-7.25f)]);
+        var escaped = second.Replace("+", "\\u002B", StringComparison.Ordinal).Replace("/", "\\/", StringComparison.Ordinal);
+        var json = $$$"""{"data":[{"index":0,"embedding":"{{{first}}}"},{"index":1,"embedding":"{{{escaped}}}"}],"usage":{"prompt_tokens":3}}""";
+
+        // Act
+        var vectors = OpenAiEmbeddingsWire.Read(Encoding.UTF8.GetBytes(json), 2, out var tokens);
+
+        // Assert
+        Assert.Equal([0.5f, -2f], vectors[0]);
+        Assert.Equal([1.5e-3f, 0.1f, -7.25f], vectors[1]);
+        Assert.Equal(3, tokens);
+    }
+
+    [Fact]
     public void Read_AByteOrderMarkFirst_ReadsTheAnswer()
     {
         var vectors = OpenAiEmbeddingsWire.Read([0xEF, 0xBB, 0xBF, .. """{"data":[{"index":0,"embedding":[0.5]}]}"""u8], 1, out _);
@@ -61,7 +79,10 @@ public sealed class OpenAiEmbeddingsWireTests
     [InlineData("""{"data":[{"index":0,"embedding":[1,"2"]}]}""")]         // a string among the numbers
     [InlineData("""{"data":[{"index":0,"embedding":[1,null]}]}""")]
     [InlineData("""{"data":[{"index":0,"embedding":[1,]}]}""")]
-    [InlineData("""{"data":[{"index":0,"embedding":"AAAAAA=="}]}""")]      // base64, which the gateway never asks for
+    [InlineData("""{"data":[{"index":0,"embedding":"AACAfw=="}]}""")]      // base64 of +Infinity
+    [InlineData("""{"data":[{"index":0,"embedding":"AAAA"}]}""")]          // base64 of 3 bytes: not whole floats
+    [InlineData("""{"data":[{"index":0,"embedding":"A@AA"}]}""")]          // not base64
+    [InlineData("""{"data":[{"index":0,"embedding":{"a":1}}]}""")]
     [InlineData("""{"data":[{"index":1,"embedding":[1]}]}""")]             // index out of range
     [InlineData("""{"data":[{"embedding":[1]}]}""")]                       // no index
     [InlineData("""{"data":[{"index":{"a":0},"embedding":[1]}]}""")]

@@ -125,7 +125,7 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
                 writer.WriteStringValue(input);
             }
             writer.WriteEndArray();
-            writer.WriteString("encoding_format", "float");
+            writer.WriteString("encoding_format", sender.Provider.Options.EmbeddingEncoding);
             // NVIDIA's retrieval embedding models require it; other servers ignore it.
             if (Name == ProviderNames.Nim)
             {

@@ -1,11 +1,15 @@
 using System.Buffers;
+using System.Buffers.Binary;
+using System.Buffers.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using GRump.Gateway.Embeddings.Internal;
 
 namespace GRump.Gateway.Providers.Internal;
 
 /// <summary>
-/// Reads an OpenAI embeddings answer, <c>{"data":[{"index":0,"embedding":[0.1,…]},…],"usage":{"prompt_tokens":n}}</c>,
+/// Reads an OpenAI embeddings answer, <c>{"data":[{"index":0,"embedding":[0.1,…]},…],"usage":{"prompt_tokens":n}}</c>
+/// (or with each embedding as base64 of its floats' bytes, <c>encoding_format: base64</c>),
 /// from its bytes. The structure goes through <see cref="Utf8JsonReader"/>; each <c>embedding</c> array, thousands of
 /// numbers, is read by <see cref="FloatText.TryReadArray"/> in one pass (no token per number), and the reader resumes at
 /// its <c>]</c> from the state it had at the <c>[</c> (so a later JSON error's line and position, in the exception's
@@ -51,7 +55,17 @@ internal static class OpenAiEmbeddingsWire
                             }
                             else if (reader.ValueTextEquals("embedding"u8))
                             {
-                                Next(ref reader, JsonTokenType.StartArray, "an embedding that is not an array of numbers");
+                                if (!reader.Read() || reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.String))
+                                {
+                                    throw OpenAiChatWire.Protocol("an embedding that is neither an array of numbers nor base64");
+                                }
+
+                                if (reader.TokenType == JsonTokenType.String)
+                                {
+                                    vector = FromBase64(ref reader);
+                                    continue;
+                                }
+
                                 var state = reader.CurrentState;
                                 var start = offset + (int)reader.TokenStartIndex;
                                 var end = FloatText.TryReadArray(json, start, ref values, out var count);
@@ -130,6 +144,47 @@ internal static class OpenAiEmbeddingsWire
         {
             ArrayPool<float>.Shared.Return(values);
         }
+    }
+
+    /// <summary>A base64 embedding (<c>encoding_format: base64</c>): the floats' little-endian bytes.</summary>
+    private static float[] FromBase64(ref Utf8JsonReader reader)
+    {
+        var text = reader.ValueIsEscaped ? Unescape(ref reader) : reader.ValueSpan;
+        var padding = text.EndsWith("=="u8) ? 2 : text.EndsWith("="u8) ? 1 : 0;
+        var bytes = text.Length / 4 * 3 - padding;
+        if (text.Length % 4 != 0 || bytes % sizeof(float) != 0)
+        {
+            throw OpenAiChatWire.Protocol("a base64 embedding that is not a whole number of floats");
+        }
+
+        var vector = new float[bytes / sizeof(float)];
+        var target = MemoryMarshal.AsBytes(vector.AsSpan());
+        if (Base64.DecodeFromUtf8(text, target, out _, out var written) != OperationStatus.Done || written != bytes)
+        {
+            throw OpenAiChatWire.Protocol("an embedding that is not valid base64");
+        }
+
+        if (!BitConverter.IsLittleEndian)
+        {
+            var words = MemoryMarshal.Cast<float, int>(vector.AsSpan());
+            BinaryPrimitives.ReverseEndianness(words, words);
+        }
+
+        foreach (var value in vector)
+        {
+            if (!float.IsFinite(value))
+            {
+                throw OpenAiChatWire.Protocol("an embedding with a value that is not a finite number");
+            }
+        }
+
+        return vector;
+    }
+
+    private static ReadOnlySpan<byte> Unescape(ref Utf8JsonReader reader)
+    {
+        var unescaped = new byte[reader.ValueSpan.Length];
+        return unescaped.AsSpan(0, reader.CopyString(unescaped));
     }
 
     private static void Next(ref Utf8JsonReader reader, JsonTokenType expected, string what)
