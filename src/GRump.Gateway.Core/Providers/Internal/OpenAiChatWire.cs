@@ -466,4 +466,10 @@ internal static class OpenAiChatWire
 
     public static GatewayException Protocol(string what) =>
         new(GatewayErrorKind.Unavailable, $"The upstream sent {what}.") { Reason = "UPSTREAM_PROTOCOL" };
+
+    public static GatewayException Malformed(JsonException exception) =>
+        new(GatewayErrorKind.Unavailable, "The upstream sent a malformed JSON response.", null, exception) { Reason = "UPSTREAM_PROTOCOL" };
+
+    public static GatewayException ReadCut(Exception exception) =>
+        new(GatewayErrorKind.Unavailable, "The upstream connection failed while reading the response.", null, exception) { Reason = "UPSTREAM_STREAM_CUT" };
 }

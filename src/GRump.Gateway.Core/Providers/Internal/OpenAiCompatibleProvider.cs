@@ -249,7 +249,7 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
             ReturnBody(buffer);
             if (ex is IOException or HttpRequestException)
             {
-                throw new GatewayException(GatewayErrorKind.Unavailable, "The upstream connection failed while reading the response.", null, ex) { Reason = "UPSTREAM_STREAM_CUT" };
+                throw OpenAiChatWire.ReadCut(ex);
             }
 
             throw;
@@ -279,11 +279,11 @@ internal sealed class OpenAiCompatibleProvider(UpstreamSender sender, ProviderMe
         }
         catch (JsonException ex)
         {
-            throw new GatewayException(GatewayErrorKind.Unavailable, "The upstream sent a malformed JSON response.", null, ex) { Reason = "UPSTREAM_PROTOCOL" };
+            throw OpenAiChatWire.Malformed(ex);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException)
         {
-            throw new GatewayException(GatewayErrorKind.Unavailable, "The upstream connection failed while reading the response.", null, ex) { Reason = "UPSTREAM_STREAM_CUT" };
+            throw OpenAiChatWire.ReadCut(ex);
         }
     }
 

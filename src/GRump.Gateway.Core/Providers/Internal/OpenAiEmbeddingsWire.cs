@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Buffers.Text;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using GRump.Gateway.Embeddings.Internal;
 
@@ -9,11 +7,11 @@ namespace GRump.Gateway.Providers.Internal;
 
 /// <summary>
 /// Reads an OpenAI embeddings answer, <c>{"data":[{"index":0,"embedding":[0.1,…]},…],"usage":{"prompt_tokens":n}}</c>
-/// (or with each embedding as base64 of its floats' bytes, <c>encoding_format: base64</c>),
-/// from its bytes. The structure goes through <see cref="Utf8JsonReader"/>; each <c>embedding</c> array, thousands of
-/// numbers, is read by <see cref="FloatText.TryReadArray"/> in one pass (no token per number), and the reader resumes at
-/// its <c>]</c> from the state it had at the <c>[</c> (so a later JSON error's line and position, in the exception's
-/// message only, do not count what the array held). Anything else in the array than numbers is a protocol error.
+/// (or with each embedding as base64 of its floats' bytes, <c>encoding_format: base64</c>), from its bytes. The
+/// structure goes through <see cref="Utf8JsonReader"/>; each <c>embedding</c> array, thousands of numbers, is read by
+/// <see cref="FloatText.TryReadArray"/> in one pass (no token per number), and the reader resumes at its <c>]</c> from
+/// the state it had at the <c>[</c> (so a later JSON error's line and position, in the exception's message only, do not
+/// count what the array held). Anything else in the array than numbers is a protocol error.
 /// </summary>
 internal static class OpenAiEmbeddingsWire
 {
@@ -27,65 +25,18 @@ internal static class OpenAiEmbeddingsWire
         }
 
         var vectors = new float[inputCount][];
-        var values = ArrayPool<float>.Shared.Rent(1024);
+        var answer = new Answer(json);
         try
         {
-            var reader = new Utf8JsonReader(json, isFinalBlock: true, default);
-            var offset = 0; // where the reader's span starts in json
-            Next(ref reader, JsonTokenType.StartObject, "an embeddings response that is not a JSON object");
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            Next(ref answer.Reader, JsonTokenType.StartObject, "an embeddings response that is not a JSON object");
+            while (answer.Reader.Read() && answer.Reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("data"u8))
+                if (answer.Reader.ValueTextEquals("data"u8))
                 {
-                    Next(ref reader, JsonTokenType.StartArray, "an embeddings response without data");
-                    while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                    Next(ref answer.Reader, JsonTokenType.StartArray, "an embeddings response without data");
+                    while (answer.Reader.Read() && answer.Reader.TokenType == JsonTokenType.StartObject)
                     {
-                        var index = -1;
-                        float[]? vector = null;
-                        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                        {
-                            if (reader.ValueTextEquals("index"u8))
-                            {
-                                reader.Read();
-                                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out index))
-                                {
-                                    index = -1;
-                                    reader.Skip();
-                                }
-                            }
-                            else if (reader.ValueTextEquals("embedding"u8))
-                            {
-                                if (!reader.Read() || reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.String))
-                                {
-                                    throw OpenAiChatWire.Protocol("an embedding that is neither an array of numbers nor base64");
-                                }
-
-                                if (reader.TokenType == JsonTokenType.String)
-                                {
-                                    vector = FromBase64(ref reader);
-                                    continue;
-                                }
-
-                                var state = reader.CurrentState;
-                                var start = offset + (int)reader.TokenStartIndex;
-                                var end = FloatText.TryReadArray(json, start, ref values, out var count);
-                                if (end < 0)
-                                {
-                                    throw OpenAiChatWire.Protocol("an embedding that is not an array of finite numbers, or an answer cut short inside one");
-                                }
-
-                                vector = values.AsSpan(0, count).ToArray();
-                                // Back to the reader at the array's end, in the state it was in at its start.
-                                offset = end;
-                                reader = new Utf8JsonReader(json[end..], isFinalBlock: true, state);
-                                Next(ref reader, JsonTokenType.EndArray, "an embedding that is not an array of numbers");
-                            }
-                            else
-                            {
-                                reader.Skip();
-                            }
-                        }
-
+                        var (index, vector) = ReadItem(ref answer);
                         if ((uint)index >= (uint)vectors.Length || vector is null)
                         {
                             throw OpenAiChatWire.Protocol("an embedding with a missing or out-of-range index");
@@ -94,37 +45,18 @@ internal static class OpenAiEmbeddingsWire
                         vectors[index] = vector;
                     }
                 }
-                else if (reader.ValueTextEquals("usage"u8))
+                else if (answer.Reader.ValueTextEquals("usage"u8))
                 {
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.StartObject)
-                    {
-                        reader.Skip();
-                        continue;
-                    }
-
-                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        var isPrompt = reader.ValueTextEquals("prompt_tokens"u8);
-                        reader.Read();
-                        if (isPrompt && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var tokens))
-                        {
-                            promptTokens = tokens;
-                        }
-                        else
-                        {
-                            reader.Skip();
-                        }
-                    }
+                    promptTokens = ReadPromptTokens(ref answer.Reader) ?? promptTokens;
                 }
                 else
                 {
-                    reader.Read();
-                    reader.Skip();
+                    answer.Reader.Read();
+                    answer.Reader.Skip();
                 }
             }
 
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            if (answer.Reader.TokenType != JsonTokenType.EndObject || answer.Reader.Read())
             {
                 throw OpenAiChatWire.Protocol("an embeddings response that is not one JSON object");
             }
@@ -138,41 +70,92 @@ internal static class OpenAiEmbeddingsWire
         }
         catch (JsonException ex)
         {
-            throw new Errors.GatewayException(Errors.GatewayErrorKind.Unavailable, "The upstream sent a malformed JSON response.", null, ex) { Reason = "UPSTREAM_PROTOCOL" };
+            throw OpenAiChatWire.Malformed(ex);
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(values);
+            ArrayPool<float>.Shared.Return(answer.Values);
         }
     }
 
-    /// <summary>A base64 embedding (<c>encoding_format: base64</c>): the floats' little-endian bytes.</summary>
+    /// <summary>The answer's bytes, the reader over them (from <see cref="Offset"/> on), and scratch for one array's numbers.</summary>
+    private ref struct Answer(ReadOnlySpan<byte> json)
+    {
+        public readonly ReadOnlySpan<byte> Json = json;
+        public Utf8JsonReader Reader = new(json, isFinalBlock: true, default);
+        public int Offset;
+        public float[] Values = ArrayPool<float>.Shared.Rent(1024);
+    }
+
+    /// <summary>One item of <c>data</c>, its <c>{</c> just read: its index (-1 when missing) and its vector (null when missing).</summary>
+    private static (int Index, float[]? Vector) ReadItem(ref Answer answer)
+    {
+        var index = -1;
+        float[]? vector = null;
+        while (answer.Reader.Read() && answer.Reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (answer.Reader.ValueTextEquals("index"u8))
+            {
+                answer.Reader.Read();
+                if (answer.Reader.TokenType != JsonTokenType.Number || !answer.Reader.TryGetInt32(out index))
+                {
+                    index = -1;
+                    answer.Reader.Skip();
+                }
+            }
+            else if (answer.Reader.ValueTextEquals("embedding"u8))
+            {
+                vector = ReadEmbedding(ref answer);
+            }
+            else
+            {
+                answer.Reader.Read();
+                answer.Reader.Skip();
+            }
+        }
+
+        return (index, vector);
+    }
+
+    /// <summary>An <c>embedding</c> value: an array of numbers, or base64 of the floats' little-endian bytes.</summary>
+    private static float[] ReadEmbedding(ref Answer answer)
+    {
+        if (!answer.Reader.Read() || answer.Reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.String))
+        {
+            throw OpenAiChatWire.Protocol("an embedding that is neither an array of numbers nor base64");
+        }
+
+        if (answer.Reader.TokenType == JsonTokenType.String)
+        {
+            return FromBase64(ref answer.Reader);
+        }
+
+        var state = answer.Reader.CurrentState;
+        var end = FloatText.TryReadArray(answer.Json, answer.Offset + (int)answer.Reader.TokenStartIndex, ref answer.Values, out var count);
+        if (end < 0)
+        {
+            throw OpenAiChatWire.Protocol("an embedding that is not an array of finite numbers, or an answer cut short inside one");
+        }
+
+        // Back to the reader at the array's end, in the state it was in at its start.
+        answer.Offset = end;
+        answer.Reader = new Utf8JsonReader(answer.Json[end..], isFinalBlock: true, state);
+        Next(ref answer.Reader, JsonTokenType.EndArray, "an embedding that is not an array of numbers");
+        return answer.Values.AsSpan(0, count).ToArray();
+    }
+
     private static float[] FromBase64(ref Utf8JsonReader reader)
     {
-        var text = reader.ValueIsEscaped ? Unescape(ref reader) : reader.ValueSpan;
-        var padding = text.EndsWith("=="u8) ? 2 : text.EndsWith("="u8) ? 1 : 0;
-        var bytes = text.Length / 4 * 3 - padding;
-        if (text.Length % 4 != 0 || bytes % sizeof(float) != 0)
+        if (!reader.TryGetBytesFromBase64(out var bytes) || bytes.Length % sizeof(float) != 0)
         {
             throw OpenAiChatWire.Protocol("a base64 embedding that is not a whole number of floats");
         }
 
-        var vector = new float[bytes / sizeof(float)];
-        var target = MemoryMarshal.AsBytes(vector.AsSpan());
-        if (Base64.DecodeFromUtf8(text, target, out _, out var written) != OperationStatus.Done || written != bytes)
+        var vector = new float[bytes.Length / sizeof(float)];
+        for (var i = 0; i < vector.Length; i++)
         {
-            throw OpenAiChatWire.Protocol("an embedding that is not valid base64");
-        }
-
-        if (!BitConverter.IsLittleEndian)
-        {
-            var words = MemoryMarshal.Cast<float, int>(vector.AsSpan());
-            BinaryPrimitives.ReverseEndianness(words, words);
-        }
-
-        foreach (var value in vector)
-        {
-            if (!float.IsFinite(value))
+            vector[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * sizeof(float)));
+            if (!float.IsFinite(vector[i]))
             {
                 throw OpenAiChatWire.Protocol("an embedding with a value that is not a finite number");
             }
@@ -181,10 +164,32 @@ internal static class OpenAiEmbeddingsWire
         return vector;
     }
 
-    private static ReadOnlySpan<byte> Unescape(ref Utf8JsonReader reader)
+    /// <summary><c>usage.prompt_tokens</c>, its property name just read; null when absent or not a whole number.</summary>
+    private static long? ReadPromptTokens(ref Utf8JsonReader reader)
     {
-        var unescaped = new byte[reader.ValueSpan.Length];
-        return unescaped.AsSpan(0, reader.CopyString(unescaped));
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        long? tokens = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isPrompt = reader.ValueTextEquals("prompt_tokens"u8);
+            reader.Read();
+            if (isPrompt && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var count))
+            {
+                tokens = count;
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return tokens;
     }
 
     private static void Next(ref Utf8JsonReader reader, JsonTokenType expected, string what)
