@@ -14,6 +14,10 @@ internal static class BenchmarkProgram
         {
             return BenchServer.Serve(args);
         }
+        if (args.Length > 0 && args[0] == "proxy-floor")
+        {
+            return ProxyFloor.Serve(args);
+        }
         if (args.Length > 0 && args[0] == "cache-l2-latency")
         {
             return Caching.L2Latency.RunAsync(args).GetAwaiter().GetResult();

@@ -35,6 +35,10 @@ public static class ProvidersServiceCollectionExtensions
 
         // Clusters only: YARP routes nothing by itself. The /v1 passthrough forwards through its own gate (Passthrough/).
         services.AddReverseProxy().LoadFromMemory([], [.. providers.Select(UpstreamClusters.ClusterFor)]);
+        // YARP adds ASP.NET Core data protection for its session-affinity cookies, which no cluster here uses. Its hosted
+        // service would load (or create, and write under $HOME) a key ring at start, and the XML stack with it: ~7 MB
+        // resident for nothing (issue 22). Protectors still work if anything asks for one: the ring then loads lazily.
+        RemoveHostedService(services, "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService");
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ProviderMetrics>();
@@ -67,6 +71,17 @@ public static class ProvidersServiceCollectionExtensions
             }
         }
         return services;
+    }
+
+    private static void RemoveHostedService(IServiceCollection services, string implementationType)
+    {
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i].ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && services[i].ImplementationType?.FullName == implementationType)
+            {
+                services.RemoveAt(i);
+            }
+        }
     }
 
     private static UpstreamSender CreateSender(IServiceProvider services, ProviderSettings provider) =>

@@ -19,7 +19,9 @@ internal static class DashboardAssets
 
     public static void Map(WebApplication app)
     {
-        var files = new ManifestEmbeddedFileProvider(typeof(DashboardAssets).Assembly, "Dashboard/wwwroot");
+        // Read on the first dashboard request, not at start: the embedded manifest is XML, and parsing it loads the XML
+        // stack (~3 MB resident for the life of the process) into a gateway that may never serve the page.
+        var files = new LazyFileProvider(() => new ManifestEmbeddedFileProvider(typeof(DashboardAssets).Assembly, "Dashboard/wwwroot"));
         var types = new FileExtensionContentTypeProvider();
         types.Mappings[".md"] = "text/markdown; charset=utf-8";
         app.UseStaticFiles(new StaticFileOptions
@@ -29,9 +31,9 @@ internal static class DashboardAssets
             ContentTypeProvider = types,
             OnPrepareResponse = context => SetHeaders(context.Context.Response),
         });
-        var index = files.GetFileInfo("index.html");
         app.MapGet("/", async context =>
         {
+            var index = files.GetFileInfo("index.html");
             SetHeaders(context.Response);
             context.Response.ContentType = "text/html; charset=utf-8";
             context.Response.ContentLength = index.Length;
@@ -48,5 +50,16 @@ internal static class DashboardAssets
         headers["Referrer-Policy"] = "no-referrer";
         // Revalidate every time (ETag): an upgraded gateway never serves yesterday's script to today's API.
         headers.CacheControl = "no-cache";
+    }
+
+    private sealed class LazyFileProvider(Func<IFileProvider> create) : IFileProvider
+    {
+        private readonly Lazy<IFileProvider> _files = new(create);
+
+        public IFileInfo GetFileInfo(string subpath) => _files.Value.GetFileInfo(subpath);
+
+        public IDirectoryContents GetDirectoryContents(string subpath) => _files.Value.GetDirectoryContents(subpath);
+
+        public Microsoft.Extensions.Primitives.IChangeToken Watch(string filter) => _files.Value.Watch(filter);
     }
 }
