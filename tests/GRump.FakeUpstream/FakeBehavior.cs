@@ -18,6 +18,9 @@ public sealed record FakeBehavior
     /// <summary>Sent as a <c>retry-after</c> header (whole seconds, rounded up) with any response.</summary>
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>Sent as a <c>location</c> header with any response (with a 3xx <see cref="StatusCode"/>: a redirect).</summary>
+    public string? Location { get; init; }
+
     /// <summary>The answer text; default <c>"Echo: " + last user message text</c>.</summary>
     public string? Content { get; init; }
 

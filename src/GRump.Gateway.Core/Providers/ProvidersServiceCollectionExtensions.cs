@@ -100,6 +100,9 @@ public static class ProvidersServiceCollectionExtensions
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 ConnectTimeout = TimeSpan.FromSeconds(10),
                 AutomaticDecompression = DecompressionMethods.None,
+                // A redirect is an error, not a hop: following one re-sends the prompt, and every credential header but
+                // Authorization (Anthropic's x-api-key, a custom header), to wherever the Location says.
+                AllowAutoRedirect = false,
                 EnableMultipleHttp2Connections = true,
                 UseCookies = false,
             })

@@ -44,6 +44,15 @@ public static class GrpcServiceCollectionExtensions
         services.AddSingleton<GatewayExceptionInterceptor>();
         services.AddSingleton<AuthInterceptor>();
         services.AddSingleton<RequestBytesInterceptor>();
+        // The services are stateless too. One not registered is created for every call by a factory that grpc-dotnet
+        // compiles from an expression tree on the first call (loading System.Linq.Expressions: issue 22).
+        services.AddSingleton<IntentGrpcService>();
+        services.AddSingleton<ChatGrpcService>();
+        services.AddSingleton<RoutingGrpcService>();
+        services.AddSingleton<EmbeddingGrpcService>();
+        services.AddSingleton<CostGrpcService>();
+        services.AddSingleton<CacheGrpcService>();
+        services.AddSingleton<WorkflowGrpcService>();
         UseGuardedRequestMarshallers(services);
         // After grpc-dotnet's own setup has added gzip and deflate: wrap each so a corrupt compressed frame is INTERNAL too.
         services.AddOptions<GrpcServiceOptions>().PostConfigure<ILoggerFactory>((options, loggers) =>

@@ -1,6 +1,7 @@
 using GRump.Gateway.Hosting.Internal;
 using GRump.Gateway.Cost;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
 namespace GRump.Gateway.Hosting;
@@ -12,6 +13,15 @@ public static class GatewayHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         LoggingDefaults.Add(builder.Configuration);
+        // The slim builder adds the console logger as "simple" after the configuration is bound: honour
+        // Logging:Console:FormatterName (json, systemd) as WebApplication.CreateBuilder does.
+        builder.Services.AddOptions<ConsoleLoggerOptions>().PostConfigure<IConfiguration>((console, configuration) =>
+        {
+            if (configuration["Logging:Console:FormatterName"] is { Length: > 0 } formatter)
+            {
+                console.FormatterName = formatter;
+            }
+        });
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();

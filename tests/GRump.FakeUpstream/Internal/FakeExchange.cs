@@ -79,6 +79,11 @@ internal sealed class FakeExchange(
             http.Response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
 
+        if (behavior.Location is { } location)
+        {
+            http.Response.Headers.Location = location;
+        }
+
         owner.Update(record, status, static (r, s) => r.StatusCode = s);
     }
 

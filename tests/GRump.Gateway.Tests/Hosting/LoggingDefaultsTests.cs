@@ -22,7 +22,7 @@ public sealed class LoggingDefaultsTests
         var root = Directory.CreateTempSubdirectory("grump-logging-").FullName;
         try
         {
-            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = root, Args = [] });
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = root, Args = [] });
 
             // Act
             builder.AddGatewayHosting();
@@ -50,7 +50,7 @@ public sealed class LoggingDefaultsTests
     public async Task Defaults_AnyOtherSource_OverridesThem()
     {
         // Arrange
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Polly"] = "Information" });
 
         // Act
@@ -59,6 +59,24 @@ public sealed class LoggingDefaultsTests
 
         // Assert
         Assert.True(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Polly").IsEnabled(LogLevel.Information));
+    }
+
+    [Theory]
+    [InlineData(null, "simple")]
+    [InlineData("json", "json")]
+    [InlineData("systemd", "systemd")]
+    public async Task ConsoleFormat_FromConfiguration_IsHonoured(string? configured, string expected)
+    {
+        // Arrange: the slim builder adds the console logger as "simple" after binding Logging:Console
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:Console:FormatterName"] = configured });
+
+        // Act
+        builder.AddGatewayHosting();
+        await using var app = builder.Build();
+
+        // Assert
+        Assert.Equal(expected, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>>().CurrentValue.FormatterName);
     }
 
     [Fact]

@@ -39,6 +39,27 @@ public sealed class UpstreamErrorTests
         Assert.All(logged, e => Assert.Contains("Incorrect API key provided: [redacted]", e.Message, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(307, ModelRegistry.ClaudeSonnet, "/v1/messages")] // Anthropic: the key travels in x-api-key
+    [InlineData(308, ModelRegistry.KimiK25, "/v1/chat/completions")]
+    [InlineData(302, ModelRegistry.KimiK25, "/v1/chat/completions")]
+    public async Task Redirect_IsAnUpstreamError_AndNothingIsSentWhereItPoints(int status, string model, string path)
+    {
+        // Arrange: the upstream points somewhere else, which records whatever reaches it
+        await using var elsewhere = await FakeUpstream.StartAsync(Ct);
+        await using var h = await UpstreamHarness.StartAsync();
+        h.Fake.Default = new FakeBehavior { StatusCode = status, Location = elsewhere.BaseUrl + path };
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(() => h.Chat.CompleteAsync(new CompleteRequest { Chat = UpstreamHarness.Ask("a secret prompt", model) }, cancellationToken: Ct).ResponseAsync);
+
+        // Assert: the caller is told the upstream answered with a redirect; neither the prompt nor a key went there
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains($"answered {status}", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Single(h.Fake.Requests);
+        Assert.Empty(elsewhere.Requests);
+    }
+
     [Fact]
     public async Task RejectedRequest_RelaysTheReason_WithKeyLikeTextRedacted()
     {

@@ -12,6 +12,9 @@ internal static class DashboardAssets
 {
     public const string RequestPath = "/dashboard";
 
+    // The name GenerateEmbeddedFilesManifest gives the manifest resource.
+    private const string ManifestName = "Microsoft.Extensions.FileProviders.Embedded.Manifest.xml";
+
     // Everything from this origin, nothing inline, nothing framed: a stolen key cannot be exfiltrated by injected markup.
     private const string ContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
@@ -20,8 +23,14 @@ internal static class DashboardAssets
     public static void Map(WebApplication app)
     {
         // Read on the first dashboard request, not at start: the embedded manifest is XML, and parsing it loads the XML
-        // stack (~3 MB resident for the life of the process) into a gateway that may never serve the page.
-        var files = new LazyFileProvider(() => new ManifestEmbeddedFileProvider(typeof(DashboardAssets).Assembly, "Dashboard/wwwroot"));
+        // stack (~3 MB resident for the life of the process) into a gateway that may never serve the page. A build
+        // without the manifest still fails at start.
+        var assembly = typeof(DashboardAssets).Assembly;
+        if (assembly.GetManifestResourceInfo(ManifestName) is null)
+        {
+            throw new InvalidOperationException($"The dashboard's embedded file manifest ({ManifestName}) is missing from {assembly.GetName().Name}.");
+        }
+        var files = new LazyFileProvider(() => new ManifestEmbeddedFileProvider(assembly, "Dashboard/wwwroot"));
         var types = new FileExtensionContentTypeProvider();
         types.Mappings[".md"] = "text/markdown; charset=utf-8";
         app.UseStaticFiles(new StaticFileOptions
