@@ -137,8 +137,10 @@ public sealed class UpstreamChatTests
         Assert.Equal(StreamCompleteResponse.EventOneofCase.End, events[^1].EventCase);
     }
 
-    [Fact]
-    public async Task FirstDestinationDown_TheClusterTriesTheNextDestination()
+    [Theory]
+    [InlineData(502)]
+    [InlineData(307)] // a destination that redirects (moved, or http behind an https redirect) is as broken as one that fails
+    public async Task FirstDestinationDown_TheClusterTriesTheNextDestination(int status)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var second = await FakeUpstream.StartAsync(ct);
@@ -147,7 +149,7 @@ public sealed class UpstreamChatTests
             ["Providers:Nim:MaxRetries"] = "0",
             ["Providers:Nim:Destinations:0"] = second.BaseUrl,
         });
-        h.Fake.Default = new FakeBehavior { StatusCode = 502 };
+        h.Fake.Default = new FakeBehavior { StatusCode = status, Location = status == 307 ? "https://elsewhere.example/v1/chat/completions" : null };
 
         // Rotation alternates the first destination tried; the failing one is skipped for the healthy one, then
         // taken out of rotation (YARP passive health).

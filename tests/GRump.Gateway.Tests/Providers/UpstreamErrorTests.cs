@@ -56,6 +56,7 @@ public sealed class UpstreamErrorTests
         // Assert: the caller is told the upstream answered with a redirect; neither the prompt nor a key went there
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
         Assert.Contains($"answered {status}", error.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(elsewhere.BaseUrl, error.Status.Detail, StringComparison.Ordinal);
         Assert.Single(h.Fake.Requests);
         Assert.Empty(elsewhere.Requests);
     }

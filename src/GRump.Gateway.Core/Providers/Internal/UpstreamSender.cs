@@ -92,12 +92,14 @@ internal sealed partial class UpstreamSender(ProviderSettings provider, IHttpCli
                     // The caller is told only that the gateway's key was refused; the operator gets the (redacted) reason.
                     Log.CredentialsRefused(logger, provider.Name, (int)response.StatusCode, endpoint.Authority, detail);
                 }
-                if (!IsTransient(response.StatusCode))
+                if (!IsTransient(response.StatusCode) && !IsRedirect(response.StatusCode))
                 {
                     throw error;
                 }
                 last = error;
-                if ((int)response.StatusCode >= 500)
+                // A redirect is not followed (it would carry the prompt and the key elsewhere): the destination is
+                // misconfigured or moved, as broken as one that fails; the next one is tried and this one reported.
+                if ((int)response.StatusCode >= 500 || IsRedirect(response.StatusCode))
                 {
                     Failed(destination, endpoint, error);
                 }
@@ -111,6 +113,8 @@ internal sealed partial class UpstreamSender(ProviderSettings provider, IHttpCli
         Log.DestinationFailed(logger, provider.Name, destination.DestinationId, endpoint.Authority, error.InnerException?.Message ?? error.Message);
         clusters.ReportFailure(provider.Name, destination);
     }
+
+    private static bool IsRedirect(HttpStatusCode status) => (int)status is >= 300 and < 400;
 
     private static bool IsTransient(HttpStatusCode status) =>
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
