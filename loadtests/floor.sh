@@ -10,7 +10,8 @@
 # then c=1 for SECONDS; rps, p50/p99 and the server's CPU per call (from /proc). RSS of floor and gateway ~30 s after
 # start, and their peak (VmHWM) at the end.
 #
-# usage: loadtests/floor.sh [rounds, default 3] [seconds, default 8]
+# usage: [SPIN=N] loadtests/floor.sh [rounds, default 3] [seconds, default 8]
+#   SPIN=N runs both servers with the thread pool's spin limit N (the runtime's default is 70; the gateway ships 0)
 # The load runner, the fake and both servers share the machine's cores: compare rows of one run, not runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,10 +26,11 @@ trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 source loadtests/lib.sh
 
 start_fake
-start_gateway
-# The gateway's runtime settings (its runtimeconfig: workstation GC, ConserveMemory 5, no thread-pool spin), so the
-# two differ only in what they do per call.
-DOTNET_gcServer=0 DOTNET_GCConserveMemory=5 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 \
+spin=${SPIN:-0}
+start_gateway DOTNET_ThreadPool_UnfairSemaphoreSpinLimit="$spin"
+# The gateway's runtime settings (its runtimeconfig: workstation GC, ConserveMemory 5, no thread-pool spin unless
+# SPIN says otherwise), so the two differ only in what they do per call.
+DOTNET_gcServer=0 DOTNET_GCConserveMemory=5 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit="$spin" \
   dotnet loadtests/GRump.Benchmarks/bin/Release/net10.0/GRump.Benchmarks.dll proxy-floor --upstream "$fake" >"$work/floor.log" 2>&1 &
 floor_pid=$!
 pids+=("$floor_pid")
