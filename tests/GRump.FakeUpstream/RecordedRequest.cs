@@ -60,6 +60,9 @@ public sealed class RecordedRequest
     /// <summary>The handler has returned, whatever the outcome.</summary>
     public bool Finished { get; internal set; }
 
+    /// <summary>Programmed delays (latency, chunk delays) started so far; each one's timer exists once it is counted.</summary>
+    public int Delays { get; internal set; }
+
     /// <summary>The status code the fake chose (0 until the response starts).</summary>
     public int StatusCode { get; internal set; }
 

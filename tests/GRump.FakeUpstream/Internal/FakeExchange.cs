@@ -53,8 +53,22 @@ internal sealed class FakeExchange(
     public static bool Due(int? afterChunks, int sent, int total) =>
         afterChunks is { } n && Math.Clamp(n, 0, total) == sent;
 
-    public Task DelayAsync(TimeSpan delay) =>
-        delay > TimeSpan.Zero ? Task.Delay(delay, timeProvider, cancellationToken) : Task.CompletedTask;
+    /// <summary>
+    /// The programmed latency, on the fake's <see cref="TimeProvider"/>: a test gives the fake a fake clock and advances
+    /// it (no real waiting); the standalone fake of the load tests runs on the system clock. The record counts the delay
+    /// once its timer exists, so advancing the clock after seeing the count always releases it.
+    /// </summary>
+    public Task DelayAsync(TimeSpan delay)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            return Task.CompletedTask;
+        }
+
+        var delayed = Task.Delay(delay, timeProvider, cancellationToken);
+        owner.Update(record, 0, static (r, _) => r.Delays++);
+        return delayed;
+    }
 
     public async Task HoldAsync(Task? gate)
     {

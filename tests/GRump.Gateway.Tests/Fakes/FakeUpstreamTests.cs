@@ -52,6 +52,28 @@ public sealed class FakeUpstreamTests
     }
 
     [Fact]
+    public async Task Latency_RunsOnTheFakesClock_TheAnswerWaitsForItsAdvance()
+    {
+        // Arrange: a fake clock, and an hour of programmed latency that no test could wait for in real time
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var fake = await FakeUpstream.StartAsync(new FakeUpstreamOptions { TimeProvider = clock }, Ct).DefaultTimeout();
+        fake.Default = new FakeBehavior { Latency = TimeSpan.FromHours(1) };
+        using var http = new HttpClient { Timeout = TestTimeouts.Default };
+
+        // Act: the request waits on the clock; the clock moves
+        var answer = PostAsync(http, fake.BaseUrl + "/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}""");
+        await fake.WaitForRequestAsync(r => r.Delays == 1, Ct);
+        var answeredBefore = answer.IsCompleted;
+        clock.Advance(TimeSpan.FromHours(1));
+        using var response = await answer.DefaultTimeout();
+
+        // Assert
+        Assert.False(answeredBefore);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Echo: hi", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Chat_IncludeUsageFalse_NoUsageInBodyOrStream()
     {
         // Arrange
