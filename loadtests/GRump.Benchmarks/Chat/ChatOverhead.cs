@@ -115,7 +115,8 @@ internal static class ChatOverhead
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100d;
     }
 
-    private static string? Arg(string[] args, string name)
+    /// <summary>The value after <paramref name="name"/> on the command line, or null.</summary>
+    internal static string? Arg(string[] args, string name)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;

@@ -3,11 +3,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Grpc.Core;
+using GRump.Benchmarks.Chat;
 using GRump.Gateway.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -28,8 +27,8 @@ internal static class ProxyFloor
 {
     public static int Serve(string[] args)
     {
-        var upstream = Arg(args, "--upstream") ?? throw new ArgumentException("--upstream URL is required");
-        var port = int.Parse(Arg(args, "--port") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        var upstream = ChatOverhead.Arg(args, "--upstream") ?? throw new ArgumentException("--upstream URL is required");
+        var port = int.Parse(ChatOverhead.Arg(args, "--port") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
@@ -45,13 +44,10 @@ internal static class ProxyFloor
         using var app = builder.Build();
         app.MapGrpcService<FloorChatService>();
         app.StartAsync().GetAwaiter().GetResult();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Console.WriteLine($"Serving {address} (pid {Environment.ProcessId})");
+        Console.WriteLine($"Serving {BenchServer.Address(app)} (pid {Environment.ProcessId})");
         app.WaitForShutdown();
         return 0;
     }
-
-    private static string? Arg(string[] args, string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
     private sealed class FloorChatService(HttpClient http) : ChatService.ChatServiceBase
     {
